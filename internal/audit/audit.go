@@ -1,0 +1,145 @@
+// Package audit owns the audit trail: an append-only table in which every
+// security-relevant action is one event, linked to the previous event by a
+// SHA-256 hash so that a changed, removed or reordered event breaks the
+// chain. Events are written in the transaction of the action they record.
+package audit
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/rebindhq/rebind/internal/client"
+	"github.com/rebindhq/rebind/internal/clock"
+	"github.com/rebindhq/rebind/internal/store"
+)
+
+// Results of an action.
+const (
+	OK      = "ok"
+	Failed  = "failed"
+	Refused = "refused"
+)
+
+// Actors other than users, who are recorded as "user".
+const (
+	ActorUser      = "user"
+	ActorAnonymous = "anonymous"
+	ActorAdmin     = "admin"
+	ActorSystem    = "system"
+)
+
+// Event is one action to record. Detail must never hold a secret: no codes,
+// passwords, tokens or chosen answers.
+type Event struct {
+	Actor     string
+	AccountID string
+	Action    string
+	Result    string
+	FlowID    string
+	Detail    map[string]string
+	// IP and RequestID default to the caller in the context.
+	IP        string
+	RequestID string
+}
+
+// Record is a stored event.
+type Record struct {
+	Seq       int64             `json:"seq"`
+	At        time.Time         `json:"at"`
+	Actor     string            `json:"actor"`
+	AccountID string            `json:"account_id,omitempty"`
+	Action    string            `json:"action"`
+	Result    string            `json:"result"`
+	IP        string            `json:"ip"`
+	RequestID string            `json:"request_id,omitempty"`
+	FlowID    string            `json:"flow_id,omitempty"`
+	Detail    map[string]string `json:"detail,omitempty"`
+	PrevHash  string            `json:"prev_hash"`
+	Hash      string            `json:"hash"`
+}
+
+// Log appends to and reads the trail.
+type Log struct {
+	clock clock.Clock
+}
+
+// New returns a log that stamps events with c's time.
+func New(c clock.Clock) *Log { return &Log{clock: c} }
+
+// Append adds e at the end of the chain inside tx. Taking the next sequence
+// number locks the chain head until tx ends, so concurrent writers queue
+// behind each other and the chain never forks; append last in a transaction
+// to hold that lock briefly.
+func (l *Log) Append(ctx context.Context, tx *sql.Tx, e Event) error {
+	info := client.From(ctx)
+	if e.IP == "" {
+		e.IP = info.IP
+	}
+	if e.RequestID == "" {
+		e.RequestID = info.RequestID
+	}
+	if e.Actor == "" || e.Action == "" || e.Result == "" {
+		return errors.New("audit: event needs an actor, an action and a result")
+	}
+	r := Record{At: l.clock.Now().Truncate(time.Millisecond), Actor: e.Actor, AccountID: e.AccountID,
+		Action: e.Action, Result: e.Result, IP: e.IP, RequestID: e.RequestID, FlowID: e.FlowID, Detail: e.Detail}
+	if err := tx.QueryRowContext(ctx, "UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash").
+		Scan(&r.Seq, &r.PrevHash); err != nil {
+		return fmt.Errorf("audit: lock chain head: %w", store.Translate(err))
+	}
+	r.Hash = r.digest()
+	detail, _ := json.Marshal(r.Detail)
+	_, err := tx.ExecContext(ctx, `INSERT INTO audit_events
+		(seq, at, actor, account_id, action, result, ip, request_id, flow_id, detail, prev_hash, hash)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+		r.Seq, store.Millis(r.At), r.Actor, nullable(r.AccountID), r.Action, r.Result, r.IP, r.RequestID,
+		nullable(r.FlowID), string(detail), r.PrevHash, r.Hash)
+	if err != nil {
+		return fmt.Errorf("audit: insert event: %w", store.Translate(err))
+	}
+	if _, err := tx.ExecContext(ctx, "UPDATE audit_head SET hash = $1 WHERE id = 1", r.Hash); err != nil {
+		return fmt.Errorf("audit: move chain head: %w", store.Translate(err))
+	}
+	return nil
+}
+
+// Write records e in a transaction of its own, for actions that change
+// nothing else (a failed sign-in).
+func (l *Log) Write(ctx context.Context, db *store.DB, e Event) error {
+	return db.Tx(ctx, func(tx *sql.Tx) error { return l.Append(ctx, tx, e) })
+}
+
+// digest is the event's hash: SHA-256 over the previous hash and the event's
+// canonical JSON (struct fields in order, map keys sorted).
+func (r Record) digest() string {
+	body, _ := json.Marshal(struct {
+		Seq       int64             `json:"seq"`
+		At        int64             `json:"at"`
+		Actor     string            `json:"actor"`
+		AccountID string            `json:"account_id"`
+		Action    string            `json:"action"`
+		Result    string            `json:"result"`
+		IP        string            `json:"ip"`
+		RequestID string            `json:"request_id"`
+		FlowID    string            `json:"flow_id"`
+		Detail    map[string]string `json:"detail"`
+	}{r.Seq, store.Millis(r.At), r.Actor, r.AccountID, r.Action, r.Result, r.IP, r.RequestID, r.FlowID, r.Detail})
+	h := sha256.New()
+	h.Write([]byte(r.PrevHash))
+	h.Write([]byte{'\n'})
+	h.Write(body)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+func nullable(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}

@@ -1,0 +1,251 @@
+// Package code issues and checks verification codes (SPEC §4): 6 digits
+// from the CSPRNG, stored only as an HMAC bound to the flow, the purpose and
+// the destination, single use, short-lived, dead after 5 wrong entries,
+// with a resend cooldown and per-destination send limits. A resend replaces
+// the code but keeps the count of wrong entries. Every counter moves in one
+// conditional statement, so concurrent requests cannot overrun it.
+package code
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"fmt"
+	"math/big"
+	"time"
+
+	"github.com/rebindhq/rebind/internal/apperr"
+	"github.com/rebindhq/rebind/internal/clock"
+	"github.com/rebindhq/rebind/internal/notify"
+	"github.com/rebindhq/rebind/internal/outbox"
+	"github.com/rebindhq/rebind/internal/ratelimit"
+	"github.com/rebindhq/rebind/internal/store"
+)
+
+// Purpose says what a code authorises; a code checks only for its own.
+type Purpose string
+
+// The purposes.
+const (
+	Login         Purpose = "login"
+	ResetEmail    Purpose = "mobile_reset_email"
+	PasswordReset Purpose = "password_reset"
+	ChangeEmail   Purpose = "change_email"
+	ChangeOldSMS  Purpose = "change_old_sms"
+	ChangeNewSMS  Purpose = "change_new_sms"
+	BindEmail     Purpose = "bind_email"
+)
+
+// actions finish the sentence "your code to …" in messages.
+var actions = map[Purpose]string{
+	Login:         "sign in",
+	ResetEmail:    "reset your mobile verification",
+	PasswordReset: "reset your password",
+	ChangeEmail:   "change your mobile number",
+	ChangeOldSMS:  "change your mobile number",
+	ChangeNewSMS:  "confirm your new mobile number",
+	BindEmail:     "bind a mobile number",
+}
+
+// Rules are the code rules of SPEC §4.
+type Rules struct {
+	EmailTTL    time.Duration
+	SMSTTL      time.Duration
+	MaxAttempts int           // wrong entries before a code dies
+	MaxSends    int           // codes sent per flow and purpose
+	Cooldown    time.Duration // between sends per flow and purpose
+	PerHour     int           // sends per destination per hour, all purposes
+	PerDay      int           // sends per destination per day, all purposes
+}
+
+// DefaultRules are SPEC §4's defaults.
+var DefaultRules = Rules{
+	EmailTTL: 10 * time.Minute, SMSTTL: 5 * time.Minute, MaxAttempts: 5, MaxSends: 5,
+	Cooldown: time.Minute, PerHour: 5, PerDay: 10,
+}
+
+// Service issues and checks codes.
+type Service struct {
+	clock    clock.Clock
+	key      []byte
+	rules    Rules
+	limiter  *ratelimit.Limiter
+	notifier *notify.Notifier
+}
+
+// New returns a code service hashing with key (32 bytes from the server
+// secret).
+func New(c clock.Clock, key []byte, rules Rules, l *ratelimit.Limiter, n *notify.Notifier) *Service {
+	return &Service{clock: c, key: key, rules: rules, limiter: l, notifier: n}
+}
+
+// Rules returns the rules in force.
+func (s *Service) Rules() Rules { return s.rules }
+
+// Request is a code to send.
+type Request struct {
+	FlowID  string
+	Purpose Purpose
+	Channel outbox.Channel
+	// To is the destination: an email address or an E.164 number.
+	To string
+}
+
+// Sent describes a code that was sent.
+type Sent struct {
+	ExpiresAt time.Time
+	// ResendAt is when another code may be asked for.
+	ResendAt time.Time
+}
+
+// Send issues a new code and queues its message, in tx. A code sent before
+// for the same flow and purpose is superseded; its count of wrong entries
+// carries over. Refusals: rate_limited during the cooldown or over the
+// per-destination limits, wrong_state when the code was already used, has
+// taken its wrong entries, or was resent too often. Roll tx back on error:
+// the counters taken here must not outlive a refused send.
+func (s *Service) Send(ctx context.Context, tx *sql.Tx, r Request) (Sent, error) {
+	action, ok := actions[r.Purpose]
+	if !ok {
+		return Sent{}, fmt.Errorf("code: unknown purpose %q", r.Purpose)
+	}
+	ttl := s.rules.EmailTTL
+	if r.Channel == outbox.SMS {
+		ttl = s.rules.SMSTTL
+	}
+	now := s.clock.Now()
+	code, err := generate()
+	if err != nil {
+		return Sent{}, err
+	}
+	expires := now.Add(ttl)
+	var sends int
+	err = tx.QueryRowContext(ctx, `INSERT INTO codes (flow_id, purpose, channel, destination, hash, created_at, sent_at, expires_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $6, $7)
+		ON CONFLICT (flow_id, purpose) DO UPDATE SET channel = excluded.channel, destination = excluded.destination,
+			hash = excluded.hash, sent_at = excluded.sent_at, expires_at = excluded.expires_at, sends = codes.sends + 1
+		WHERE codes.sent_at <= $8 AND codes.consumed_at IS NULL AND codes.attempts < $9 AND codes.sends < $10
+		RETURNING sends`,
+		r.FlowID, string(r.Purpose), string(r.Channel), r.To, s.hash(r.FlowID, r.Purpose, r.To, code),
+		store.Millis(now), store.Millis(expires), store.Millis(now.Add(-s.rules.Cooldown)),
+		s.rules.MaxAttempts, s.rules.MaxSends).Scan(&sends)
+	if store.IsNoRows(err) {
+		return Sent{}, s.whyNoSend(ctx, tx, r, now)
+	}
+	if err != nil {
+		return Sent{}, fmt.Errorf("code: store: %w", store.Translate(err))
+	}
+	if err := s.limiter.Take(ctx, tx, "code-destination:"+r.To,
+		ratelimit.Rule{Name: "code_dest_hour", Limit: s.rules.PerHour, Window: time.Hour},
+		ratelimit.Rule{Name: "code_dest_day", Limit: s.rules.PerDay, Window: 24 * time.Hour}); err != nil {
+		return Sent{}, err
+	}
+	err = s.notifier.Code(ctx, tx, notify.CodeMessage{Channel: r.Channel, To: r.To, Action: action,
+		Code: code, ExpiresAt: expires, Now: now})
+	if err != nil {
+		return Sent{}, err
+	}
+	return Sent{ExpiresAt: expires, ResendAt: now.Add(s.rules.Cooldown)}, nil
+}
+
+// whyNoSend explains a refused send. It only reads; the refusal itself was
+// decided by the conditional statement.
+func (s *Service) whyNoSend(ctx context.Context, q store.Querier, r Request, now time.Time) error {
+	var sentAt int64
+	var attempts, sends int
+	var consumed sql.NullInt64
+	err := q.QueryRowContext(ctx, "SELECT sent_at, attempts, sends, consumed_at FROM codes WHERE flow_id = $1 AND purpose = $2",
+		r.FlowID, string(r.Purpose)).Scan(&sentAt, &attempts, &sends, &consumed)
+	if err != nil {
+		return fmt.Errorf("code: explain refusal: %w", store.Translate(err))
+	}
+	switch {
+	case consumed.Valid:
+		return apperr.New(apperr.WrongState, "this step is already verified")
+	case attempts >= s.rules.MaxAttempts:
+		return apperr.New(apperr.WrongState, "too many wrong codes; start again")
+	case sends >= s.rules.MaxSends:
+		return apperr.New(apperr.WrongState, "too many codes requested; start again")
+	}
+	wait := store.Time(sentAt).Add(s.rules.Cooldown).Sub(now)
+	return apperr.RateLimit("wait before asking for another code", wait)
+}
+
+// Checked describes a code that was accepted.
+type Checked struct {
+	// Destination is where the code was sent: proof of holding it.
+	Destination string
+}
+
+// Check accepts code for the flow and purpose, once. A wrong code uses one
+// of the code's entries (invalid_code, with attempts_left); a code that is
+// expired, superseded, used or out of entries is code_expired.
+//
+// Counting comes first, in one conditional statement, so that at most
+// MaxAttempts guesses are ever compared however many arrive at once; the
+// code is then consumed by a second conditional statement that only one
+// caller can win.
+func (s *Service) Check(ctx context.Context, q store.Querier, flowID string, p Purpose, code string) (Checked, error) {
+	now := store.Millis(s.clock.Now())
+	var stored, dest string
+	var attempts int
+	err := q.QueryRowContext(ctx, `UPDATE codes SET attempts = attempts + 1
+		WHERE flow_id = $1 AND purpose = $2 AND consumed_at IS NULL AND attempts < $3 AND expires_at > $4
+		RETURNING hash, attempts, destination`, flowID, string(p), s.rules.MaxAttempts, now).Scan(&stored, &attempts, &dest)
+	if store.IsNoRows(err) {
+		return Checked{}, apperr.New(apperr.CodeExpired, "the code has expired or can no longer be used; ask for a new one")
+	}
+	if err != nil {
+		return Checked{}, fmt.Errorf("code: check: %w", store.Translate(err))
+	}
+	want, _ := hex.DecodeString(stored)
+	got, _ := hex.DecodeString(s.hash(flowID, p, dest, code))
+	if !validShape(code) || !hmac.Equal(got, want) {
+		left := s.rules.MaxAttempts - attempts
+		return Checked{}, apperr.New(apperr.InvalidCode, "the code is not right").With("attempts_left", left)
+	}
+	res, err := q.ExecContext(ctx, "UPDATE codes SET consumed_at = $1 WHERE flow_id = $2 AND purpose = $3 AND consumed_at IS NULL AND hash = $4",
+		now, flowID, string(p), stored)
+	if err != nil {
+		return Checked{}, fmt.Errorf("code: consume: %w", store.Translate(err))
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return Checked{}, apperr.New(apperr.CodeExpired, "the code has already been used")
+	}
+	return Checked{Destination: dest}, nil
+}
+
+// hash binds the code to its flow, purpose and destination under the
+// server's key, so a stored hash is useless without the key and a code for
+// one flow, purpose or number never matches another.
+func (s *Service) hash(flowID string, p Purpose, dest, code string) string {
+	m := hmac.New(sha256.New, s.key)
+	fmt.Fprintf(m, "%s\x00%s\x00%s\x00%s", flowID, p, dest, code)
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+var million = big.NewInt(1_000_000)
+
+// generate returns 6 uniformly random digits from the CSPRNG.
+func generate() (string, error) {
+	n, err := rand.Int(rand.Reader, million)
+	if err != nil {
+		return "", fmt.Errorf("code: random: %w", err)
+	}
+	return fmt.Sprintf("%06d", n.Int64()), nil
+}
+
+func validShape(code string) bool {
+	if len(code) != 6 {
+		return false
+	}
+	for _, c := range code {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}

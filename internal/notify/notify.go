@@ -1,0 +1,90 @@
+// Package notify renders rebind's messages from templates and queues them in
+// the outbox: verification codes, and notices of security events. Every
+// notice of a security event carries a "This wasn't me" link. SMS bodies are
+// short and carry no personal data: no names, email addresses or numbers.
+package notify
+
+import (
+	"bytes"
+	"context"
+	"embed"
+	"fmt"
+	"net/url"
+	"strings"
+	"text/template"
+	"time"
+
+	"github.com/rebindhq/rebind/internal/outbox"
+	"github.com/rebindhq/rebind/internal/store"
+)
+
+//go:embed templates
+var files embed.FS
+
+// Notifier renders and queues messages.
+type Notifier struct {
+	queue   *outbox.Queue
+	brand   string
+	baseURL *url.URL
+	email   *template.Template
+	sms     *template.Template
+}
+
+// New returns a notifier. baseURL is the canonical address of the site:
+// links in messages are built from it, never from a request's Host header.
+func New(queue *outbox.Queue, brand string, baseURL *url.URL) (*Notifier, error) {
+	funcs := template.FuncMap{"utc": func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") }}
+	email, err := template.New("email").Funcs(funcs).ParseFS(files, "templates/*.email.txt")
+	if err != nil {
+		return nil, fmt.Errorf("notify: email templates: %w", err)
+	}
+	sms, err := template.New("sms").Funcs(funcs).ParseFS(files, "templates/*.sms.txt")
+	if err != nil {
+		return nil, fmt.Errorf("notify: sms templates: %w", err)
+	}
+	return &Notifier{queue: queue, brand: brand, baseURL: baseURL, email: email, sms: sms}, nil
+}
+
+// Link returns an absolute link to path on the canonical site.
+func (n *Notifier) Link(path string, query url.Values) string {
+	u := *n.baseURL
+	u.Path = strings.TrimSuffix(u.Path, "/") + path
+	u.RawQuery = query.Encode()
+	return u.String()
+}
+
+// send renders template name for the channel with data and queues it.
+func (n *Notifier) send(ctx context.Context, q store.Querier, ch outbox.Channel, to, name string, data map[string]any, expires time.Time) error {
+	data["Brand"] = n.brand
+	data["Site"] = n.baseURL.Hostname()
+	var tmpl *template.Template
+	switch ch {
+	case outbox.Email:
+		tmpl = n.email.Lookup(name + ".email.txt")
+	case outbox.SMS:
+		tmpl = n.sms.Lookup(name + ".sms.txt")
+	}
+	if tmpl == nil {
+		return fmt.Errorf("notify: no %s template %q", ch, name)
+	}
+	var buf bytes.Buffer
+	if err := tmpl.Execute(&buf, data); err != nil {
+		return fmt.Errorf("notify: render %s: %w", name, err)
+	}
+	m := outbox.Message{Channel: ch, To: to}
+	if ch == outbox.Email {
+		// The first line of an email template is "Subject: …".
+		first, body, _ := strings.Cut(buf.String(), "\n")
+		m.Subject = strings.TrimSpace(strings.TrimPrefix(first, "Subject:"))
+		m.Body = strings.TrimLeft(body, "\n")
+	} else {
+		m.Body = strings.TrimSpace(buf.String())
+		if len(m.Body) > 160 {
+			return fmt.Errorf("notify: sms %s is %d characters, over 160", name, len(m.Body))
+		}
+	}
+	if _, err := n.queue.Enqueue(ctx, q, m, name, expires); err != nil {
+		return err
+	}
+	return nil
+}

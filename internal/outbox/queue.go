@@ -1,0 +1,114 @@
+package outbox
+
+import (
+	"context"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/rebindhq/rebind/internal/clock"
+	"github.com/rebindhq/rebind/internal/store"
+	"github.com/rebindhq/rebind/internal/token"
+)
+
+// Queue writes messages into the outbox table. Message content is sealed
+// with AES-GCM under a key derived from the server secret, so a copy of the
+// database does not show the codes in messages still waiting, and it is
+// erased once the message is delivered.
+type Queue struct {
+	clock clock.Clock
+	aead  cipher.AEAD
+	wake  chan struct{}
+}
+
+// NewQueue returns a queue sealing with a 32-byte key.
+func NewQueue(c clock.Clock, sealKey []byte) (*Queue, error) {
+	block, err := aes.NewCipher(sealKey)
+	if err != nil {
+		return nil, fmt.Errorf("outbox: seal key: %w", err)
+	}
+	aead, err := cipher.NewGCM(block)
+	if err != nil {
+		return nil, fmt.Errorf("outbox: seal key: %w", err)
+	}
+	return &Queue{clock: c, aead: aead, wake: make(chan struct{}, 1)}, nil
+}
+
+// Enqueue writes m to the outbox through q, which should be the transaction
+// of the change that caused the message. template names the message kind for
+// operators (the content itself is sealed). A message with a non-zero
+// expiresAt is dropped instead of delivered late: a code that arrives after
+// it has expired only confuses. It returns the message id.
+func (qu *Queue) Enqueue(ctx context.Context, q store.Querier, m Message, template string, expiresAt time.Time) (string, error) {
+	if m.Channel != Email && m.Channel != SMS {
+		return "", fmt.Errorf("outbox: unknown channel %q", m.Channel)
+	}
+	if m.To == "" || m.Body == "" {
+		return "", errors.New("outbox: message needs a recipient and a body")
+	}
+	m.ID = token.NewID()
+	sealed, err := qu.seal(m)
+	if err != nil {
+		return "", err
+	}
+	now := store.Millis(qu.clock.Now())
+	var exp any
+	if !expiresAt.IsZero() {
+		exp = store.Millis(expiresAt)
+	}
+	_, err = q.ExecContext(ctx, `INSERT INTO outbox (id, channel, recipient, template, sealed, state, next_attempt_at, expires_at, created_at)
+		VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7, $6)`, m.ID, string(m.Channel), m.To, template, sealed, now, exp)
+	if err != nil {
+		return "", fmt.Errorf("outbox: enqueue: %w", store.Translate(err))
+	}
+	select {
+	case qu.wake <- struct{}{}:
+	default:
+	}
+	return m.ID, nil
+}
+
+type content struct {
+	Subject string `json:"s,omitempty"`
+	Body    string `json:"b"`
+}
+
+// seal encrypts the content with the row's identity as associated data, so
+// a sealed body moved to another row (another recipient) does not open.
+func (qu *Queue) seal(m Message) (string, error) {
+	plain, err := json.Marshal(content{m.Subject, m.Body})
+	if err != nil {
+		return "", fmt.Errorf("outbox: seal: %w", err)
+	}
+	nonce := make([]byte, qu.aead.NonceSize(), qu.aead.NonceSize()+len(plain)+qu.aead.Overhead())
+	rand.Read(nonce)
+	out := qu.aead.Seal(nonce, nonce, plain, associated(m))
+	return base64.RawStdEncoding.EncodeToString(out), nil
+}
+
+func (qu *Queue) open(m *Message, sealed string) error {
+	raw, err := base64.RawStdEncoding.DecodeString(sealed)
+	if err != nil || len(raw) < qu.aead.NonceSize() {
+		return errors.New("outbox: sealed content is damaged")
+	}
+	n := qu.aead.NonceSize()
+	plain, err := qu.aead.Open(nil, raw[:n], raw[n:], associated(*m))
+	if err != nil {
+		return errors.New("outbox: sealed content does not open (wrong key or moved between rows)")
+	}
+	var c content
+	if err := json.Unmarshal(plain, &c); err != nil {
+		return fmt.Errorf("outbox: sealed content: %w", err)
+	}
+	m.Subject, m.Body = c.Subject, c.Body
+	return nil
+}
+
+func associated(m Message) []byte {
+	return []byte(m.ID + "\x00" + string(m.Channel) + "\x00" + m.To)
+}

@@ -1,0 +1,135 @@
+package password
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// fast keeps the tests quick; the production parameters are checked below.
+var fast = Params{Memory: 1024, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
+
+func TestHashAndVerify(t *testing.T) {
+	h := NewHasher(fast, 2)
+	ctx := context.Background()
+	enc, err := h.Hash(ctx, "correct horse battery")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(enc, "$argon2id$v=19$m=1024,t=1,p=1$") {
+		t.Fatalf("hash %q is not PHC argon2id", enc)
+	}
+	if ok, err := h.Verify(ctx, "correct horse battery", enc); !ok || err != nil {
+		t.Fatalf("Verify(right) = %v, %v", ok, err)
+	}
+	if ok, _ := h.Verify(ctx, "correct horse batterz", enc); ok {
+		t.Fatal("Verify(wrong) = true")
+	}
+	enc2, _ := h.Hash(ctx, "correct horse battery")
+	if enc == enc2 {
+		t.Fatal("two hashes of one password are equal: salt missing")
+	}
+}
+
+func TestDefaultMeetsOWASP(t *testing.T) {
+	// OWASP Password Storage Cheat Sheet: argon2id with m >= 19 MiB, t >= 2, p = 1.
+	if Default.Memory < 19*1024 || Default.Time < 2 || Default.Threads != 1 || Default.SaltLen < 16 {
+		t.Fatalf("Default %+v is weaker than OWASP's minimum", Default)
+	}
+}
+
+func TestUnknownAccountNeverVerifies(t *testing.T) {
+	h := NewHasher(fast, 1)
+	if ok, err := h.Verify(context.Background(), "anything", ""); ok || err != nil {
+		t.Fatalf("Verify with no stored hash = %v, %v", ok, err)
+	}
+}
+
+func TestVerifyRefusesHostileHashes(t *testing.T) {
+	h := NewHasher(fast, 1)
+	for _, enc := range []string{
+		"plain",
+		"$argon2i$v=19$m=1024,t=1,p=1$c2FsdHNhbHQ$a2V5a2V5a2V5a2V5a2V5",
+		"$argon2id$v=19$m=4194304,t=1,p=1$c2FsdHNhbHQ$a2V5a2V5a2V5a2V5a2V5", // 4 GiB
+		"$argon2id$v=19$m=1024,t=1000,p=1$c2FsdHNhbHQ$a2V5a2V5a2V5a2V5a2V5",
+		"$argon2id$v=16$m=1024,t=1,p=1$c2FsdHNhbHQ$a2V5a2V5a2V5a2V5a2V5",
+	} {
+		if ok, err := h.Verify(context.Background(), "x", enc); ok || err == nil {
+			t.Errorf("Verify(%q) = %v, %v; want an error", enc, ok, err)
+		}
+	}
+}
+
+func TestConcurrencyIsBounded(t *testing.T) {
+	h := NewHasher(fast, 2)
+	enc, _ := h.Hash(context.Background(), "pw")
+	var running, peak atomic.Int32
+	var wg sync.WaitGroup
+	// Watch the slots directly: the number of taken slots is the number of
+	// hashes running.
+	stop := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+				n := int32(len(h.slots))
+				running.Store(n)
+				if n > peak.Load() {
+					peak.Store(n)
+				}
+			}
+		}
+	}()
+	for range 40 {
+		wg.Go(func() { h.Verify(context.Background(), "pw", enc) })
+	}
+	wg.Wait()
+	close(stop)
+	if peak.Load() > 2 {
+		t.Fatalf("%d hashes ran at once, limit is 2", peak.Load())
+	}
+}
+
+func TestBusyWhenContextEnds(t *testing.T) {
+	h := NewHasher(fast, 1)
+	h.slots <- struct{}{} // the only slot is taken
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	if _, err := h.Hash(ctx, "pw"); err == nil {
+		t.Fatal("Hash did not give up when its context ended")
+	}
+}
+
+func TestCheck(t *testing.T) {
+	cases := []struct {
+		pw, email string
+		ok        bool
+	}{
+		{"short", "a@b.c", false},
+		{"Password1", "a@b.c", false},                     // common, case-insensitive
+		{"aaaaaaaaaaaa", "a@b.c", false},                  // one repeated character
+		{"xx-alice.w-2024", "alice.w@example.com", false}, // contains the email
+		{strings.Repeat("ab", 65), "a@b.c", false},
+		{"\xff\xfeinvalid-utf8", "a@b.c", false},
+		{"tangerine-orbit-42", "alice@example.com", true},
+		{"ünïcödé pässwörd", "a@b.c", true},
+	}
+	for _, c := range cases {
+		if err := Check(c.pw, c.email); (err == nil) != c.ok {
+			t.Errorf("Check(%q, %q) = %v, want ok=%v", c.pw, c.email, err, c.ok)
+		}
+	}
+}
+
+func BenchmarkHashDefault(b *testing.B) {
+	h := NewHasher(Default, 1)
+	ctx := context.Background()
+	for b.Loop() {
+		h.Hash(ctx, "correct horse battery staple")
+	}
+}

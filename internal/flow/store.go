@@ -1,0 +1,210 @@
+package flow
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/rebindhq/rebind/internal/apperr"
+	"github.com/rebindhq/rebind/internal/clock"
+	"github.com/rebindhq/rebind/internal/store"
+	"github.com/rebindhq/rebind/internal/token"
+)
+
+// Store reads and moves flows.
+type Store struct {
+	clock clock.Clock
+}
+
+// NewStore returns a flow store reading time from c.
+func NewStore(c clock.Clock) *Store { return &Store{clock: c} }
+
+const columns = "id, kind, account_id, state, created_at, updated_at, expires_at, ip, data"
+
+// Create starts a flow of machine m in its initial state. For an exclusive
+// machine it first cancels the account's open flow of that kind; the unique
+// open_key makes a concurrent second creation fail with conflict rather
+// than leave two open flows. Run it in a transaction.
+func (s *Store) Create(ctx context.Context, q store.Querier, m *Machine, accountID, ip string, data map[string]string) (Flow, error) {
+	now := s.clock.Now()
+	f := Flow{ID: token.NewID(), Kind: m.Kind, AccountID: accountID, State: m.Initial,
+		CreatedAt: now, UpdatedAt: now, ExpiresAt: now.Add(m.Lifetime), IP: ip, Data: data}
+	var openKey any
+	if m.Exclusive {
+		if accountID == "" {
+			return Flow{}, fmt.Errorf("flow: exclusive %s flow needs an account", m.Kind)
+		}
+		if _, err := s.CancelOpen(ctx, q, accountID, m); err != nil {
+			return Flow{}, err
+		}
+		openKey = string(m.Kind) + ":" + accountID
+	}
+	raw, err := json.Marshal(data)
+	if err != nil {
+		return Flow{}, fmt.Errorf("flow: data: %w", err)
+	}
+	_, err = q.ExecContext(ctx, `INSERT INTO flows (id, kind, account_id, state, open_key, created_at, updated_at, expires_at, ip, data)
+		VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8, $9)`,
+		f.ID, string(f.Kind), nullable(accountID), string(f.State), openKey, store.Millis(now), store.Millis(f.ExpiresAt), ip, string(raw))
+	if err != nil {
+		return Flow{}, fmt.Errorf("flow: create %s: %w", m.Kind, store.Translate(err))
+	}
+	return f, nil
+}
+
+// Get returns flow id of machine m. A flow of another kind is not_found.
+func (s *Store) Get(ctx context.Context, q store.Querier, m *Machine, id string) (Flow, error) {
+	if !token.ValidID(id) {
+		return Flow{}, apperr.New(apperr.NotFound, "no such flow")
+	}
+	row := q.QueryRowContext(ctx, "SELECT "+columns+" FROM flows WHERE id = $1 AND kind = $2", id, string(m.Kind))
+	f, err := scan(row)
+	if store.IsNoRows(err) {
+		return Flow{}, apperr.New(apperr.NotFound, "no such flow")
+	}
+	return f, err
+}
+
+// Fire moves flow id by event in one conditional statement: it succeeds only
+// if the flow is in a state the event starts from and is within its
+// lifetime. Otherwise nothing changes and the error says why: not_found,
+// flow_expired for a cancelled, ended or expired flow, wrong_state for a
+// step out of order. Data, when not nil, replaces the flow's data.
+func (s *Store) Fire(ctx context.Context, q store.Querier, m *Machine, id string, e Event, data map[string]string) (Flow, error) {
+	t, ok := m.next(e)
+	if !ok {
+		return Flow{}, fmt.Errorf("flow: %s has no event %q", m.Kind, e)
+	}
+	now := store.Millis(s.clock.Now())
+	args := []any{string(t.To), now, id, string(m.Kind)}
+	set := "state = $1, updated_at = $2"
+	if m.IsTerminal(t.To) {
+		set += ", open_key = NULL"
+	}
+	if data != nil {
+		raw, err := json.Marshal(data)
+		if err != nil {
+			return Flow{}, fmt.Errorf("flow: data: %w", err)
+		}
+		args = append(args, string(raw))
+		set += fmt.Sprintf(", data = $%d", len(args))
+	}
+	marks := make([]string, len(t.From))
+	for i, from := range t.From {
+		args = append(args, string(from))
+		marks[i] = fmt.Sprintf("$%d", len(args))
+	}
+	row := q.QueryRowContext(ctx, "UPDATE flows SET "+set+" WHERE id = $3 AND kind = $4 AND expires_at > $2 AND state IN ("+
+		strings.Join(marks, ", ")+") RETURNING "+columns, args...)
+	f, err := scan(row)
+	if store.IsNoRows(err) {
+		return Flow{}, s.refusal(ctx, q, m, id)
+	}
+	return f, err
+}
+
+// refusal explains why Fire changed nothing.
+func (s *Store) refusal(ctx context.Context, q store.Querier, m *Machine, id string) error {
+	f, err := s.Get(ctx, q, m, id)
+	if err != nil {
+		return err
+	}
+	if !f.Open(m, s.clock.Now()) && f.State != Completed {
+		return apperr.New(apperr.FlowExpired, "this procedure has expired or was cancelled; start again")
+	}
+	return apperr.New(apperr.WrongState, fmt.Sprintf("this step is not allowed now (the procedure is at %q)", f.State))
+}
+
+// Require returns flow id if it is open and in one of states; otherwise the
+// same errors as Fire.
+func (s *Store) Require(ctx context.Context, q store.Querier, m *Machine, id string, states ...State) (Flow, error) {
+	f, err := s.Get(ctx, q, m, id)
+	if err != nil {
+		return Flow{}, err
+	}
+	if !f.Open(m, s.clock.Now()) && f.State != Completed {
+		return Flow{}, apperr.New(apperr.FlowExpired, "this procedure has expired or was cancelled; start again")
+	}
+	for _, st := range states {
+		if f.State == st && f.Open(m, s.clock.Now()) {
+			return f, nil
+		}
+	}
+	return Flow{}, apperr.New(apperr.WrongState, fmt.Sprintf("this step is not allowed now (the procedure is at %q)", f.State))
+}
+
+// CancelOpen cancels the account's open flows of machine m and returns their
+// ids.
+func (s *Store) CancelOpen(ctx context.Context, q store.Querier, accountID string, m *Machine) ([]string, error) {
+	open := m.OpenStates()
+	args := []any{string(Cancelled), store.Millis(s.clock.Now()), accountID, string(m.Kind)}
+	marks := make([]string, len(open))
+	for i, st := range open {
+		args = append(args, string(st))
+		marks[i] = fmt.Sprintf("$%d", len(args))
+	}
+	rows, err := q.QueryContext(ctx, "UPDATE flows SET state = $1, updated_at = $2, open_key = NULL WHERE account_id = $3 AND kind = $4 AND state IN ("+
+		strings.Join(marks, ", ")+") RETURNING id", args...)
+	if err != nil {
+		return nil, fmt.Errorf("flow: cancel open %s: %w", m.Kind, store.Translate(err))
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("flow: cancel open: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
+type scanner interface{ Scan(dest ...any) error }
+
+func scan(row scanner) (Flow, error) {
+	var f Flow
+	var kind, state, data string
+	var account *string
+	var created, updated, expires int64
+	err := row.Scan(&f.ID, &kind, &account, &state, &created, &updated, &expires, &f.IP, &data)
+	if err != nil {
+		if store.IsNoRows(err) {
+			return Flow{}, err
+		}
+		return Flow{}, fmt.Errorf("flow: read: %w", store.Translate(err))
+	}
+	f.Kind, f.State = Kind(kind), State(state)
+	if account != nil {
+		f.AccountID = *account
+	}
+	f.CreatedAt, f.UpdatedAt, f.ExpiresAt = store.Time(created), store.Time(updated), store.Time(expires)
+	if err := json.Unmarshal([]byte(data), &f.Data); err != nil {
+		return Flow{}, fmt.Errorf("flow %s: data: %w", f.ID, err)
+	}
+	return f, nil
+}
+
+func nullable(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// CancelExclusive cancels the account's open flow of an exclusive kind, if
+// any, and returns its id. It needs no machine: an open exclusive flow is
+// the one holding the open key.
+func (s *Store) CancelExclusive(ctx context.Context, q store.Querier, kind Kind, accountID string) (string, error) {
+	var id string
+	err := q.QueryRowContext(ctx, "UPDATE flows SET state = $1, updated_at = $2, open_key = NULL WHERE open_key = $3 RETURNING id",
+		string(Cancelled), store.Millis(s.clock.Now()), string(kind)+":"+accountID).Scan(&id)
+	if store.IsNoRows(err) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("flow: cancel open %s: %w", kind, store.Translate(err))
+	}
+	return id, nil
+}

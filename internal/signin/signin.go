@@ -1,0 +1,200 @@
+// Package signin runs the sign-in flow: email and password, then the second
+// factor (an SMS code to the bound mobile while mobile verification is on,
+// an email code when the account has no active second factor; never the
+// password alone), then a new session.
+package signin
+
+import (
+	"context"
+	"database/sql"
+	"time"
+
+	"github.com/rebindhq/rebind/internal/account"
+	"github.com/rebindhq/rebind/internal/apperr"
+	"github.com/rebindhq/rebind/internal/audit"
+	"github.com/rebindhq/rebind/internal/client"
+	"github.com/rebindhq/rebind/internal/clock"
+	"github.com/rebindhq/rebind/internal/code"
+	"github.com/rebindhq/rebind/internal/flow"
+	"github.com/rebindhq/rebind/internal/outbox"
+	"github.com/rebindhq/rebind/internal/password"
+	"github.com/rebindhq/rebind/internal/ratelimit"
+	"github.com/rebindhq/rebind/internal/session"
+	"github.com/rebindhq/rebind/internal/store"
+)
+
+// The sign-in machine: one step after the password, then done.
+const (
+	CodeRequired flow.State = "code_required"
+	Verify       flow.Event = "verify"
+)
+
+// Machine is the sign-in flow. Its lifetime matches the email code's.
+var Machine = &flow.Machine{
+	Kind:        flow.Login,
+	Initial:     CodeRequired,
+	Lifetime:    10 * time.Minute,
+	Transitions: map[flow.Event]flow.Transition{Verify: {From: []flow.State{CodeRequired}, To: flow.Completed}},
+	Terminal:    []flow.State{flow.Completed},
+}
+
+// Limits on password attempts. They count every attempt, right or wrong,
+// and are kept for addresses that have no account, so they say nothing
+// about which accounts exist.
+var (
+	PerIP    = ratelimit.Rule{Name: "signin_ip", Limit: 30, Window: 10 * time.Minute}
+	PerEmail = ratelimit.Rule{Name: "signin_email", Limit: 10, Window: 15 * time.Minute}
+)
+
+// Service signs users in.
+type Service struct {
+	DB       *store.DB
+	Clock    clock.Clock
+	Accounts *account.Store
+	Hasher   *password.Hasher
+	Codes    *code.Service
+	Flows    *flow.Store
+	Sessions *session.Manager
+	Audit    *audit.Log
+	Limiter  *ratelimit.Limiter
+}
+
+// Pending is a sign-in waiting for its second factor.
+type Pending struct {
+	LoginID string
+	// Method is "sms" or "email".
+	Method string
+	// SentTo is the masked destination of the code.
+	SentTo   string
+	ResendAt time.Time
+}
+
+// Start checks email and password and sends the second-factor code. A wrong
+// email and a wrong password give the same error after the same work: an
+// unknown email is checked against a dummy hash.
+func (s *Service) Start(ctx context.Context, email, pw string) (Pending, error) {
+	ip := client.From(ctx).IP
+	_, norm, _ := account.NormalizeEmail(email)
+	if norm == "" {
+		norm = email
+	}
+	if err := s.Limiter.Take(ctx, s.DB, "ip:"+ip, PerIP); err != nil {
+		return Pending{}, s.refuse(ctx, "", email, err)
+	}
+	if err := s.Limiter.Take(ctx, s.DB, "email:"+norm, PerEmail); err != nil {
+		return Pending{}, s.refuse(ctx, "", email, err)
+	}
+	a, err := s.Accounts.ByEmail(ctx, s.DB, email)
+	if err != nil && !apperr.Is(err, apperr.NotFound) {
+		return Pending{}, err
+	}
+	ok, err := s.Hasher.Verify(ctx, pw, a.PasswordHash)
+	if err != nil {
+		return Pending{}, apperr.Wrap(apperr.Unavailable, "too busy; try again shortly", err)
+	}
+	if !ok {
+		s.failed(ctx, a.ID, email, "password")
+		return Pending{}, apperr.New(apperr.InvalidCredentials, "the email or password is not right")
+	}
+	if a.Frozen {
+		s.failed(ctx, a.ID, email, "frozen")
+		return Pending{}, apperr.New(apperr.Forbidden, "this account is frozen; contact support to unlock it")
+	}
+	var p Pending
+	err = s.DB.Tx(ctx, func(tx *sql.Tx) error {
+		f, err := s.Flows.Create(ctx, tx, Machine, a.ID, ip, map[string]string{"method": a.SecondFactor()})
+		if err != nil {
+			return err
+		}
+		p, err = s.send(ctx, tx, f, a)
+		if err != nil {
+			return err
+		}
+		return s.Audit.Append(ctx, tx, audit.Event{Actor: audit.ActorUser, AccountID: a.ID, Action: "authn_password_ok",
+			Result: audit.OK, FlowID: f.ID, Detail: map[string]string{"method": p.Method}})
+	})
+	if apperr.Is(err, apperr.RateLimited) {
+		return Pending{}, s.refuse(ctx, a.ID, email, err)
+	}
+	return p, err
+}
+
+// send issues the second-factor code for flow f and audits it, in tx.
+func (s *Service) send(ctx context.Context, tx *sql.Tx, f flow.Flow, a account.Account) (Pending, error) {
+	p := Pending{LoginID: f.ID, Method: a.SecondFactor()}
+	req := code.Request{FlowID: f.ID, Purpose: code.Login, Channel: outbox.Email, To: a.Email}
+	p.SentTo = account.MaskEmail(a.Email)
+	if p.Method == "sms" {
+		req.Channel, req.To, p.SentTo = outbox.SMS, a.Mobile, a.MaskedMobile()
+	}
+	sent, err := s.Codes.Send(ctx, tx, req)
+	if err != nil {
+		return Pending{}, err
+	}
+	p.ResendAt = sent.ResendAt
+	return p, s.Audit.Append(ctx, tx, audit.Event{Actor: audit.ActorUser, AccountID: a.ID, Action: "authn_code_sent",
+		Result: audit.OK, FlowID: f.ID, Detail: map[string]string{"channel": string(req.Channel), "purpose": string(code.Login)}})
+}
+
+// Resend sends a new code for a pending sign-in.
+func (s *Service) Resend(ctx context.Context, loginID string) (Pending, error) {
+	f, err := s.Flows.Require(ctx, s.DB, Machine, loginID, CodeRequired)
+	if err != nil {
+		return Pending{}, err
+	}
+	var p Pending
+	err = s.DB.Tx(ctx, func(tx *sql.Tx) error {
+		a, err := s.Accounts.ByID(ctx, tx, f.AccountID)
+		if err != nil {
+			return err
+		}
+		p, err = s.send(ctx, tx, f, a)
+		return err
+	})
+	if apperr.Is(err, apperr.RateLimited) {
+		s.refuse(ctx, f.AccountID, "", err)
+	}
+	return p, err
+}
+
+// Status describes a pending sign-in, for the second-factor page.
+func (s *Service) Status(ctx context.Context, loginID string) (Pending, error) {
+	f, err := s.Flows.Require(ctx, s.DB, Machine, loginID, CodeRequired)
+	if err != nil {
+		return Pending{}, err
+	}
+	a, err := s.Accounts.ByID(ctx, s.DB, f.AccountID)
+	if err != nil {
+		return Pending{}, err
+	}
+	p := Pending{LoginID: f.ID, Method: f.Data["method"], SentTo: account.MaskEmail(a.Email)}
+	if p.Method == "sms" {
+		p.SentTo = a.MaskedMobile()
+	}
+	return p, nil
+}
+
+// failed audits a refused password (reason "password") or a frozen account.
+func (s *Service) failed(ctx context.Context, accountID, email, reason string) {
+	actor := audit.ActorUser
+	if accountID == "" {
+		actor = audit.ActorAnonymous
+	}
+	s.Audit.Write(ctx, s.DB, audit.Event{Actor: actor, AccountID: accountID, Action: "authn_login_fail", Result: audit.Failed,
+		Detail: map[string]string{"reason": reason, "email": account.MaskEmail(email)}})
+}
+
+// refuse audits a rate-limited attempt and returns its error.
+func (s *Service) refuse(ctx context.Context, accountID, email string, err error) error {
+	actor := audit.ActorUser
+	if accountID == "" {
+		actor = audit.ActorAnonymous
+	}
+	detail := map[string]string{"limit": apperr.As(err).Fields["limit"].(string)}
+	if email != "" {
+		detail["email"] = account.MaskEmail(email)
+	}
+	s.Audit.Write(ctx, s.DB, audit.Event{Actor: actor, AccountID: accountID, Action: "excess_rate_limit_exceeded",
+		Result: audit.Refused, Detail: detail})
+	return err
+}

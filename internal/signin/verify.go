@@ -1,0 +1,101 @@
+package signin
+
+import (
+	"context"
+	"database/sql"
+
+	"github.com/rebindhq/rebind/internal/account"
+	"github.com/rebindhq/rebind/internal/apperr"
+	"github.com/rebindhq/rebind/internal/audit"
+	"github.com/rebindhq/rebind/internal/client"
+	"github.com/rebindhq/rebind/internal/code"
+	"github.com/rebindhq/rebind/internal/flow"
+	"github.com/rebindhq/rebind/internal/session"
+)
+
+// Signed is the outcome of a completed sign-in.
+type Signed struct {
+	Token   string
+	Session session.Session
+}
+
+// Verify checks the second-factor code. On success it ends the sign-in flow,
+// starts a new session (ending previousToken's, so the session id changes at
+// sign-in), and, when the code went to the bound mobile, cancels any open
+// mobile reset of the account: its owner still holds the phone.
+//
+// The code is checked outside the transaction that follows, so a wrong
+// entry is counted even though nothing else is written.
+func (s *Service) Verify(ctx context.Context, loginID, entered, previousToken string) (Signed, error) {
+	f, err := s.Flows.Require(ctx, s.DB, Machine, loginID, CodeRequired)
+	if err != nil {
+		return Signed{}, err
+	}
+	if _, err := s.Codes.Check(ctx, s.DB, f.ID, code.Login, entered); err != nil {
+		s.Audit.Write(ctx, s.DB, audit.Event{Actor: audit.ActorUser, AccountID: f.AccountID, Action: "authn_login_fail",
+			Result: audit.Failed, FlowID: f.ID, Detail: map[string]string{"reason": "code", "error": string(apperr.As(err).Code)}})
+		return Signed{}, err
+	}
+	info := client.From(ctx)
+	var out Signed
+	err = s.DB.Tx(ctx, func(tx *sql.Tx) error {
+		if _, err := s.Flows.Fire(ctx, tx, Machine, f.ID, Verify, nil); err != nil {
+			return err
+		}
+		a, err := s.Accounts.ByID(ctx, tx, f.AccountID)
+		if err != nil {
+			return err
+		}
+		if a.Frozen {
+			return apperr.New(apperr.Forbidden, "this account is frozen; contact support to unlock it")
+		}
+		if err := s.Sessions.Revoke(ctx, tx, previousToken); err != nil {
+			return err
+		}
+		out.Token, out.Session, err = s.Sessions.Create(ctx, tx, a.ID, info.IP, info.UserAgent)
+		if err != nil {
+			return err
+		}
+		detail := map[string]string{"method": f.Data["method"], "session": out.Session.ID}
+		if f.Data["method"] == "sms" {
+			cancelled, err := s.Flows.CancelExclusive(ctx, tx, flow.MobileReset, a.ID)
+			if err != nil {
+				return err
+			}
+			if cancelled != "" {
+				detail["cancelled_reset"] = cancelled
+			}
+		}
+		return s.Audit.Append(ctx, tx, audit.Event{Actor: audit.ActorUser, AccountID: a.ID, Action: "authn_login_success",
+			Result: audit.OK, FlowID: f.ID, Detail: detail})
+	})
+	return out, err
+}
+
+// Current returns the session of a bearer token and its account.
+func (s *Service) Current(ctx context.Context, token string) (session.Session, account.Account, error) {
+	sess, err := s.Sessions.Lookup(ctx, s.DB, token)
+	if err != nil {
+		return session.Session{}, account.Account{}, err
+	}
+	a, err := s.Accounts.ByID(ctx, s.DB, sess.AccountID)
+	if err != nil {
+		return session.Session{}, account.Account{}, apperr.Wrap(apperr.Unauthorized, "sign in first", err)
+	}
+	return sess, a, nil
+}
+
+// SignOut ends the session of token.
+func (s *Service) SignOut(ctx context.Context, token string) error {
+	sess, err := s.Sessions.Lookup(ctx, s.DB, token)
+	if err != nil {
+		return err
+	}
+	return s.DB.Tx(ctx, func(tx *sql.Tx) error {
+		if err := s.Sessions.Revoke(ctx, tx, token); err != nil {
+			return err
+		}
+		return s.Audit.Append(ctx, tx, audit.Event{Actor: audit.ActorUser, AccountID: sess.AccountID, Action: "session_revoked",
+			Result: audit.OK, Detail: map[string]string{"session": sess.ID, "by": "sign_out"}})
+	})
+}

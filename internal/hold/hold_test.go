@@ -1,0 +1,113 @@
+package hold_test
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rebindhq/rebind/internal/apperr"
+	"github.com/rebindhq/rebind/internal/clock"
+	"github.com/rebindhq/rebind/internal/hold"
+	"github.com/rebindhq/rebind/internal/store"
+	"github.com/rebindhq/rebind/internal/store/storetest"
+	"github.com/rebindhq/rebind/internal/token"
+)
+
+var t0 = time.Date(2026, 7, 1, 8, 0, 0, 0, time.UTC)
+
+func account(t *testing.T, db *store.DB) string {
+	t.Helper()
+	id := token.NewID()
+	_, err := db.ExecContext(context.Background(), `INSERT INTO accounts (id, email, email_norm, password_hash, registered_at, created_at, updated_at)
+		VALUES ($1, $2, $2, 'x', 0, 0, 0)`, id, id+"@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+// SEC-REC-12/13: the hold covers 24 h to the second and only extends.
+func TestHoldEndsAndOnlyExtends(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		clk := clock.NewFake(t0)
+		hs := hold.NewStore(clk)
+		acc := account(t, db)
+		if e, err := hs.WithdrawalEligibility(ctx, db, acc); err != nil || !e.Allowed || e.Until != nil || len(e.Reasons) != 0 {
+			t.Fatalf("no hold: %+v, %v", e, err)
+		}
+		end, err := hs.Extend(ctx, db, acc, hold.MobileReset, 24*time.Hour)
+		if err != nil || !end.Equal(t0.Add(24*time.Hour)) {
+			t.Fatalf("Extend = %v, %v", end, err)
+		}
+		clk.Set(t0.Add(24*time.Hour - time.Second))
+		e, _ := hs.WithdrawalEligibility(ctx, db, acc)
+		if e.Allowed || e.Until == nil || !e.Until.Equal(end) || e.Reasons[0] != hold.MobileReset {
+			t.Fatalf("at T+23:59:59: %+v", e)
+		}
+		// A shorter hold during a longer one does not shorten it.
+		clk.Set(t0.Add(time.Hour))
+		if got, _ := hs.Extend(ctx, db, acc, hold.MobileReset, time.Hour); !got.Equal(end) {
+			t.Fatalf("a shorter extension moved the end to %v", got)
+		}
+		// A new change at T+20h moves the end to T+44h.
+		clk.Set(t0.Add(20 * time.Hour))
+		if got, _ := hs.Extend(ctx, db, acc, hold.MobileReset, 24*time.Hour); !got.Equal(t0.Add(44 * time.Hour)) {
+			t.Fatalf("extension at T+20h ends at %v", got)
+		}
+		clk.Set(t0.Add(44*time.Hour + time.Second))
+		if e, _ := hs.WithdrawalEligibility(ctx, db, acc); !e.Allowed {
+			t.Fatalf("after the hold: %+v", e)
+		}
+	})
+}
+
+func TestSeveralReasonsAndFrozen(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		clk := clock.NewFake(t0)
+		hs := hold.NewStore(clk)
+		acc := account(t, db)
+		hs.Extend(ctx, db, acc, hold.PasswordReset, 2*time.Hour)
+		hs.Extend(ctx, db, acc, hold.MobileChange, 24*time.Hour)
+		e, _ := hs.WithdrawalEligibility(ctx, db, acc)
+		if e.Allowed || len(e.Reasons) != 2 || e.Reasons[0] != hold.MobileChange || !e.Until.Equal(t0.Add(24*time.Hour)) {
+			t.Fatalf("two holds: %+v", e)
+		}
+		active, _ := hs.Active(ctx, db, acc)
+		if len(active) != 2 {
+			t.Fatalf("Active = %+v", active)
+		}
+		db.ExecContext(ctx, "UPDATE accounts SET frozen = TRUE WHERE id = $1", acc)
+		e, _ = hs.WithdrawalEligibility(ctx, db, acc)
+		if e.Allowed || e.Until != nil || e.Reasons[0] != hold.AccountFrozen {
+			t.Fatalf("frozen: %+v", e)
+		}
+		if _, err := hs.WithdrawalEligibility(ctx, db, token.NewID()); !apperr.Is(err, apperr.NotFound) {
+			t.Fatalf("unknown account = %v", err)
+		}
+	})
+}
+
+// Concurrent extensions from different moments keep the latest end.
+func TestConcurrentExtensionsKeepTheLatestEnd(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		acc := account(t, db)
+		var wg sync.WaitGroup
+		for i := range 30 {
+			wg.Go(func() {
+				hs := hold.NewStore(clock.NewFake(t0.Add(time.Duration(i) * time.Minute)))
+				if _, err := hs.Extend(ctx, db, acc, hold.MobileReset, 24*time.Hour); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		wg.Wait()
+		e, _ := hold.NewStore(clock.NewFake(t0)).WithdrawalEligibility(ctx, db, acc)
+		if want := t0.Add(29*time.Minute + 24*time.Hour); e.Until == nil || !e.Until.Equal(want) {
+			t.Fatalf("hold ends at %v, want %v", e.Until, want)
+		}
+	})
+}

@@ -1,0 +1,101 @@
+package session_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rebindhq/rebind/internal/apperr"
+	"github.com/rebindhq/rebind/internal/clock"
+	"github.com/rebindhq/rebind/internal/session"
+	"github.com/rebindhq/rebind/internal/store"
+	"github.com/rebindhq/rebind/internal/store/storetest"
+	"github.com/rebindhq/rebind/internal/token"
+)
+
+func account(t *testing.T, db *store.DB) string {
+	t.Helper()
+	id := token.NewID()
+	_, err := db.ExecContext(context.Background(), `INSERT INTO accounts (id, email, email_norm, password_hash, registered_at, created_at, updated_at)
+		VALUES ($1, $2, $2, 'x', 0, 0, 0)`, id, id+"@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+// SEC-SES-6 (v5.0.0-7.3.1, 7.3.2): idle and absolute lifetimes.
+func TestLifetimes(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		clk := clock.NewFake(time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC))
+		m := session.NewManager(clk, 30*time.Minute, 12*time.Hour)
+		acc := account(t, db)
+		tok, s, err := m.Create(ctx, db, acc, "192.0.2.1", "test")
+		if err != nil || len(tok) < 43 {
+			t.Fatalf("Create = %q, %v", tok, err)
+		}
+		var stored string
+		db.QueryRowContext(ctx, "SELECT token_hash FROM sessions WHERE id = $1", s.ID).Scan(&stored)
+		if strings.Contains(stored, tok) {
+			t.Fatal("token stored in clear")
+		}
+		// Used every 29 minutes, it lives until the absolute end.
+		for clk.Now().Before(s.ExpiresAt.Add(-29 * time.Minute)) {
+			clk.Advance(29 * time.Minute)
+			if _, err := m.Lookup(ctx, db, tok); err != nil {
+				t.Fatalf("at %v: %v", clk.Now(), err)
+			}
+		}
+		clk.Set(s.ExpiresAt)
+		if _, err := m.Lookup(ctx, db, tok); !apperr.Is(err, apperr.Unauthorized) {
+			t.Fatalf("after the absolute end = %v", err)
+		}
+		tok2, _, _ := m.Create(ctx, db, acc, "", "")
+		clk.Advance(30 * time.Minute)
+		if _, err := m.Lookup(ctx, db, tok2); !apperr.Is(err, apperr.Unauthorized) {
+			t.Fatalf("after 30 idle minutes = %v", err)
+		}
+		if n, _ := m.Purge(ctx, db); n != 2 {
+			t.Fatalf("Purge removed %d, want 2", n)
+		}
+	})
+}
+
+func TestRevoke(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		m := session.NewManager(clock.Real{}, time.Hour, 12*time.Hour)
+		acc, other := account(t, db), account(t, db)
+		a, _, _ := m.Create(ctx, db, acc, "", "")
+		b, sb, _ := m.Create(ctx, db, acc, "", "")
+		c, _, _ := m.Create(ctx, db, acc, "", "")
+		o, _, _ := m.Create(ctx, db, other, "", "")
+		m.Revoke(ctx, db, a)
+		if _, err := m.Lookup(ctx, db, a); err == nil {
+			t.Fatal("revoked token still works")
+		}
+		if n, _ := m.RevokeAll(ctx, db, acc, sb.ID); n != 1 {
+			t.Fatalf("RevokeAll(keep b) ended %d sessions, want 1", n)
+		}
+		if _, err := m.Lookup(ctx, db, c); err == nil {
+			t.Fatal("session c survived RevokeAll")
+		}
+		if _, err := m.Lookup(ctx, db, b); err != nil {
+			t.Fatal("the kept session was revoked")
+		}
+		m.RevokeAll(ctx, db, acc, "")
+		if _, err := m.Lookup(ctx, db, b); err == nil {
+			t.Fatal("RevokeAll without keep left a session")
+		}
+		if _, err := m.Lookup(ctx, db, o); err != nil {
+			t.Fatal("another account's session was revoked")
+		}
+		for _, bad := range []string{"", "x", strings.Repeat("a", 500)} {
+			if _, err := m.Lookup(ctx, db, bad); !apperr.Is(err, apperr.Unauthorized) {
+				t.Fatalf("Lookup(%q) = %v", bad, err)
+			}
+		}
+	})
+}

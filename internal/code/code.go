@@ -249,3 +249,17 @@ func validShape(code string) bool {
 	}
 	return true
 }
+
+// ResendAt returns when another code may be sent for the flow and purpose:
+// the zero time if none was sent yet.
+func (s *Service) ResendAt(ctx context.Context, q store.Querier, flowID string, p Purpose) (time.Time, error) {
+	var sentAt int64
+	err := q.QueryRowContext(ctx, "SELECT sent_at FROM codes WHERE flow_id = $1 AND purpose = $2", flowID, string(p)).Scan(&sentAt)
+	if store.IsNoRows(err) {
+		return time.Time{}, nil
+	}
+	if err != nil {
+		return time.Time{}, fmt.Errorf("code: resend time: %w", store.Translate(err))
+	}
+	return store.Time(sentAt).Add(s.rules.Cooldown), nil
+}

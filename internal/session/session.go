@@ -126,3 +126,13 @@ func (m *Manager) Purge(ctx context.Context, q store.Querier) (int64, error) {
 	}
 	return res.RowsAffected()
 }
+
+// CookieName is the name of the session cookie. Outside dev the __Host-
+// prefix makes browsers accept it only when Secure, host-only and Path=/,
+// so a sibling subdomain cannot plant or read it.
+func CookieName(secure bool) string {
+	if secure {
+		return "__Host-rebind_session"
+	}
+	return "rebind_session"
+}

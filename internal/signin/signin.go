@@ -106,12 +106,12 @@ func (s *Service) Start(ctx context.Context, email, pw string) (Pending, error) 
 		if err != nil {
 			return err
 		}
-		p, err = s.send(ctx, tx, f, a)
-		if err != nil {
+		if err := s.Audit.Append(ctx, tx, audit.Event{Actor: audit.ActorUser, AccountID: a.ID, Action: "authn_password_ok",
+			Result: audit.OK, FlowID: f.ID, Detail: map[string]string{"method": a.SecondFactor()}}); err != nil {
 			return err
 		}
-		return s.Audit.Append(ctx, tx, audit.Event{Actor: audit.ActorUser, AccountID: a.ID, Action: "authn_password_ok",
-			Result: audit.OK, FlowID: f.ID, Detail: map[string]string{"method": p.Method}})
+		p, err = s.send(ctx, tx, f, a)
+		return err
 	})
 	if apperr.Is(err, apperr.RateLimited) {
 		return Pending{}, s.refuse(ctx, a.ID, email, err)
@@ -171,7 +171,8 @@ func (s *Service) Status(ctx context.Context, loginID string) (Pending, error) {
 	if p.Method == "sms" {
 		p.SentTo = a.MaskedMobile()
 	}
-	return p, nil
+	p.ResendAt, err = s.Codes.ResendAt(ctx, s.DB, f.ID, code.Login)
+	return p, err
 }
 
 // failed audits a refused password (reason "password") or a frozen account.
@@ -190,7 +191,11 @@ func (s *Service) refuse(ctx context.Context, accountID, email string, err error
 	if accountID == "" {
 		actor = audit.ActorAnonymous
 	}
-	detail := map[string]string{"limit": apperr.As(err).Fields["limit"].(string)}
+	limit, _ := apperr.As(err).Fields["limit"].(string)
+	if limit == "" {
+		limit = "resend_cooldown"
+	}
+	detail := map[string]string{"limit": limit}
 	if email != "" {
 		detail["email"] = account.MaskEmail(email)
 	}

@@ -1,0 +1,209 @@
+// Package app wires rebind together: it builds every service from the
+// configuration, registers each surface's route table on one mux behind the
+// shared middleware, and runs the background workers. It is the one place
+// that knows how the parts fit.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/rebindhq/rebind/internal/account"
+	"github.com/rebindhq/rebind/internal/adminapi"
+	"github.com/rebindhq/rebind/internal/api"
+	"github.com/rebindhq/rebind/internal/audit"
+	"github.com/rebindhq/rebind/internal/clock"
+	"github.com/rebindhq/rebind/internal/code"
+	"github.com/rebindhq/rebind/internal/config"
+	"github.com/rebindhq/rebind/internal/flow"
+	"github.com/rebindhq/rebind/internal/hold"
+	"github.com/rebindhq/rebind/internal/httpjson"
+	"github.com/rebindhq/rebind/internal/keys"
+	"github.com/rebindhq/rebind/internal/mail"
+	"github.com/rebindhq/rebind/internal/middleware"
+	"github.com/rebindhq/rebind/internal/notify"
+	"github.com/rebindhq/rebind/internal/outbox"
+	"github.com/rebindhq/rebind/internal/password"
+	"github.com/rebindhq/rebind/internal/ratelimit"
+	"github.com/rebindhq/rebind/internal/session"
+	"github.com/rebindhq/rebind/internal/signin"
+	"github.com/rebindhq/rebind/internal/sms"
+	"github.com/rebindhq/rebind/internal/store"
+	"github.com/rebindhq/rebind/internal/web"
+)
+
+// App is a wired rebind server.
+type App struct {
+	Config   *config.Config
+	DB       *store.DB
+	Clock    clock.Clock
+	Log      *slog.Logger
+	Accounts *account.Store
+	Hasher   *password.Hasher
+	Audit    *audit.Log
+	Holds    *hold.Store
+	Flows    *flow.Store
+	Codes    *code.Service
+	Sessions *session.Manager
+	Limiter  *ratelimit.Limiter
+	SignIn   *signin.Service
+	Worker   *outbox.Worker
+
+	handler http.Handler
+	metrics *metrics
+}
+
+// Options adjust an App for tests.
+type Options struct {
+	// Clock replaces the system clock.
+	Clock clock.Clock
+	// PasswordParams replaces the argon2id parameters (tests use cheap ones).
+	PasswordParams *password.Params
+	// CodeRules replaces the code rules.
+	CodeRules *code.Rules
+}
+
+// New builds an App on an open, migrated database.
+func New(cfg *config.Config, db *store.DB, log *slog.Logger, opts Options) (*App, error) {
+	a := &App{Config: cfg, DB: db, Log: log, Clock: opts.Clock}
+	if a.Clock == nil {
+		a.Clock = clock.Real{}
+	}
+	params := password.Default
+	if opts.PasswordParams != nil {
+		params = *opts.PasswordParams
+	}
+	rules := code.DefaultRules
+	if opts.CodeRules != nil {
+		rules = *opts.CodeRules
+	}
+	clk := a.Clock
+	a.Accounts = account.NewStore(clk)
+	a.Hasher = password.NewHasher(params, 0)
+	a.Audit = audit.New(clk)
+	a.Holds = hold.NewStore(clk)
+	a.Flows = flow.NewStore(clk)
+	a.Sessions = session.NewManager(clk, cfg.SessionIdle, cfg.SessionAbsolute)
+	a.Limiter = ratelimit.New(clk)
+	queue, err := outbox.NewQueue(clk, cfg.Secret.Key(keys.OutboxSeal))
+	if err != nil {
+		return nil, err
+	}
+	notifier, err := notify.New(queue, cfg.Brand, cfg.BaseURL)
+	if err != nil {
+		return nil, err
+	}
+	a.Codes = code.New(clk, cfg.Secret.Key(keys.CodeHMAC), rules, a.Limiter, notifier)
+	a.SignIn = &signin.Service{DB: db, Clock: clk, Accounts: a.Accounts, Hasher: a.Hasher, Codes: a.Codes,
+		Flows: a.Flows, Sessions: a.Sessions, Audit: a.Audit, Limiter: a.Limiter}
+	a.metrics = newMetrics(db)
+	senders, err := a.senders()
+	if err != nil {
+		return nil, err
+	}
+	a.Worker = &outbox.Worker{DB: db, Queue: queue, Senders: senders, Clock: clk, Log: log,
+		Observe: func(ch outbox.Channel, outcome string) { a.metrics.deliveries.WithLabelValues(string(ch), outcome).Inc() }}
+	if err := a.routes(); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// senders picks each channel's way out: the configured provider, or the dev
+// outbox.
+func (a *App) senders() (map[outbox.Channel]outbox.Sender, error) {
+	cfg := a.Config
+	dev := outbox.DevSender{DB: a.DB, Clock: a.Clock}
+	senders := map[outbox.Channel]outbox.Sender{outbox.Email: dev, outbox.SMS: dev}
+	if cfg.SMTPURL != "" {
+		s, err := mail.New(cfg.SMTPURL, cfg.MailFrom, mail.RequireTLS(cfg.Production))
+		if err != nil {
+			return nil, fmt.Errorf("REBIND_SMTP_URL: %w", err)
+		}
+		senders[outbox.Email] = s
+	}
+	if cfg.SMSURL != "" {
+		s, err := sms.New(cfg.SMSURL, cfg.SMSFrom, !cfg.Production, nil)
+		if err != nil {
+			return nil, fmt.Errorf("REBIND_SMS_URL: %w", err)
+		}
+		senders[outbox.SMS] = s
+	}
+	return senders, nil
+}
+
+func (a *App) routes() error {
+	cfg := a.Config
+	mux := http.NewServeMux()
+	ad := httpjson.Adapter{Log: a.Log}
+	secure := cfg.BaseURL.Scheme == "https"
+	(&api.API{DB: a.DB, Clock: a.Clock, SignIn: a.SignIn, Holds: a.Holds, CookieName: session.CookieName(secure),
+		Dev: !cfg.Production}).Routes(mux, ad)
+	(&adminapi.API{DB: a.DB, Clock: a.Clock, Token: cfg.AdminToken, Accounts: a.Accounts, Holds: a.Holds,
+		Hasher: a.Hasher, Audit: a.Audit}).Routes(mux, ad)
+	pages := &web.Pages{DB: a.DB, Clock: a.Clock, Log: a.Log, Brand: cfg.Brand, SignIn: a.SignIn, Holds: a.Holds,
+		CSRFKey: cfg.Secret.Key(keys.CSRF), Secure: secure, Dev: !cfg.Production}
+	if err := pages.Routes(mux); err != nil {
+		return err
+	}
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		httpjson.Write(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		if err := a.DB.Ready(r.Context()); err != nil {
+			ad.WriteError(w, r, err)
+			return
+		}
+		httpjson.Write(w, http.StatusOK, map[string]string{"status": "ready"})
+	})
+	mux.Handle("GET /metrics", a.metrics.handler())
+	a.handler = middleware.Chain(mux,
+		middleware.Client(cfg.TrustedProxies),
+		middleware.Log(a.Log, a.metrics.observe),
+		middleware.Recover(a.Log),
+		middleware.SecurityHeaders(secure),
+		middleware.CrossOrigin(),
+	)
+	return nil
+}
+
+// Handler is the whole HTTP surface.
+func (a *App) Handler() http.Handler { return a.handler }
+
+// Run runs the background work (outbox delivery, clean-up of ended
+// sessions and counters) until ctx ends.
+func (a *App) Run(ctx context.Context) error {
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		if err := a.Worker.Run(ctx); err != nil {
+			a.Log.Error("outbox worker stopped", "err", err)
+		}
+	})
+	wg.Go(func() { a.janitor(ctx) })
+	wg.Wait()
+	return nil
+}
+
+// janitor deletes ended sessions and rate counters every few minutes.
+func (a *App) janitor(ctx context.Context) {
+	tick := time.NewTicker(5 * time.Minute)
+	defer tick.Stop()
+	for {
+		if _, err := a.Sessions.Purge(ctx, a.DB); err != nil && !errors.Is(err, context.Canceled) {
+			a.Log.Warn("purge sessions", "err", err)
+		}
+		if _, err := a.Limiter.Purge(ctx, a.DB); err != nil && !errors.Is(err, context.Canceled) {
+			a.Log.Warn("purge rate counters", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}

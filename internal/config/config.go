@@ -1,0 +1,271 @@
+// Package config reads rebind's configuration from environment variables
+// (and the few flags that override them) into one typed struct, validated
+// once at start. Production mode refuses every development default.
+package config
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/netip"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/rebindhq/rebind/internal/keys"
+)
+
+// Config is everything rebind is configured with.
+type Config struct {
+	Production  bool
+	Addr        string
+	DatabaseURL string
+	DataDir     string
+	BaseURL     *url.URL
+	Brand       string
+	// AdminToken authenticates the exchange's services on the admin API.
+	AdminToken string
+	// Secret is the server secret all keys are derived from.
+	Secret         *keys.Ring
+	SMTPURL        string
+	MailFrom       string
+	SMSURL         string
+	SMSFrom        string
+	TrustedProxies []netip.Prefix
+	AllowSQLite    bool
+	Demo           bool
+	LogLevel       slog.Level
+
+	WithdrawalHold  time.Duration
+	SessionIdle     time.Duration
+	SessionAbsolute time.Duration
+
+	// Generated lists what was generated for dev mode (and where it is
+	// kept), to print at start.
+	Generated []string
+}
+
+// DevOutbox reports whether messages go to the dev outbox instead of out.
+func (c *Config) DevOutbox() bool { return c.SMTPURL == "" || c.SMSURL == "" }
+
+// Variables is the documented list of environment variables, in README order.
+var Variables = []struct{ Name, Default, Meaning string }{
+	{"REBIND_ENV", "dev", "`dev` or `production`; production refuses every dev default below"},
+	{"REBIND_ADDR", "127.0.0.1:8080", "listen address"},
+	{"REBIND_DATABASE_URL", "sqlite:data/rebind.db", "`postgres://…`, `sqlite:///abs/path.db` or `sqlite:rel/path.db`"},
+	{"REBIND_DATA_DIR", "data", "folder for documents and dev secrets"},
+	{"REBIND_BASE_URL", "http://<REBIND_ADDR>", "canonical site address used in links; https required in production"},
+	{"REBIND_BRAND", "Rebind", "brand name shown in pages and messages (at most 24 characters)"},
+	{"REBIND_SECRET", "generated in dev", "server secret, base64 of at least 32 random bytes; required in production"},
+	{"REBIND_ADMIN_TOKEN", "generated in dev", "bearer token of the admin API, at least 32 characters; required in production"},
+	{"REBIND_SMTP_URL", "dev outbox", "`smtp://user:pass@host:587` (STARTTLS) or `smtps://user:pass@host:465`"},
+	{"REBIND_MAIL_FROM", "Rebind <no-reply@rebind.invalid>", "sender of emails"},
+	{"REBIND_SMS_URL", "dev outbox", "Twilio-compatible API, `https://SID:TOKEN@host`"},
+	{"REBIND_SMS_FROM", "Rebind", "sender id or number of SMS"},
+	{"REBIND_TRUSTED_PROXIES", "none", "comma-separated CIDRs whose X-Forwarded-For is believed"},
+	{"REBIND_ALLOW_SQLITE", "false", "allow SQLite in production (one instance only)"},
+	{"REBIND_DEMO", "true in dev", "create demo accounts at start when the database has none"},
+	{"REBIND_LOG_LEVEL", "info", "`debug`, `info`, `warn` or `error`"},
+	{"REBIND_WITHDRAWAL_HOLD", "24h", "withdrawal hold after a security change"},
+	{"REBIND_SESSION_IDLE", "30m", "session ends after this long unused"},
+	{"REBIND_SESSION_ABSOLUTE", "12h", "session ends this long after sign-in"},
+}
+
+// Load reads the configuration. Flags, when given, override the
+// environment: -addr, -database-url.
+func Load(getenv func(string) string, overrides map[string]string) (*Config, error) {
+	get := func(name, def string) string {
+		if v, ok := overrides[name]; ok && v != "" {
+			return v
+		}
+		if v := strings.TrimSpace(getenv(name)); v != "" {
+			return v
+		}
+		return def
+	}
+	var errs []error
+	bad := func(name, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: %s", name, fmt.Sprintf(format, args...)))
+	}
+	c := &Config{}
+	switch env := get("REBIND_ENV", "dev"); env {
+	case "dev":
+	case "production":
+		c.Production = true
+	default:
+		bad("REBIND_ENV", "must be dev or production, not %q", env)
+	}
+	c.Addr = get("REBIND_ADDR", "127.0.0.1:8080")
+	if _, _, err := splitAddr(c.Addr); err != nil {
+		bad("REBIND_ADDR", "%v", err)
+	}
+	c.DatabaseURL = get("REBIND_DATABASE_URL", "sqlite:data/rebind.db")
+	c.DataDir = get("REBIND_DATA_DIR", "data")
+	c.Brand = get("REBIND_BRAND", "Rebind")
+	if n := len([]rune(c.Brand)); n > 24 || strings.ContainsAny(c.Brand, "<>\"\r\n") {
+		bad("REBIND_BRAND", "must be at most 24 characters of plain text")
+	}
+	base := get("REBIND_BASE_URL", "http://"+c.Addr)
+	if u, err := url.Parse(base); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" {
+		bad("REBIND_BASE_URL", "must be an absolute http(s) URL without a query")
+	} else {
+		c.BaseURL = u
+	}
+	c.SMTPURL, c.MailFrom = get("REBIND_SMTP_URL", ""), get("REBIND_MAIL_FROM", "Rebind <no-reply@rebind.invalid>")
+	c.SMSURL, c.SMSFrom = get("REBIND_SMS_URL", ""), get("REBIND_SMS_FROM", "Rebind")
+	c.AdminToken = get("REBIND_ADMIN_TOKEN", "")
+	if c.AdminToken != "" && len(c.AdminToken) < 32 {
+		bad("REBIND_ADMIN_TOKEN", "must be at least 32 characters")
+	}
+	if s := get("REBIND_SECRET", ""); s != "" {
+		ring, err := keys.Parse(s)
+		if err != nil {
+			bad("REBIND_SECRET", "%v", err)
+		}
+		c.Secret = ring
+	}
+	for _, p := range strings.Split(get("REBIND_TRUSTED_PROXIES", ""), ",") {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		prefix, err := netip.ParsePrefix(p)
+		if err != nil {
+			addr, aerr := netip.ParseAddr(p)
+			if aerr != nil {
+				bad("REBIND_TRUSTED_PROXIES", "%q is not a CIDR or an address", p)
+				continue
+			}
+			prefix = netip.PrefixFrom(addr, addr.BitLen())
+		}
+		c.TrustedProxies = append(c.TrustedProxies, prefix.Masked())
+	}
+	c.AllowSQLite = parseBool(get("REBIND_ALLOW_SQLITE", "false"), "REBIND_ALLOW_SQLITE", bad)
+	c.Demo = parseBool(get("REBIND_DEMO", strconv.FormatBool(!c.Production)), "REBIND_DEMO", bad)
+	if err := c.LogLevel.UnmarshalText([]byte(get("REBIND_LOG_LEVEL", "info"))); err != nil {
+		bad("REBIND_LOG_LEVEL", "must be debug, info, warn or error")
+	}
+	c.WithdrawalHold = parseDuration(get("REBIND_WITHDRAWAL_HOLD", "24h"), "REBIND_WITHDRAWAL_HOLD", time.Hour, 30*24*time.Hour, bad)
+	c.SessionIdle = parseDuration(get("REBIND_SESSION_IDLE", "30m"), "REBIND_SESSION_IDLE", time.Minute, 24*time.Hour, bad)
+	c.SessionAbsolute = parseDuration(get("REBIND_SESSION_ABSOLUTE", "12h"), "REBIND_SESSION_ABSOLUTE", time.Minute, 30*24*time.Hour, bad)
+	if c.Production {
+		c.refuseDevDefaults(bad)
+	}
+	if len(errs) > 0 {
+		return nil, fmt.Errorf("configuration: %w", errors.Join(errs...))
+	}
+	return c, nil
+}
+
+// refuseDevDefaults lists what production must set explicitly.
+func (c *Config) refuseDevDefaults(bad func(name, format string, args ...any)) {
+	if c.Secret == nil {
+		bad("REBIND_SECRET", "required in production (generated secrets are for dev only)")
+	}
+	if c.AdminToken == "" {
+		bad("REBIND_ADMIN_TOKEN", "required in production")
+	}
+	if c.SMTPURL == "" {
+		bad("REBIND_SMTP_URL", "required in production (the dev outbox is for dev only)")
+	}
+	if c.SMSURL == "" {
+		bad("REBIND_SMS_URL", "required in production (the dev outbox is for dev only)")
+	}
+	if strings.HasPrefix(c.DatabaseURL, "sqlite:") && !c.AllowSQLite {
+		bad("REBIND_DATABASE_URL", "production needs postgres:// (or REBIND_ALLOW_SQLITE=true for a single instance)")
+	}
+	if c.BaseURL != nil && c.BaseURL.Scheme != "https" {
+		bad("REBIND_BASE_URL", "must be https in production")
+	}
+	if c.Demo {
+		bad("REBIND_DEMO", "demo accounts are for dev only")
+	}
+}
+
+// EnsureDevSecrets fills a missing server secret and admin token in dev
+// mode, keeping them in the data folder (mode 0600) so they survive a
+// restart: quiz options and stored code hashes depend on the secret.
+func (c *Config) EnsureDevSecrets() error {
+	if c.Production {
+		return nil
+	}
+	if c.Secret == nil {
+		path := filepath.Join(c.DataDir, "secret.key")
+		enc, err := readOrCreate(path, 32)
+		if err != nil {
+			return err
+		}
+		if c.Secret, err = keys.Parse(enc); err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+		c.Generated = append(c.Generated, "server secret in "+path)
+	}
+	if c.AdminToken == "" {
+		path := filepath.Join(c.DataDir, "admin.token")
+		tok, err := readOrCreate(path, 32)
+		if err != nil {
+			return err
+		}
+		c.AdminToken = tok
+		c.Generated = append(c.Generated, "admin token in "+path)
+	}
+	return nil
+}
+
+func readOrCreate(path string, n int) (string, error) {
+	if b, err := os.ReadFile(path); err == nil {
+		return strings.TrimSpace(string(b)), nil
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return "", fmt.Errorf("create %s: %w", filepath.Dir(path), err)
+	}
+	raw := make([]byte, n)
+	rand.Read(raw)
+	enc := base64.RawURLEncoding.EncodeToString(raw)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, os.ErrExist) {
+		// Another instance created it first.
+		b, rerr := os.ReadFile(path)
+		return strings.TrimSpace(string(b)), rerr
+	}
+	if err != nil {
+		return "", fmt.Errorf("create %s: %w", path, err)
+	}
+	defer f.Close()
+	if _, err := f.WriteString(enc + "\n"); err != nil {
+		return "", fmt.Errorf("write %s: %w", path, err)
+	}
+	return enc, nil
+}
+
+func parseBool(s, name string, bad func(string, string, ...any)) bool {
+	v, err := strconv.ParseBool(s)
+	if err != nil {
+		bad(name, "must be true or false")
+	}
+	return v
+}
+
+func parseDuration(s, name string, lo, hi time.Duration, bad func(string, string, ...any)) time.Duration {
+	d, err := time.ParseDuration(s)
+	if err != nil || d < lo || d > hi {
+		bad(name, "must be a duration between %s and %s", lo, hi)
+	}
+	return d
+}
+
+func splitAddr(addr string) (string, int, error) {
+	i := strings.LastIndexByte(addr, ':')
+	if i < 0 {
+		return "", 0, errors.New("must be host:port")
+	}
+	port, err := strconv.Atoi(addr[i+1:])
+	if err != nil || port < 0 || port > 65535 {
+		return "", 0, errors.New("port must be a number from 0 to 65535")
+	}
+	return addr[:i], port, nil
+}

@@ -1,0 +1,147 @@
+// Package httpjson is the JSON side of rebind's HTTP surfaces: handlers
+// that return an error, strict request decoding (SPEC §5: unknown fields,
+// wrong types and bodies over 64 KiB are invalid_request), and the one
+// error shape {"error":{"code","message",…}}.
+package httpjson
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"strings"
+
+	"github.com/rebindhq/rebind/internal/apperr"
+	"github.com/rebindhq/rebind/internal/client"
+)
+
+// MaxBody is the largest JSON body accepted.
+const MaxBody = 64 << 10
+
+// Handler is an HTTP handler that returns its error instead of writing it.
+type Handler func(w http.ResponseWriter, r *http.Request) error
+
+// Adapter turns Handlers into http.Handlers, writing their errors as JSON
+// and logging the causes of internal ones.
+type Adapter struct {
+	Log *slog.Logger
+}
+
+// Wrap returns h as an http.Handler.
+func (a Adapter) Wrap(h Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := h(w, r); err != nil {
+			a.WriteError(w, r, err)
+		}
+	})
+}
+
+// WriteError writes err as the contract's error object. Unclassified errors
+// are 500 with no detail; their cause goes to the log only.
+func (a Adapter) WriteError(w http.ResponseWriter, r *http.Request, err error) {
+	e := apperr.As(err)
+	status := e.Code.Status()
+	if status >= 500 {
+		a.Log.Error("request failed", "request_id", client.From(r.Context()).RequestID, "code", e.Code, "err", err)
+	}
+	if ra := apperr.RetryAfter(e); ra != "" {
+		w.Header().Set("Retry-After", ra)
+	}
+	body := make(map[string]any, len(e.Fields)+2)
+	for k, v := range e.Fields {
+		body[k] = v
+	}
+	body["code"] = string(e.Code)
+	body["message"] = e.Message
+	Write(w, status, map[string]any{"error": body})
+}
+
+// Write writes v as JSON with status.
+func Write(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	if v != nil {
+		enc := json.NewEncoder(w)
+		enc.SetEscapeHTML(true)
+		enc.Encode(v)
+	}
+}
+
+// Decode reads a JSON object body into dst strictly: the content type must
+// be JSON, the body at most MaxBody, no unknown fields, no wrong types,
+// nothing after the object.
+func Decode(w http.ResponseWriter, r *http.Request, dst any) error {
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil || mt != "application/json" {
+			return apperr.New(apperr.InvalidRequest, "the body must be JSON (Content-Type: application/json)")
+		}
+	}
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, MaxBody))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(dst); err != nil {
+		return apperr.Wrap(apperr.InvalidRequest, describe(err), err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return apperr.New(apperr.InvalidRequest, "the body must hold one JSON object")
+	}
+	return nil
+}
+
+// describe says what is wrong with a body without echoing it.
+func describe(err error) string {
+	var maxErr *http.MaxBytesError
+	var typeErr *json.UnmarshalTypeError
+	var syntaxErr *json.SyntaxError
+	switch {
+	case errors.As(err, &maxErr):
+		return fmt.Sprintf("the body is larger than %d KiB", MaxBody>>10)
+	case errors.As(err, &typeErr):
+		if typeErr.Field != "" {
+			return fmt.Sprintf("field %q must be of type %s", typeErr.Field, typeName(typeErr.Type.String()))
+		}
+		return "the body must be a JSON object"
+	case errors.As(err, &syntaxErr), errors.Is(err, io.ErrUnexpectedEOF):
+		return "the body is not valid JSON"
+	case errors.Is(err, io.EOF):
+		return "the body is empty; a JSON object is required"
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		return "unknown field " + strings.TrimPrefix(err.Error(), "json: unknown field ")
+	}
+	return "the body is not a valid request"
+}
+
+func typeName(goType string) string {
+	switch {
+	case goType == "string":
+		return "string"
+	case goType == "bool":
+		return "boolean"
+	case strings.HasPrefix(goType, "int"), strings.HasPrefix(goType, "uint"), strings.HasPrefix(goType, "float"):
+		return "number"
+	case strings.HasPrefix(goType, "[]"):
+		return "array"
+	case strings.HasPrefix(goType, "map["):
+		return "object"
+	case goType == "time.Time":
+		return "RFC 3339 time string"
+	}
+	return "object"
+}
+
+// Missing returns the invalid_request error for a required field.
+func Missing(field string) error {
+	return apperr.New(apperr.InvalidRequest, fmt.Sprintf("field %q is required", field))
+}
+
+// BearerToken returns the token of an "Authorization: Bearer" header.
+func BearerToken(r *http.Request) string {
+	h := r.Header.Get("Authorization")
+	if len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
+		return strings.TrimSpace(h[7:])
+	}
+	return ""
+}

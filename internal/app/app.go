@@ -107,7 +107,9 @@ func New(cfg *config.Config, db *store.DB, log *slog.Logger, opts Options) (*App
 		return nil, err
 	}
 	a.Worker = &outbox.Worker{DB: db, Queue: queue, Senders: senders, Clock: clk, Log: log,
-		Observe: func(ch outbox.Channel, outcome string) { a.metrics.deliveries.WithLabelValues(string(ch), outcome).Inc() }}
+		Observe: func(ch outbox.Channel, outcome string) {
+			a.metrics.deliveries.WithLabelValues(string(ch), outcome).Inc()
+		}}
 	if err := a.routes(); err != nil {
 		return nil, err
 	}

@@ -25,13 +25,15 @@ import (
 )
 
 type harness struct {
-	db     *store.DB
-	clk    *clock.Fake
-	codes  *code.Service
-	worker *outbox.Worker
+	db       *store.DB
+	clk      *clock.Fake
+	codes    *code.Service
+	worker   *outbox.Worker
+	limiter  *ratelimit.Limiter
+	notifier *notify.Notifier
 }
 
-func newHarness(t *testing.T, db *store.DB) *harness {
+func newHarness(t testing.TB, db *store.DB) *harness {
 	t.Helper()
 	clk := clock.NewFake(time.Date(2026, 6, 1, 9, 0, 0, 0, time.UTC))
 	q, err := outbox.NewQueue(clk, bytes.Repeat([]byte{1}, 32))
@@ -44,15 +46,16 @@ func newHarness(t *testing.T, db *store.DB) *harness {
 		t.Fatal(err)
 	}
 	dev := outbox.DevSender{DB: db, Clock: clk}
+	lim := ratelimit.New(clk)
 	return &harness{
-		db: db, clk: clk,
-		codes:  code.New(clk, bytes.Repeat([]byte{2}, 32), code.DefaultRules, ratelimit.New(clk), n),
+		db: db, clk: clk, limiter: lim, notifier: n,
+		codes:  code.New(clk, bytes.Repeat([]byte{2}, 32), code.DefaultRules, lim, n),
 		worker: &outbox.Worker{DB: db, Queue: q, Clock: clk, Senders: map[outbox.Channel]outbox.Sender{outbox.Email: dev, outbox.SMS: dev}},
 	}
 }
 
 // flow inserts a bare flow row for codes to hang on.
-func (h *harness) flow(t *testing.T) string {
+func (h *harness) flow(t testing.TB) string {
 	t.Helper()
 	id := token.NewID()
 	now := store.Millis(h.clk.Now())

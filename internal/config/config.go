@@ -45,8 +45,8 @@ type Config struct {
 	SessionIdle     time.Duration
 	SessionAbsolute time.Duration
 
-	// Generated lists what was generated for dev mode (and where it is
-	// kept), to print at start.
+	// Generated lists the dev secrets that were generated or read back from
+	// the data folder, to print at start.
 	Generated []string
 }
 
@@ -202,7 +202,7 @@ func (c *Config) EnsureDevSecrets() error {
 		if c.Secret, err = keys.Parse(enc); err != nil {
 			return fmt.Errorf("%s: %w", path, err)
 		}
-		c.Generated = append(c.Generated, "server secret in "+path)
+		c.Generated = append(c.Generated, "dev server secret kept in "+path)
 	}
 	if c.AdminToken == "" {
 		path := filepath.Join(c.DataDir, "admin.token")
@@ -211,7 +211,7 @@ func (c *Config) EnsureDevSecrets() error {
 			return err
 		}
 		c.AdminToken = tok
-		c.Generated = append(c.Generated, "admin token in "+path)
+		c.Generated = append(c.Generated, "dev admin token kept in "+path)
 	}
 	return nil
 }

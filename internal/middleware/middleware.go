@@ -140,7 +140,7 @@ func Log(log *slog.Logger, observe Observer) func(http.Handler) http.Handler {
 			}
 			log.LogAttrs(r.Context(), level, "request", slog.String("request_id", info.RequestID),
 				slog.String("ip", info.IP), slog.String("method", r.Method), slog.String("route", pattern),
-				slog.Int("status", sw.status), slog.Duration("duration", d))
+				slog.Int("status", sw.status), slog.Float64("duration_ms", float64(d.Microseconds())/1000))
 			if observe != nil {
 				observe(r, pattern, sw.status, d)
 			}

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"runtime"
 	"strings"
+	"time"
 
 	"golang.org/x/crypto/argon2"
 )
@@ -68,12 +69,20 @@ func NewHasher(p Params, concurrency int) *Hasher {
 	return h
 }
 
+// MaxWait bounds how long a check waits for a free slot: past it the
+// caller answers "busy" instead of piling up requests.
+const MaxWait = 5 * time.Second
+
 func (h *Hasher) acquire(ctx context.Context) error {
+	timer := time.NewTimer(MaxWait)
+	defer timer.Stop()
 	select {
 	case h.slots <- struct{}{}:
 		return nil
 	case <-ctx.Done():
 		return fmt.Errorf("%w: %w", ErrBusy, ctx.Err())
+	case <-timer.C:
+		return ErrBusy
 	}
 }
 

@@ -18,6 +18,8 @@ import (
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
 	_ "modernc.org/sqlite"             // registers the "sqlite" driver
+
+	"github.com/rebindhq/rebind/internal/apperr"
 )
 
 // Dialect names the SQL dialect of a database.
@@ -214,7 +216,7 @@ func (db *DB) Ready(ctx context.Context) error {
 	defer cancel()
 	var one int
 	if err := db.QueryRowContext(ctx, "SELECT 1").Scan(&one); err != nil {
-		return Translate(fmt.Errorf("store: ready: %w", err))
+		return apperr.Wrap(apperr.Unavailable, "the database is unavailable", err)
 	}
 	return nil
 }

@@ -82,7 +82,7 @@ func (p *Pages) Routes(mux *http.ServeMux) error {
 }
 
 var funcs = template.FuncMap{
-	"utc": func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
+	"utc":  func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
 	"unix": func(t time.Time) int64 { return t.Unix() },
 }
 

@@ -101,6 +101,7 @@ func Start(t testing.TB, opts Options) *Server {
 		t.Fatal(err)
 	}
 	a.Worker.Poll = 20 * time.Millisecond
+	a.Worker.BaseBackoff, a.Worker.MaxBackoff = 20*time.Millisecond, 200*time.Millisecond
 	srv := httptest.NewServer(a.Handler())
 	runCtx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup

@@ -1,0 +1,116 @@
+package config
+
+import (
+	"encoding/base64"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func TestDevDefaults(t *testing.T) {
+	c, err := Load(env(nil), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Production || c.Addr != "127.0.0.1:8080" || c.DatabaseURL != "sqlite:data/rebind.db" || !c.DevOutbox() ||
+		!c.Demo || c.WithdrawalHold != 24*time.Hour || c.BaseURL.String() != "http://127.0.0.1:8080" {
+		t.Fatalf("dev defaults: %+v", c)
+	}
+	c, _ = Load(env(map[string]string{"REBIND_ADDR": "0.0.0.0:9000"}), map[string]string{"REBIND_ADDR": "127.0.0.1:7000"})
+	if c.Addr != "127.0.0.1:7000" {
+		t.Fatalf("flag did not override the environment: %s", c.Addr)
+	}
+}
+
+func TestProductionRefusesDevDefaults(t *testing.T) {
+	_, err := Load(env(map[string]string{"REBIND_ENV": "production"}), nil)
+	if err == nil {
+		t.Fatal("production started with dev defaults")
+	}
+	for _, name := range []string{"REBIND_SECRET", "REBIND_ADMIN_TOKEN", "REBIND_SMTP_URL", "REBIND_SMS_URL", "REBIND_DATABASE_URL", "REBIND_BASE_URL"} {
+		if !strings.Contains(err.Error(), name) {
+			t.Errorf("the refusal does not name %s: %v", name, err)
+		}
+	}
+	good := map[string]string{
+		"REBIND_ENV": "production", "REBIND_SECRET": base64.StdEncoding.EncodeToString(make([]byte, 32)),
+		"REBIND_ADMIN_TOKEN": strings.Repeat("t", 40), "REBIND_SMTP_URL": "smtps://u:p@mail.example:465",
+		"REBIND_SMS_URL": "https://sid:tok@sms.example", "REBIND_DATABASE_URL": "postgres://db.example/rebind",
+		"REBIND_BASE_URL": "https://security.example.com",
+	}
+	c, err := Load(env(good), nil)
+	if err != nil || !c.Production || c.Demo || c.DevOutbox() {
+		t.Fatalf("complete production config: %+v, %v", c, err)
+	}
+	good["REBIND_DEMO"] = "true"
+	if _, err := Load(env(good), nil); err == nil || !strings.Contains(err.Error(), "REBIND_DEMO") {
+		t.Fatalf("production accepted demo accounts: %v", err)
+	}
+	delete(good, "REBIND_DEMO")
+	good["REBIND_DATABASE_URL"] = "sqlite:///var/lib/rebind.db"
+	if _, err := Load(env(good), nil); err == nil {
+		t.Fatal("production accepted SQLite without REBIND_ALLOW_SQLITE")
+	}
+	good["REBIND_ALLOW_SQLITE"] = "true"
+	if _, err := Load(env(good), nil); err != nil {
+		t.Fatalf("production with SQLite allowed: %v", err)
+	}
+}
+
+func TestBadValues(t *testing.T) {
+	for name, value := range map[string]string{
+		"REBIND_ENV":             "staging",
+		"REBIND_ADDR":            "8080",
+		"REBIND_BRAND":           "<script>",
+		"REBIND_BASE_URL":        "ftp://x",
+		"REBIND_ADMIN_TOKEN":     "short",
+		"REBIND_SECRET":          base64.StdEncoding.EncodeToString(make([]byte, 16)),
+		"REBIND_TRUSTED_PROXIES": "10.0.0.0/8, nonsense",
+		"REBIND_WITHDRAWAL_HOLD": "1s",
+		"REBIND_SESSION_IDLE":    "forever",
+		"REBIND_LOG_LEVEL":       "loud",
+		"REBIND_DEMO":            "maybe",
+	} {
+		_, err := Load(env(map[string]string{name: value}), nil)
+		if err == nil || !strings.Contains(err.Error(), name) {
+			t.Errorf("%s=%q: %v", name, value, err)
+		}
+	}
+	c, err := Load(env(map[string]string{"REBIND_TRUSTED_PROXIES": "10.0.0.0/8, 192.0.2.7"}), nil)
+	if err != nil || len(c.TrustedProxies) != 2 || c.TrustedProxies[1].Bits() != 32 {
+		t.Fatalf("proxies: %v, %v", c.TrustedProxies, err)
+	}
+}
+
+func TestDevSecretsAreKept(t *testing.T) {
+	dir := t.TempDir()
+	c, _ := Load(env(map[string]string{"REBIND_DATA_DIR": dir}), nil)
+	if err := c.EnsureDevSecrets(); err != nil {
+		t.Fatal(err)
+	}
+	info, err := os.Stat(filepath.Join(dir, "secret.key"))
+	if err != nil || info.Mode().Perm() != 0o600 {
+		t.Fatalf("secret file: %v, %v", info, err)
+	}
+	again, _ := Load(env(map[string]string{"REBIND_DATA_DIR": dir}), nil)
+	again.EnsureDevSecrets()
+	if again.AdminToken != c.AdminToken || string(again.Secret.Key("x")) != string(c.Secret.Key("x")) || len(c.AdminToken) < 32 {
+		t.Fatal("a restart generated new secrets")
+	}
+}
+
+func TestREADMEListsEveryVariable(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range Variables {
+		if !strings.Contains(string(readme), "| `"+v.Name+"` |") {
+			t.Errorf("README.md does not document %s", v.Name)
+		}
+	}
+}

@@ -69,7 +69,7 @@ var Variables = []struct{ Name, Default, Meaning string }{
 	{"REBIND_SMS_FROM", "Rebind", "sender id or number of SMS"},
 	{"REBIND_TRUSTED_PROXIES", "none", "comma-separated CIDRs whose X-Forwarded-For is believed"},
 	{"REBIND_ALLOW_SQLITE", "false", "allow SQLite in production (one instance only)"},
-	{"REBIND_DEMO", "true in dev", "create demo accounts at start when the database has none"},
+	{"REBIND_DEMO", "true in dev", "create the named demo accounts at start (each only if missing)"},
 	{"REBIND_LOG_LEVEL", "info", "`debug`, `info`, `warn` or `error`"},
 	{"REBIND_WITHDRAWAL_HOLD", "24h", "withdrawal hold after a security change"},
 	{"REBIND_SESSION_IDLE", "30m", "session ends after this long unused"},

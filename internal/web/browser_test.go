@@ -1,6 +1,9 @@
 package web_test
 
 import (
+	"context"
+	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -23,11 +26,11 @@ func TestBrowserSignInWithSMS(t *testing.T) {
 	err := chromedp.Do(ctx,
 		chromedp.Navigate(s.URL+"/"),
 		chromedp.Click(chromedp.CSS(`header a[href="/login"]`)),
-		chromedp.WaitVisible(chromedp.CSS("#email")),
+		chromedp.WaitVisible(chromedp.CSS(`body[data-page="login"] #email`)),
 		chromedp.SendKeys(chromedp.CSS("#email"), "chrome@example.com"),
 		chromedp.SendKeys(chromedp.CSS("#password"), pw),
 		chromedp.Click(chromedp.CSS(`form[action="/login"] button[type=submit]`)),
-		chromedp.WaitVisible(chromedp.CSS("#code")),
+		chromedp.WaitVisible(chromedp.CSS(`body[data-page="login_verify"] #code`)),
 	)
 	if err != nil {
 		t.Fatal(err)
@@ -58,9 +61,9 @@ func TestBrowserSignInWithSMS(t *testing.T) {
 	err = chromedp.Do(ctx,
 		chromedp.Click(chromedp.CSS("dialog#unavailable [data-close-dialog]")),
 		chromedp.WaitNotVisible(chromedp.CSS("dialog#unavailable")),
-		chromedp.SendKeys(chromedp.CSS("#code"), s.Code(t, "+6581231111", 1)),
+		chromedp.SendKeys(chromedp.CSS("#code"), codeFromDevOutbox(t, ctx, s, "+6581231111")),
 		chromedp.Click(chromedp.CSS(`form[action="/login/verify"] button.wide`)),
-		chromedp.WaitVisible(chromedp.CSS("dl.facts")),
+		chromedp.WaitVisible(chromedp.CSS(`body[data-page="account"] dl.facts`)),
 	)
 	if err != nil {
 		t.Fatal(err)
@@ -76,6 +79,29 @@ func TestBrowserSignInWithSMS(t *testing.T) {
 	}
 }
 
+// codeFromDevOutbox reads the newest code sent to "to" from the dev outbox
+// page, in another tab of the same browser, as a developer would.
+func codeFromDevOutbox(t *testing.T, ctx context.Context, s *apptest.Server, to string) string {
+	t.Helper()
+	s.WaitMessages(t, to, 1) // the page is static: load it once the worker delivered
+	tab, cancel := chromedp.NewContext(ctx)
+	defer cancel()
+	err := chromedp.Do(tab, chromedp.Navigate(s.URL+"/dev/outbox?to="+url.QueryEscape(to)),
+		chromedp.WaitVisible(chromedp.CSS("article.message pre")))
+	if err != nil {
+		t.Fatalf("open the dev outbox: %v", err)
+	}
+	body, err := chromedp.Run(tab, chromedp.Text(chromedp.CSS("article.message pre")))
+	if err != nil {
+		t.Fatalf("read the dev outbox: %v", err)
+	}
+	m := regexp.MustCompile(`#(\d{6})`).FindStringSubmatch(body)
+	if m == nil {
+		t.Fatalf("no code in %q", body)
+	}
+	return m[1]
+}
+
 func TestBrowserDialogLeadsToReset(t *testing.T) {
 	s := apptest.Start(t, apptest.Options{})
 	s.CreateAccount(t, "lost@example.com", pw, "+6581232222", false)
@@ -85,11 +111,11 @@ func TestBrowserDialogLeadsToReset(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS("#email"), "lost@example.com"),
 		chromedp.SendKeys(chromedp.CSS("#password"), pw),
 		chromedp.Submit(chromedp.CSS(`form[action="/login"]`)),
-		chromedp.WaitVisible(chromedp.CSS("#code")),
+		chromedp.WaitVisible(chromedp.CSS(`body[data-page="login_verify"] #code`)),
 		chromedp.Click(chromedp.CSS(`a[data-open-dialog="unavailable"]`)),
 		chromedp.WaitVisible(chromedp.CSS("dialog#unavailable")),
 		chromedp.Click(chromedp.CSS(`dialog#unavailable button[type=submit]`)),
-		chromedp.WaitVisible(chromedp.CSS("main h1")),
+		chromedp.WaitVisible(chromedp.CSS(`body[data-page="reset_mobile"] main h1`)),
 	)
 	if err != nil {
 		t.Fatal(err)
@@ -111,7 +137,7 @@ func TestBrowserSignInWithEmailCode(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS("#email"), "nomobile@example.com"),
 		chromedp.SendKeys(chromedp.CSS("#password"), pw),
 		chromedp.Submit(chromedp.CSS(`form[action="/login"]`)),
-		chromedp.WaitVisible(chromedp.CSS("#code")),
+		chromedp.WaitVisible(chromedp.CSS(`body[data-page="login_verify"] #code`)),
 	)
 	if err != nil {
 		t.Fatal(err)
@@ -123,7 +149,7 @@ func TestBrowserSignInWithEmailCode(t *testing.T) {
 	err = chromedp.Do(ctx,
 		chromedp.SendKeys(chromedp.CSS("#code"), s.Code(t, "nomobile@example.com", 1)),
 		chromedp.Click(chromedp.CSS(`form[action="/login/verify"] button.wide`)),
-		chromedp.WaitVisible(chromedp.CSS("dl.facts")),
+		chromedp.WaitVisible(chromedp.CSS(`body[data-page="account"] dl.facts`)),
 	)
 	if err != nil {
 		t.Fatal(err)

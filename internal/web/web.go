@@ -108,6 +108,9 @@ func (p *Pages) parse() error {
 
 // view is what every page template receives.
 type view struct {
+	// Page is the template's name, set on <body data-page> so scripts and
+	// tests know which page they are on.
+	Page    string
 	Brand   string
 	Title   string
 	CSRF    string
@@ -122,7 +125,7 @@ func (p *Pages) render(w http.ResponseWriter, r *http.Request, status int, name,
 	if !ok {
 		return fmt.Errorf("web: no page %q", name)
 	}
-	v := view{Brand: p.Brand, Title: title, CSRF: p.csrfToken(w, r), Data: data, Error: sentence(errMsg)}
+	v := view{Page: name, Brand: p.Brand, Title: title, CSRF: p.csrfToken(w, r), Data: data, Error: sentence(errMsg)}
 	if _, acc, err := p.current(r); err == nil {
 		v.Account = &acc
 	}

@@ -1,0 +1,129 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"net/http"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+// env returns a getenv for a fresh data folder.
+func env(t *testing.T, extra map[string]string) func(string) string {
+	dir := t.TempDir()
+	m := map[string]string{"REBIND_DATA_DIR": dir, "REBIND_DATABASE_URL": "sqlite://" + filepath.Join(dir, "rebind.db"),
+		"REBIND_ADDR": "127.0.0.1:0"}
+	for k, v := range extra {
+		m[k] = v
+	}
+	return func(k string) string { return m[k] }
+}
+
+// TestServeStartsADevServer runs the whole program in-process on port 0,
+// as "go run ./cmd/rebind" would, and checks it serves, seeds the demo
+// accounts, prints how to sign in, and stops on cancel.
+func TestServeStartsADevServer(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, nil, env(t, nil), pw, io.Discard)
+		pw.Close()
+	}()
+	var out strings.Builder
+	var addr string
+	lines := bufio.NewScanner(pr)
+	listening := regexp.MustCompile(`listening on (http://\S+)`)
+	for lines.Scan() {
+		out.WriteString(lines.Text() + "\n")
+		if m := listening.FindStringSubmatch(lines.Text()); m != nil {
+			addr = m[1]
+		}
+		if strings.Contains(lines.Text(), "dave@") {
+			break
+		}
+	}
+	go io.Copy(io.Discard, pr)
+	text := out.String()
+	for _, want := range []string{"dev mode, sqlite database", "/dev/outbox", "admin API token:", "alice@", "harbor-lantern-17", "email code"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("start-up output lacks %q:\n%s", want, text)
+		}
+	}
+	resp, err := http.Get(addr + "/healthz")
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("healthz: %v", err)
+	}
+	resp, err = http.Post(addr+"/api/v1/sessions", "application/json",
+		strings.NewReader(`{"email":"alice@demo.rebind.invalid","password":"harbor-lantern-17"}`))
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("demo sign-in: %v %v", resp.StatusCode, err)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("run returned %v after cancel", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("server did not stop")
+	}
+}
+
+func TestProductionRefusesToStartWithDevDefaults(t *testing.T) {
+	err := run(context.Background(), nil, env(t, map[string]string{"REBIND_ENV": "production"}), io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "REBIND_SECRET") {
+		t.Fatalf("production start: %v", err)
+	}
+}
+
+func TestMigrateDemoAuditCommands(t *testing.T) {
+	getenv := env(t, nil)
+	ctx := context.Background()
+	var out strings.Builder
+	if err := run(ctx, []string{"migrate"}, getenv, &out, io.Discard); err != nil || !strings.Contains(out.String(), "applied 0001_init") {
+		t.Fatalf("migrate: %v %q", err, out.String())
+	}
+	out.Reset()
+	if err := run(ctx, []string{"migrate"}, getenv, &out, io.Discard); err != nil || !strings.Contains(out.String(), "up to date") {
+		t.Fatalf("second migrate: %v %q", err, out.String())
+	}
+	out.Reset()
+	if err := run(ctx, []string{"demo", "--accounts", "25", "--seed", "7"}, getenv, &out, io.Discard); err != nil || !strings.Contains(out.String(), "added 25 accounts") {
+		t.Fatalf("demo: %v %q", err, out.String())
+	}
+	out.Reset()
+	if err := run(ctx, []string{"audit", "verify"}, getenv, &out, io.Discard); err != nil || !strings.Contains(out.String(), "audit chain intact") {
+		t.Fatalf("audit verify: %v %q", err, out.String())
+	}
+}
+
+func TestCommandShapes(t *testing.T) {
+	getenv := env(t, nil)
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"frobnicate"}, "unknown command"},
+		{[]string{"staff"}, "usage: rebind staff add"},
+		{[]string{"staff", "add", "--email", "s@example.com"}, "--role must be"},
+		{[]string{"staff", "add", "--role", "reviewer"}, "--email is required"},
+		{[]string{"staff", "add", "--email", "s@example.com", "--role", "reviewer"}, "not available in this version"},
+		{[]string{"demo", "--accounts", "0"}, "--accounts must be positive"},
+		{[]string{"serve", "extra"}, "unexpected argument"},
+		{[]string{"audit"}, "usage: rebind audit verify"},
+	} {
+		err := run(context.Background(), c.args, getenv, io.Discard, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("rebind %v: %v, want %q", c.args, err, c.want)
+		}
+	}
+	var out strings.Builder
+	if err := run(context.Background(), []string{"help"}, getenv, &out, io.Discard); err != nil || !strings.Contains(out.String(), "audit verify") {
+		t.Errorf("help: %v", err)
+	}
+}

@@ -31,17 +31,6 @@ var machine = &flow.Machine{
 	Exclusive: true,
 }
 
-func account(t *testing.T, db *store.DB) string {
-	t.Helper()
-	id := token.NewID()
-	_, err := db.ExecContext(context.Background(), `INSERT INTO accounts (id, email, email_norm, password_hash, registered_at, created_at, updated_at)
-		VALUES ($1, $2, $2, 'x', 0, 0, 0)`, id, id+"@example.com")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return id
-}
-
 func create(t *testing.T, db *store.DB, fs *flow.Store, accountID string) flow.Flow {
 	t.Helper()
 	var f flow.Flow
@@ -60,7 +49,7 @@ func TestStepsInOrderOnly(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		fs := flow.NewStore(clock.NewFake(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)))
-		f := create(t, db, fs, account(t, db))
+		f := create(t, db, fs, storetest.Account(t, db))
 		// Skipping ahead is refused and changes nothing (SEC-REC-1, v5.0.0-2.3.1).
 		for _, e := range []flow.Event{"two", "done", "back"} {
 			if _, err := fs.Fire(ctx, db, machine, f.ID, e, nil); !apperr.Is(err, apperr.WrongState) {
@@ -91,7 +80,7 @@ func TestExpiredAndCancelledFlowsAreGone(t *testing.T) {
 		ctx := context.Background()
 		clk := clock.NewFake(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 		fs := flow.NewStore(clk)
-		acc := account(t, db)
+		acc := storetest.Account(t, db)
 		f := create(t, db, fs, acc)
 		clk.Advance(30 * time.Minute)
 		if _, err := fs.Fire(ctx, db, machine, f.ID, "one", nil); !apperr.Is(err, apperr.FlowExpired) {
@@ -122,7 +111,7 @@ func TestOneOpenFlowPerAccount(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		fs := flow.NewStore(clock.Real{})
-		acc := account(t, db)
+		acc := storetest.Account(t, db)
 		a := create(t, db, fs, acc)
 		b := create(t, db, fs, acc)
 		if got, _ := fs.Get(ctx, db, machine, a.ID); got.State != flow.Cancelled {
@@ -165,7 +154,7 @@ func TestOneOpenFlowPerAccount(t *testing.T) {
 func TestConcurrentStepsMoveOnce(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		fs := flow.NewStore(clock.Real{})
-		f := create(t, db, fs, account(t, db))
+		f := create(t, db, fs, storetest.Account(t, db))
 		var moved atomic.Int32
 		var wg sync.WaitGroup
 		for range 30 {

@@ -9,7 +9,6 @@ import (
 	"github.com/rebindhq/rebind/internal/hold"
 	"github.com/rebindhq/rebind/internal/store"
 	"github.com/rebindhq/rebind/internal/store/storetest"
-	"github.com/rebindhq/rebind/internal/token"
 )
 
 // BenchmarkWithdrawalEligibility measures the wallet's hot path against
@@ -21,14 +20,12 @@ func BenchmarkWithdrawalEligibility(b *testing.B) {
 			ctx := context.Background()
 			hs := hold.NewStore(clock.NewFake(t0))
 			ids := make([]string, 10000)
-			tx, _ := db.BeginTx(ctx, nil)
 			for i := range ids {
-				ids[i] = token.NewID()
-				tx.ExecContext(ctx, `INSERT INTO accounts (id, email, email_norm, password_hash, registered_at, created_at, updated_at)
-					VALUES ($1, $2, $2, 'x', 0, 0, 0)`, ids[i], ids[i]+"@example.com")
-				if i%10 == 0 {
-					hs.Extend(ctx, tx, ids[i], hold.MobileReset, 24*time.Hour)
-				}
+				ids[i] = storetest.Account(b, db)
+			}
+			tx, _ := db.BeginTx(ctx, nil)
+			for i := 0; i < len(ids); i += 10 {
+				hs.Extend(ctx, tx, ids[i], hold.MobileReset, 24*time.Hour)
 			}
 			if err := tx.Commit(); err != nil {
 				b.Fatal(err)

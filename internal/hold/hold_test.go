@@ -16,24 +16,13 @@ import (
 
 var t0 = time.Date(2026, 7, 1, 8, 0, 0, 0, time.UTC)
 
-func account(t *testing.T, db *store.DB) string {
-	t.Helper()
-	id := token.NewID()
-	_, err := db.ExecContext(context.Background(), `INSERT INTO accounts (id, email, email_norm, password_hash, registered_at, created_at, updated_at)
-		VALUES ($1, $2, $2, 'x', 0, 0, 0)`, id, id+"@example.com")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return id
-}
-
 // SEC-REC-12/13: the hold covers 24 h to the second and only extends.
 func TestHoldEndsAndOnlyExtends(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		clk := clock.NewFake(t0)
 		hs := hold.NewStore(clk)
-		acc := account(t, db)
+		acc := storetest.Account(t, db)
 		if e, err := hs.WithdrawalEligibility(ctx, db, acc); err != nil || !e.Allowed || e.Until != nil || len(e.Reasons) != 0 {
 			t.Fatalf("no hold: %+v, %v", e, err)
 		}
@@ -68,7 +57,7 @@ func TestSeveralReasonsAndFrozen(t *testing.T) {
 		ctx := context.Background()
 		clk := clock.NewFake(t0)
 		hs := hold.NewStore(clk)
-		acc := account(t, db)
+		acc := storetest.Account(t, db)
 		hs.Extend(ctx, db, acc, hold.PasswordReset, 2*time.Hour)
 		hs.Extend(ctx, db, acc, hold.MobileChange, 24*time.Hour)
 		e, _ := hs.WithdrawalEligibility(ctx, db, acc)
@@ -94,7 +83,7 @@ func TestSeveralReasonsAndFrozen(t *testing.T) {
 func TestConcurrentExtensionsKeepTheLatestEnd(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		acc := account(t, db)
+		acc := storetest.Account(t, db)
 		var wg sync.WaitGroup
 		for i := range 30 {
 			wg.Go(func() {

@@ -11,19 +11,7 @@ import (
 	"github.com/rebindhq/rebind/internal/session"
 	"github.com/rebindhq/rebind/internal/store"
 	"github.com/rebindhq/rebind/internal/store/storetest"
-	"github.com/rebindhq/rebind/internal/token"
 )
-
-func account(t *testing.T, db *store.DB) string {
-	t.Helper()
-	id := token.NewID()
-	_, err := db.ExecContext(context.Background(), `INSERT INTO accounts (id, email, email_norm, password_hash, registered_at, created_at, updated_at)
-		VALUES ($1, $2, $2, 'x', 0, 0, 0)`, id, id+"@example.com")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return id
-}
 
 // SEC-SES-6 (v5.0.0-7.3.1, 7.3.2): idle and absolute lifetimes.
 func TestLifetimes(t *testing.T) {
@@ -31,7 +19,7 @@ func TestLifetimes(t *testing.T) {
 		ctx := context.Background()
 		clk := clock.NewFake(time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC))
 		m := session.NewManager(clk, 30*time.Minute, 12*time.Hour)
-		acc := account(t, db)
+		acc := storetest.Account(t, db)
 		tok, s, err := m.Create(ctx, db, acc, "192.0.2.1", "test")
 		if err != nil || len(tok) < 43 {
 			t.Fatalf("Create = %q, %v", tok, err)
@@ -67,7 +55,7 @@ func TestRevoke(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		m := session.NewManager(clock.Real{}, time.Hour, 12*time.Hour)
-		acc, other := account(t, db), account(t, db)
+		acc, other := storetest.Account(t, db), storetest.Account(t, db)
 		a, _, _ := m.Create(ctx, db, acc, "", "")
 		b, sb, _ := m.Create(ctx, db, acc, "", "")
 		c, _, _ := m.Create(ctx, db, acc, "", "")

@@ -114,3 +114,16 @@ func adminDB(base string) (*sql.DB, error) {
 	})
 	return admin, adminErr
 }
+
+// Account inserts a bare account (no password that verifies, no mobile) for
+// tests of tables that refer to accounts, and returns its id.
+func Account(t testing.TB, db *store.DB) string {
+	t.Helper()
+	id := token.NewID()
+	_, err := db.ExecContext(context.Background(), `INSERT INTO accounts (id, email, email_norm, password_hash, registered_at, created_at, updated_at)
+		VALUES ($1, $2, $2, 'x', 0, 0, 0)`, id, id+"@example.com")
+	if err != nil {
+		t.Fatalf("insert test account: %v", err)
+	}
+	return id
+}

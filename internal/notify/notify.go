@@ -42,7 +42,25 @@ func New(queue *outbox.Queue, brand string, baseURL *url.URL) (*Notifier, error)
 	if err != nil {
 		return nil, fmt.Errorf("notify: sms templates: %w", err)
 	}
-	return &Notifier{queue: queue, brand: brand, baseURL: baseURL, email: email, sms: sms}, nil
+	n := &Notifier{queue: queue, brand: brand, baseURL: baseURL, email: email, sms: sms}
+	if err := n.checkLongest(); err != nil {
+		return nil, err
+	}
+	return n, nil
+}
+
+// longestAction is the longest "to …" phrase any code message uses.
+const longestAction = "reset your mobile verification"
+
+// checkLongest renders the longest SMS this configuration can produce, so a
+// brand or host name that would push an SMS past 160 characters stops the
+// server at start instead of failing sends later.
+func (n *Notifier) checkLongest() error {
+	_, err := n.render(outbox.SMS, "code", map[string]any{"Code": "000000", "Action": longestAction, "Minutes": 10})
+	if err != nil {
+		return fmt.Errorf("notify: with brand %q and site %q: %w", n.brand, n.baseURL.Hostname(), err)
+	}
+	return nil
 }
 
 // Link returns an absolute link to path on the canonical site.
@@ -55,6 +73,18 @@ func (n *Notifier) Link(path string, query url.Values) string {
 
 // send renders template name for the channel with data and queues it.
 func (n *Notifier) send(ctx context.Context, q store.Querier, ch outbox.Channel, to, name string, data map[string]any, expires time.Time) error {
+	m, err := n.render(ch, name, data)
+	if err != nil {
+		return err
+	}
+	m.To = to
+	_, err = n.queue.Enqueue(ctx, q, m, name, expires)
+	return err
+}
+
+// render fills template name for the channel. The first line of an email
+// template is "Subject: …"; an SMS must fit 160 characters.
+func (n *Notifier) render(ch outbox.Channel, name string, data map[string]any) (outbox.Message, error) {
 	data["Brand"] = n.brand
 	data["Site"] = n.baseURL.Hostname()
 	var tmpl *template.Template
@@ -65,26 +95,22 @@ func (n *Notifier) send(ctx context.Context, q store.Querier, ch outbox.Channel,
 		tmpl = n.sms.Lookup(name + ".sms.txt")
 	}
 	if tmpl == nil {
-		return fmt.Errorf("notify: no %s template %q", ch, name)
+		return outbox.Message{}, fmt.Errorf("notify: no %s template %q", ch, name)
 	}
 	var buf bytes.Buffer
 	if err := tmpl.Execute(&buf, data); err != nil {
-		return fmt.Errorf("notify: render %s: %w", name, err)
+		return outbox.Message{}, fmt.Errorf("notify: render %s: %w", name, err)
 	}
-	m := outbox.Message{Channel: ch, To: to}
+	m := outbox.Message{Channel: ch}
 	if ch == outbox.Email {
-		// The first line of an email template is "Subject: …".
 		first, body, _ := strings.Cut(buf.String(), "\n")
 		m.Subject = strings.TrimSpace(strings.TrimPrefix(first, "Subject:"))
 		m.Body = strings.TrimLeft(body, "\n")
-	} else {
-		m.Body = strings.TrimSpace(buf.String())
-		if len(m.Body) > 160 {
-			return fmt.Errorf("notify: sms %s is %d characters, over 160", name, len(m.Body))
-		}
+		return m, nil
 	}
-	if _, err := n.queue.Enqueue(ctx, q, m, name, expires); err != nil {
-		return err
+	m.Body = strings.TrimSpace(buf.String())
+	if len(m.Body) > 160 {
+		return outbox.Message{}, fmt.Errorf("notify: sms %s is %d characters, over 160", name, len(m.Body))
 	}
-	return nil
+	return m, nil
 }

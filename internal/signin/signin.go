@@ -40,9 +40,11 @@ var Machine = &flow.Machine{
 
 // Limits on password attempts. They count every attempt, right or wrong,
 // and are kept for addresses that have no account, so they say nothing
-// about which accounts exist.
+// about which accounts exist. The per-address limit is loose because many
+// users share one address behind carrier NAT; the per-email limit is the
+// tight one.
 var (
-	PerIP    = ratelimit.Rule{Name: "signin_ip", Limit: 30, Window: 10 * time.Minute}
+	PerIP    = ratelimit.Rule{Name: "signin_ip", Limit: 100, Window: 10 * time.Minute}
 	PerEmail = ratelimit.Rule{Name: "signin_email", Limit: 10, Window: 15 * time.Minute}
 )
 

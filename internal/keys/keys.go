@@ -19,6 +19,7 @@ const (
 	CodeHMAC    = "rebind code hmac v1"
 	OutboxSeal  = "rebind outbox seal v1"
 	QuizOptions = "rebind quiz options v1"
+	QuizKey     = "rebind quiz key v1"
 	CSRF        = "rebind csrf v1"
 	StatusLink  = "rebind status link v1"
 )

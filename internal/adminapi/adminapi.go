@@ -42,6 +42,7 @@ func (a *API) Routes(mux *http.ServeMux, ad httpjson.Adapter) {
 	handle("GET /admin/v1/accounts/{id}", a.getAccount)
 	handle("POST /admin/v1/accounts/{id}/activity", a.pushActivity)
 	handle("GET /admin/v1/accounts/{id}/withdrawal-eligibility", a.withdrawalEligibility)
+	handle("POST /admin/v1/accounts/{id}/unfreeze", a.unfreeze)
 	handle("GET /admin/v1/audit", a.auditTrail)
 	handle("/admin/", func(w http.ResponseWriter, r *http.Request) error {
 		return apperr.New(apperr.NotFound, "no such endpoint")
@@ -188,6 +189,23 @@ func (a *API) withdrawalEligibility(w http.ResponseWriter, r *http.Request) erro
 	}
 	httpjson.Write(w, http.StatusOK, e)
 	return nil
+}
+
+// unfreeze lifts the freeze an owner set with "This wasn't me", once staff
+// have checked the account with them. Withdrawal holds stay until they end.
+func (a *API) unfreeze(w http.ResponseWriter, r *http.Request) error {
+	id := r.PathValue("id")
+	err := a.DB.Tx(r.Context(), func(tx *sql.Tx) error {
+		changed, err := a.Accounts.SetFrozen(r.Context(), tx, id, false)
+		if err != nil || !changed {
+			return err
+		}
+		return a.Audit.Append(r.Context(), tx, audit.Event{Actor: audit.ActorAdmin, AccountID: id, Action: "account_unfrozen", Result: audit.OK})
+	})
+	if err != nil {
+		return err
+	}
+	return a.getAccount(w, r)
 }
 
 func (a *API) auditTrail(w http.ResponseWriter, r *http.Request) error {

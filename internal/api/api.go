@@ -10,11 +10,14 @@ import (
 	"github.com/rebindhq/rebind/internal/account"
 	"github.com/rebindhq/rebind/internal/apperr"
 	"github.com/rebindhq/rebind/internal/clock"
+	"github.com/rebindhq/rebind/internal/flow/pwreset"
+	"github.com/rebindhq/rebind/internal/flow/reset"
 	"github.com/rebindhq/rebind/internal/hold"
 	"github.com/rebindhq/rebind/internal/httpjson"
 	"github.com/rebindhq/rebind/internal/outbox"
 	"github.com/rebindhq/rebind/internal/session"
 	"github.com/rebindhq/rebind/internal/signin"
+	"github.com/rebindhq/rebind/internal/stoplink"
 	"github.com/rebindhq/rebind/internal/store"
 )
 
@@ -24,6 +27,9 @@ type API struct {
 	Clock      clock.Clock
 	SignIn     *signin.Service
 	Holds      *hold.Store
+	Reset      *reset.Service
+	PwReset    *pwreset.Service
+	Stop       *stoplink.Service
 	CookieName string
 	// Dev adds the dev outbox.
 	Dev bool
@@ -38,6 +44,16 @@ func (a *API) Routes(mux *http.ServeMux, ad httpjson.Adapter) {
 	handle("GET /api/v1/sessions/current", a.currentSession)
 	handle("DELETE /api/v1/sessions/current", a.signOut)
 	handle("GET /api/v1/account", a.account)
+	handle("POST /api/v1/mobile-reset", a.startReset)
+	handle("GET /api/v1/mobile-reset/{flow_id}", a.resetStatus)
+	handle("POST /api/v1/mobile-reset/{flow_id}/email-code", a.resendResetCode)
+	handle("POST /api/v1/mobile-reset/{flow_id}/email-code/verify", a.verifyResetCode)
+	handle("POST /api/v1/mobile-reset/{flow_id}/quiz", a.startQuiz)
+	handle("POST /api/v1/mobile-reset/{flow_id}/quiz/{quiz_id}/answers", a.answerQuiz)
+	handle("POST /api/v1/password-reset", a.startPasswordReset)
+	handle("POST /api/v1/password-reset/{flow_id}/code", a.resendPasswordResetCode)
+	handle("POST /api/v1/password-reset/{flow_id}/confirm", a.confirmPasswordReset)
+	handle("POST /api/v1/security/stop", a.stop)
 	if a.Dev {
 		handle("GET /api/v1/dev/outbox", a.devOutbox)
 	}
@@ -85,13 +101,9 @@ func (a *API) startSignIn(w http.ResponseWriter, r *http.Request) error {
 	}
 	httpjson.Write(w, http.StatusOK, map[string]any{
 		"status": "second_factor_required", "login_id": p.LoginID, "method": p.Method,
-		"sent_to": p.SentTo, "resend_after_seconds": a.secondsUntil(p),
+		"sent_to": p.SentTo, "resend_after_seconds": a.until(p.ResendAt),
 	})
 	return nil
-}
-
-func (a *API) secondsUntil(p signin.Pending) int {
-	return max(int(p.ResendAt.Sub(a.Clock.Now()).Seconds()+0.999), 0)
 }
 
 func (a *API) resendSignInCode(w http.ResponseWriter, r *http.Request) error {
@@ -99,7 +111,7 @@ func (a *API) resendSignInCode(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	httpjson.Write(w, http.StatusAccepted, map[string]any{"sent_to": p.SentTo, "resend_after_seconds": a.secondsUntil(p)})
+	httpjson.Write(w, http.StatusAccepted, map[string]any{"sent_to": p.SentTo, "resend_after_seconds": a.until(p.ResendAt)})
 	return nil
 }
 

@@ -6,6 +6,8 @@ package app
 
 import (
 	"context"
+	"crypto/aes"
+	"crypto/cipher"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -21,6 +23,8 @@ import (
 	"github.com/rebindhq/rebind/internal/code"
 	"github.com/rebindhq/rebind/internal/config"
 	"github.com/rebindhq/rebind/internal/flow"
+	"github.com/rebindhq/rebind/internal/flow/pwreset"
+	"github.com/rebindhq/rebind/internal/flow/reset"
 	"github.com/rebindhq/rebind/internal/hold"
 	"github.com/rebindhq/rebind/internal/httpjson"
 	"github.com/rebindhq/rebind/internal/keys"
@@ -29,10 +33,12 @@ import (
 	"github.com/rebindhq/rebind/internal/notify"
 	"github.com/rebindhq/rebind/internal/outbox"
 	"github.com/rebindhq/rebind/internal/password"
+	"github.com/rebindhq/rebind/internal/quiz"
 	"github.com/rebindhq/rebind/internal/ratelimit"
 	"github.com/rebindhq/rebind/internal/session"
 	"github.com/rebindhq/rebind/internal/signin"
 	"github.com/rebindhq/rebind/internal/sms"
+	"github.com/rebindhq/rebind/internal/stoplink"
 	"github.com/rebindhq/rebind/internal/store"
 	"github.com/rebindhq/rebind/internal/web"
 )
@@ -52,6 +58,10 @@ type App struct {
 	Sessions *session.Manager
 	Limiter  *ratelimit.Limiter
 	SignIn   *signin.Service
+	Quiz     *quiz.Service
+	Reset    *reset.Service
+	PwReset  *pwreset.Service
+	Stop     *stoplink.Service
 	Worker   *outbox.Worker
 
 	handler http.Handler
@@ -101,6 +111,9 @@ func New(cfg *config.Config, db *store.DB, log *slog.Logger, opts Options) (*App
 	a.Codes = code.New(clk, cfg.Secret.Key(keys.CodeHMAC), rules, a.Limiter, notifier)
 	a.SignIn = &signin.Service{DB: db, Clock: clk, Accounts: a.Accounts, Hasher: a.Hasher, Codes: a.Codes,
 		Flows: a.Flows, Sessions: a.Sessions, Audit: a.Audit, Limiter: a.Limiter}
+	if err := a.flows(notifier); err != nil {
+		return nil, err
+	}
 	a.metrics = newMetrics(db)
 	senders, err := a.senders()
 	if err != nil {
@@ -114,6 +127,51 @@ func New(cfg *config.Config, db *store.DB, log *slog.Logger, opts Options) (*App
 		return nil, err
 	}
 	return a, nil
+}
+
+// flows builds the reset, password reset and "This wasn't me" services.
+func (a *App) flows(notifier *notify.Notifier) error {
+	cfg := a.Config
+	kinds, err := quizKinds(cfg.QuizKinds)
+	if err != nil {
+		return err
+	}
+	block, err := aes.NewCipher(cfg.Secret.Key(keys.QuizKey))
+	if err != nil {
+		return err
+	}
+	seal, err := cipher.NewGCM(block)
+	if err != nil {
+		return err
+	}
+	a.Quiz = quiz.New(a.Clock, cfg.Secret.Key(keys.QuizOptions), seal, kinds, quiz.DefaultRules)
+	a.Stop = &stoplink.Service{DB: a.DB, Clock: a.Clock, Accounts: a.Accounts, Flows: a.Flows, Sessions: a.Sessions,
+		Audit: a.Audit, Notifier: notifier}
+	a.Reset = &reset.Service{DB: a.DB, Clock: a.Clock, SignIn: a.SignIn, Accounts: a.Accounts, Codes: a.Codes, Flows: a.Flows,
+		Quiz: a.Quiz, Holds: a.Holds, Sessions: a.Sessions, Audit: a.Audit, Notifier: notifier, StopLinks: a.Stop,
+		Hold: cfg.WithdrawalHold, QuizEnabled: cfg.QuizEnabled}
+	a.PwReset = &pwreset.Service{DB: a.DB, Clock: a.Clock, Accounts: a.Accounts, Hasher: a.Hasher, Codes: a.Codes, Flows: a.Flows,
+		Holds: a.Holds, Sessions: a.Sessions, Audit: a.Audit, Notifier: notifier, StopLinks: a.Stop, Limiter: a.Limiter,
+		Hold: cfg.WithdrawalHold}
+	return nil
+}
+
+// quizKinds checks the configured question kinds; none means all.
+func quizKinds(names []string) ([]quiz.Kind, error) {
+	if len(names) == 0 {
+		return nil, nil
+	}
+	var kinds []quiz.Kind
+	for _, n := range names {
+		if _, ok := quiz.SpecOf(quiz.Kind(n)); !ok {
+			return nil, fmt.Errorf("REBIND_QUIZ_KINDS: unknown kind %q", n)
+		}
+		kinds = append(kinds, quiz.Kind(n))
+	}
+	if len(kinds) < quiz.DefaultRules.Questions {
+		return nil, fmt.Errorf("REBIND_QUIZ_KINDS: a quiz asks %d questions of different kinds; %d are enabled", quiz.DefaultRules.Questions, len(kinds))
+	}
+	return kinds, nil
 }
 
 // senders picks each channel's way out: the configured provider, or the dev
@@ -144,11 +202,12 @@ func (a *App) routes() error {
 	mux := http.NewServeMux()
 	ad := httpjson.Adapter{Log: a.Log}
 	secure := cfg.BaseURL.Scheme == "https"
-	(&api.API{DB: a.DB, Clock: a.Clock, SignIn: a.SignIn, Holds: a.Holds, CookieName: session.CookieName(secure),
-		Dev: !cfg.Production}).Routes(mux, ad)
+	(&api.API{DB: a.DB, Clock: a.Clock, SignIn: a.SignIn, Holds: a.Holds, Reset: a.Reset, PwReset: a.PwReset, Stop: a.Stop,
+		CookieName: session.CookieName(secure), Dev: !cfg.Production}).Routes(mux, ad)
 	(&adminapi.API{DB: a.DB, Clock: a.Clock, Token: cfg.AdminToken, Accounts: a.Accounts, Holds: a.Holds,
 		Hasher: a.Hasher, Audit: a.Audit}).Routes(mux, ad)
 	pages := &web.Pages{DB: a.DB, Clock: a.Clock, Log: a.Log, Brand: cfg.Brand, SignIn: a.SignIn, Holds: a.Holds,
+		Reset: a.Reset, PwReset: a.PwReset, Stop: a.Stop, Quiz: a.Quiz,
 		CSRFKey: cfg.Secret.Key(keys.CSRF), Secure: secure, Dev: !cfg.Production}
 	if err := pages.Routes(mux); err != nil {
 		return err
@@ -191,7 +250,8 @@ func (a *App) Run(ctx context.Context) error {
 	return nil
 }
 
-// janitor deletes ended sessions and rate counters every few minutes.
+// janitor deletes ended sessions and rate counters and expired quiz keys
+// every few minutes, and refreshes the quiz base rates.
 func (a *App) janitor(ctx context.Context) {
 	tick := time.NewTicker(5 * time.Minute)
 	defer tick.Stop()
@@ -201,6 +261,13 @@ func (a *App) janitor(ctx context.Context) {
 		}
 		if _, err := a.Limiter.Purge(ctx, a.DB); err != nil && !errors.Is(err, context.Canceled) {
 			a.Log.Warn("purge rate counters", "err", err)
+		}
+		if _, err := a.Quiz.PurgeKeys(ctx, a.DB); err != nil && !errors.Is(err, context.Canceled) {
+			a.Log.Warn("purge quiz keys", "err", err)
+		}
+		// Keep the base rates fresh here, so no request waits for them.
+		if _, err := a.Quiz.Rates(ctx, a.DB); err != nil && !errors.Is(err, context.Canceled) {
+			a.Log.Warn("estimate quiz base rates", "err", err)
 		}
 		select {
 		case <-ctx.Done():

@@ -108,6 +108,19 @@ type Sent struct {
 // taken its wrong entries, or was resent too often. Roll tx back on error:
 // the counters taken here must not outlive a refused send.
 func (s *Service) Send(ctx context.Context, tx *sql.Tx, r Request) (Sent, error) {
+	return s.issue(ctx, tx, r, true)
+}
+
+// Decoy does everything Send does, in tx, for an address that has no
+// account (a code slot with the hash of a random code, the same counters,
+// the same refusals), except queue a message. Answers then cannot tell
+// whether an address has an account, and checking a code against the slot
+// behaves like a wrong code.
+func (s *Service) Decoy(ctx context.Context, tx *sql.Tx, r Request) (Sent, error) {
+	return s.issue(ctx, tx, r, false)
+}
+
+func (s *Service) issue(ctx context.Context, tx *sql.Tx, r Request, deliver bool) (Sent, error) {
 	action, ok := actions[r.Purpose]
 	if !ok {
 		return Sent{}, fmt.Errorf("code: unknown purpose %q", r.Purpose)
@@ -143,10 +156,12 @@ func (s *Service) Send(ctx context.Context, tx *sql.Tx, r Request) (Sent, error)
 		ratelimit.Rule{Name: "code_dest_day", Limit: s.rules.PerDay, Window: 24 * time.Hour}); err != nil {
 		return Sent{}, err
 	}
-	err = s.notifier.Code(ctx, tx, notify.CodeMessage{Channel: r.Channel, To: r.To, Action: action,
-		Code: code, ExpiresAt: expires, Now: now})
-	if err != nil {
-		return Sent{}, err
+	if deliver {
+		err = s.notifier.Code(ctx, tx, notify.CodeMessage{Channel: r.Channel, To: r.To, Action: action,
+			Code: code, ExpiresAt: expires, Now: now})
+		if err != nil {
+			return Sent{}, err
+		}
 	}
 	return Sent{ExpiresAt: expires, ResendAt: now.Add(s.rules.Cooldown)}, nil
 }

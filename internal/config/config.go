@@ -41,6 +41,10 @@ type Config struct {
 	Demo           bool
 	LogLevel       slog.Level
 
+	QuizEnabled bool
+	// QuizKinds are the enabled question kinds; empty means all.
+	QuizKinds []string
+
 	WithdrawalHold  time.Duration
 	SessionIdle     time.Duration
 	SessionAbsolute time.Duration
@@ -71,6 +75,8 @@ var Variables = []struct{ Name, Default, Meaning string }{
 	{"REBIND_ALLOW_SQLITE", "false", "allow SQLite in production (one instance only)"},
 	{"REBIND_DEMO", "true in dev", "create the named demo accounts at start (each only if missing)"},
 	{"REBIND_LOG_LEVEL", "info", "`debug`, `info`, `warn` or `error`"},
+	{"REBIND_QUIZ_ENABLED", "true", "offer security questions in a mobile reset; false leaves documents only"},
+	{"REBIND_QUIZ_KINDS", "all", "comma-separated question kinds to use (see docs/security.md); switch `withdrawal_addresses` off if the exchange's withdrawal emails show addresses or transaction ids"},
 	{"REBIND_WITHDRAWAL_HOLD", "24h", "withdrawal hold after a security change"},
 	{"REBIND_SESSION_IDLE", "30m", "session ends after this long unused"},
 	{"REBIND_SESSION_ABSOLUTE", "12h", "session ends this long after sign-in"},
@@ -148,6 +154,12 @@ func Load(getenv func(string) string, overrides map[string]string) (*Config, err
 	c.Demo = parseBool(get("REBIND_DEMO", strconv.FormatBool(!c.Production)), "REBIND_DEMO", bad)
 	if err := c.LogLevel.UnmarshalText([]byte(get("REBIND_LOG_LEVEL", "info"))); err != nil {
 		bad("REBIND_LOG_LEVEL", "must be debug, info, warn or error")
+	}
+	c.QuizEnabled = parseBool(get("REBIND_QUIZ_ENABLED", "true"), "REBIND_QUIZ_ENABLED", bad)
+	if kinds := get("REBIND_QUIZ_KINDS", "all"); kinds != "all" {
+		for _, k := range strings.Split(kinds, ",") {
+			c.QuizKinds = append(c.QuizKinds, strings.TrimSpace(k))
+		}
 	}
 	c.WithdrawalHold = parseDuration(get("REBIND_WITHDRAWAL_HOLD", "24h"), "REBIND_WITHDRAWAL_HOLD", time.Hour, 30*24*time.Hour, bad)
 	c.SessionIdle = parseDuration(get("REBIND_SESSION_IDLE", "30m"), "REBIND_SESSION_IDLE", time.Minute, 24*time.Hour, bad)

@@ -29,6 +29,8 @@ type State string
 const (
 	Cancelled State = "cancelled"
 	Completed State = "completed"
+	// Rejected ends a flow that staff turned down.
+	Rejected State = "rejected"
 	// Expired is never stored: a flow past its lifetime reads as expired.
 	Expired State = "expired"
 )

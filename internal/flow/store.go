@@ -208,3 +208,29 @@ func (s *Store) CancelExclusive(ctx context.Context, q store.Querier, kind Kind,
 	}
 	return id, nil
 }
+
+// CancelAllOpen cancels every open flow of the account except exceptID,
+// whatever its kind, and returns how many it cancelled. A flow is open
+// while its state is not one of the end states every machine shares.
+func (s *Store) CancelAllOpen(ctx context.Context, q store.Querier, accountID, exceptID string) (int64, error) {
+	res, err := q.ExecContext(ctx, `UPDATE flows SET state = $1, updated_at = $2, open_key = NULL
+		WHERE account_id = $3 AND id <> $4 AND state NOT IN ($5, $1, $6)`,
+		string(Cancelled), store.Millis(s.clock.Now()), accountID, exceptID, string(Completed), string(Rejected))
+	if err != nil {
+		return 0, fmt.Errorf("flow: cancel all open: %w", store.Translate(err))
+	}
+	return res.RowsAffected()
+}
+
+// SetData replaces the data of flow id.
+func (s *Store) SetData(ctx context.Context, q store.Querier, id string, data map[string]string) error {
+	raw, err := json.Marshal(data)
+	if err != nil {
+		return fmt.Errorf("flow: data: %w", err)
+	}
+	if _, err := q.ExecContext(ctx, "UPDATE flows SET data = $1, updated_at = $2 WHERE id = $3",
+		string(raw), store.Millis(s.clock.Now()), id); err != nil {
+		return fmt.Errorf("flow: data: %w", store.Translate(err))
+	}
+	return nil
+}

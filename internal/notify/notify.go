@@ -52,13 +52,26 @@ func New(queue *outbox.Queue, brand string, baseURL *url.URL) (*Notifier, error)
 // longestAction is the longest "to …" phrase any code message uses.
 const longestAction = "reset your mobile verification"
 
-// checkLongest renders the longest SMS this configuration can produce, so a
-// brand or host name that would push an SMS past 160 characters stops the
-// server at start instead of failing sends later.
+// StopPath is the path of "This wasn't me" links; their token is 26
+// characters.
+const StopPath = "/stop"
+
+// checkLongest renders every SMS template with the longest values this
+// configuration can give it, so a brand or host name that would push an SMS
+// past 160 characters stops the server at start instead of failing sends
+// later.
 func (n *Notifier) checkLongest() error {
-	_, err := n.render(outbox.SMS, "code", map[string]any{"Code": "000000", "Action": longestAction, "Minutes": 10})
-	if err != nil {
-		return fmt.Errorf("notify: with brand %q and site %q: %w", n.brand, n.baseURL.Hostname(), err)
+	link := n.Link(StopPath, url.Values{"t": {strings.Repeat("a", 26)}})
+	for _, t := range n.sms.Templates() {
+		name := strings.TrimSuffix(t.Name(), ".sms.txt")
+		if name == "sms" {
+			continue
+		}
+		_, err := n.render(outbox.SMS, name, map[string]any{"Code": "000000", "Action": longestAction, "Minutes": 10,
+			"Link": link, "At": time.Time{}, "IP": "", "HoldUntil": time.Time{}, "ChancesLeft": 0})
+		if err != nil {
+			return fmt.Errorf("notify: with brand %q and site %q: %w", n.brand, n.baseURL.Host, err)
+		}
 	}
 	return nil
 }

@@ -35,17 +35,22 @@ type rateCache struct {
 // Rates returns the base rates, estimating them when they are missing or
 // older than an hour.
 func (s *Service) Rates(ctx context.Context, q store.Querier) (Rates, error) {
-	s.cache.mu.Lock()
-	defer s.cache.mu.Unlock()
 	now := s.clock.Now()
-	if s.cache.rates != nil && now.Sub(s.cache.at) < ratesTTL {
-		return s.cache.rates, nil
+	s.cache.mu.Lock()
+	r, at := s.cache.rates, s.cache.at
+	s.cache.mu.Unlock()
+	if r != nil && now.Sub(at) < ratesTTL {
+		return r, nil
 	}
+	// Estimated outside the lock: a request never waits on another's
+	// estimate, at worst it makes its own.
 	r, err := EstimateRates(ctx, q, rand.New(rand.NewPCG(uint64(now.UnixNano()), 7)), now, sampleSize)
 	if err != nil {
 		return nil, err
 	}
+	s.cache.mu.Lock()
 	s.cache.rates, s.cache.at = r, now
+	s.cache.mu.Unlock()
 	return r, nil
 }
 

@@ -189,3 +189,44 @@ func (s *Service) PurgeKeys(ctx context.Context, q store.Querier) (int64, error)
 	}
 	return res.RowsAffected()
 }
+
+// Live returns quiz quizID of flow while it can still be answered, for
+// showing it again (a reloaded page). A quiz answered or past its lifetime
+// is wrong_state; its questions are never shown again.
+func (s *Service) Live(ctx context.Context, q store.Querier, flowID, quizID string) (Issued, error) {
+	if !token.ValidID(quizID) {
+		return Issued{}, apperr.New(apperr.NotFound, "no such quiz")
+	}
+	var raw string
+	var chance int
+	var submitted *int64
+	var expires int64
+	err := q.QueryRowContext(ctx, "SELECT questions, chance, submitted_at, expires_at FROM quizzes WHERE id = $1 AND flow_id = $2",
+		quizID, flowID).Scan(&raw, &chance, &submitted, &expires)
+	if store.IsNoRows(err) {
+		return Issued{}, apperr.New(apperr.NotFound, "no such quiz")
+	}
+	if err != nil {
+		return Issued{}, fmt.Errorf("quiz: read: %w", store.Translate(err))
+	}
+	if submitted != nil || store.Millis(s.clock.Now()) >= expires {
+		return Issued{}, apperr.New(apperr.WrongState, "these questions can no longer be answered")
+	}
+	var pub stored
+	if err := json.Unmarshal([]byte(raw), &pub); err != nil {
+		return Issued{}, fmt.Errorf("quiz: read: %w", err)
+	}
+	return Issued{ID: quizID, ExpiresAt: store.Time(expires), Questions: pub.Questions, Chance: chance}, nil
+}
+
+// Abandoned reports whether quiz quizID of flow ran out of time without
+// being answered.
+func (s *Service) Abandoned(ctx context.Context, q store.Querier, flowID, quizID string) (bool, error) {
+	var n int
+	err := q.QueryRowContext(ctx, "SELECT count(*) FROM quizzes WHERE id = $1 AND flow_id = $2 AND submitted_at IS NULL AND expires_at <= $3",
+		quizID, flowID, store.Millis(s.clock.Now())).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("quiz: abandoned: %w", store.Translate(err))
+	}
+	return n == 1, nil
+}

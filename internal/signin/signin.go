@@ -71,37 +71,50 @@ type Pending struct {
 	ResendAt time.Time
 }
 
-// Start checks email and password and sends the second-factor code. A wrong
+// CheckPassword checks an email and password for any procedure that starts
+// with them (sign-in, mobile reset). Attempts count against limits per
+// client address and per email, whether or not the account exists. A wrong
 // email and a wrong password give the same error after the same work: an
-// unknown email is checked against a dummy hash.
-func (s *Service) Start(ctx context.Context, email, pw string) (Pending, error) {
+// unknown email is checked against a dummy hash. A frozen account is
+// forbidden, after the right password only.
+func (s *Service) CheckPassword(ctx context.Context, email, pw string) (account.Account, error) {
 	ip := client.From(ctx).IP
 	_, norm, _ := account.NormalizeEmail(email)
 	if norm == "" {
 		norm = email
 	}
 	if err := s.Limiter.Take(ctx, s.DB, "ip:"+ip, PerIP); err != nil {
-		return Pending{}, s.refuse(ctx, "", email, err)
+		return account.Account{}, s.refuse(ctx, "", email, err)
 	}
 	if err := s.Limiter.Take(ctx, s.DB, "email:"+norm, PerEmail); err != nil {
-		return Pending{}, s.refuse(ctx, "", email, err)
+		return account.Account{}, s.refuse(ctx, "", email, err)
 	}
 	a, err := s.Accounts.ByEmail(ctx, s.DB, email)
 	if err != nil && !apperr.Is(err, apperr.NotFound) {
-		return Pending{}, err
+		return account.Account{}, err
 	}
 	ok, err := s.Hasher.Verify(ctx, pw, a.PasswordHash)
 	if err != nil {
-		return Pending{}, apperr.Wrap(apperr.Unavailable, "too busy; try again shortly", err)
+		return account.Account{}, apperr.Wrap(apperr.Unavailable, "too busy; try again shortly", err)
 	}
 	if !ok {
 		s.failed(ctx, a.ID, email, "password")
-		return Pending{}, apperr.New(apperr.InvalidCredentials, "the email or password is not right")
+		return account.Account{}, apperr.New(apperr.InvalidCredentials, "the email or password is not right")
 	}
 	if a.Frozen {
 		s.failed(ctx, a.ID, email, "frozen")
-		return Pending{}, apperr.New(apperr.Forbidden, "this account is frozen; contact support to unlock it")
+		return account.Account{}, apperr.New(apperr.Forbidden, "this account is frozen; contact support to unlock it")
 	}
+	return a, nil
+}
+
+// Start checks email and password and sends the second-factor code.
+func (s *Service) Start(ctx context.Context, email, pw string) (Pending, error) {
+	a, err := s.CheckPassword(ctx, email, pw)
+	if err != nil {
+		return Pending{}, err
+	}
+	ip := client.From(ctx).IP
 	var p Pending
 	err = s.DB.Tx(ctx, func(tx *sql.Tx) error {
 		f, err := s.Flows.Create(ctx, tx, Machine, a.ID, ip, map[string]string{"method": a.SecondFactor()})

@@ -21,9 +21,13 @@ import (
 	"github.com/rebindhq/rebind/internal/apperr"
 	"github.com/rebindhq/rebind/internal/client"
 	"github.com/rebindhq/rebind/internal/clock"
+	"github.com/rebindhq/rebind/internal/flow/pwreset"
+	"github.com/rebindhq/rebind/internal/flow/reset"
 	"github.com/rebindhq/rebind/internal/hold"
+	"github.com/rebindhq/rebind/internal/quiz"
 	"github.com/rebindhq/rebind/internal/session"
 	"github.com/rebindhq/rebind/internal/signin"
+	"github.com/rebindhq/rebind/internal/stoplink"
 	"github.com/rebindhq/rebind/internal/store"
 	"github.com/rebindhq/rebind/internal/token"
 )
@@ -42,6 +46,10 @@ type Pages struct {
 	Brand   string
 	SignIn  *signin.Service
 	Holds   *hold.Store
+	Reset   *reset.Service
+	PwReset *pwreset.Service
+	Stop    *stoplink.Service
+	Quiz    *quiz.Service
 	CSRFKey []byte
 	// Secure means https: cookies get Secure and the __Host- prefix.
 	Secure bool

@@ -1,0 +1,172 @@
+package api_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rebindhq/rebind/internal/account"
+	"github.com/rebindhq/rebind/internal/app/apptest"
+	"github.com/rebindhq/rebind/internal/quiz"
+)
+
+// history is an account history rich enough for security questions, with
+// markets most accounts do not trade (so they are telling).
+func history(seed int) map[string]any {
+	at := func(days int) string {
+		return time.Now().Add(-time.Duration(days) * 24 * time.Hour).UTC().Format(time.RFC3339)
+	}
+	markets := []string{"ADA/USDT", "LINK/USDT", "DOT/USDT", "ATOM/USDT", "NEAR/USDT", "APT/USDT"}
+	var trades []map[string]any
+	for i, m := range markets[:4+seed%2] {
+		trades = append(trades, map[string]any{"external_id": fmt.Sprintf("b%d", i), "market": m, "side": "buy", "at": at(300 - i)})
+		trades = append(trades, map[string]any{"external_id": fmt.Sprintf("s%d", i), "market": m, "side": "sell", "at": at(200 - i)})
+	}
+	var withdrawals []map[string]any
+	for i := range 3 {
+		withdrawals = append(withdrawals, map[string]any{"external_id": fmt.Sprintf("w%d", i), "coin": "USDT", "network": "TRC20",
+			"amount": "25", "address": fmt.Sprintf("TRx%d%030d", seed, i), "txid": fmt.Sprintf("wx%d", i), "at": at(90 + i)})
+	}
+	return map[string]any{
+		"trades": trades, "withdrawals": withdrawals,
+		"deposits": []map[string]any{{"external_id": "d0", "coin": "USDT", "network": "TRC20", "amount": "900", "address": "TDep",
+			"txid": "dx0", "at": at(400)}},
+		"balances": []map[string]any{{"asset": "ADA", "amount": "100"}, {"asset": "LINK", "amount": "3"}, {"asset": "DOT", "amount": "7"}},
+	}
+}
+
+// resetAccount creates an account with a mobile and a rich history.
+func resetAccount(t *testing.T, s *apptest.Server, email, mobile string, seed int) string {
+	t.Helper()
+	id := s.CreateAccount(t, email, pw, mobile, true)
+	if r := s.Admin(t, "POST", "/admin/v1/accounts/"+id+"/activity", history(seed)); r.Status != 200 {
+		t.Fatalf("push history: %d %s", r.Status, r.Raw)
+	}
+	return id
+}
+
+// answer works out the right answers from the account's facts, as its
+// owner would.
+func answer(t *testing.T, s *apptest.Server, accountID string, qz map[string]any) map[string][]string {
+	t.Helper()
+	f, err := quiz.Load(context.Background(), s.DB, accountID, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string][]string{}
+	for _, raw := range qz["questions"].([]any) {
+		q := raw.(map[string]any)
+		var kind quiz.Kind
+		for _, spec := range quiz.Specs {
+			if spec.Text == q["text"] {
+				kind = spec.Kind
+			}
+		}
+		ids := []string{}
+		for _, o := range q["options"].([]any) {
+			opt := o.(map[string]any)
+			for _, v := range f.Values(kind) {
+				if opt["text"] == v || (kind == quiz.WithdrawalAddresses && strings.HasPrefix(opt["text"].(string), quiz.MaskAddress(v))) {
+					ids = append(ids, opt["id"].(string))
+				}
+			}
+		}
+		out[q["id"].(string)] = ids
+	}
+	return out
+}
+
+// wrongAnswers answers every question with its first option only.
+func wrongAnswers(qz map[string]any, right map[string][]string) map[string][]string {
+	out := map[string][]string{}
+	for _, raw := range qz["questions"].([]any) {
+		q := raw.(map[string]any)
+		out[q["id"].(string)] = right[q["id"].(string)]
+	}
+	for id := range out {
+		out[id] = nil
+		out[id] = []string{}
+		break
+	}
+	return out
+}
+
+// startReset runs the reset to method_required and returns the flow id.
+func startReset(t *testing.T, s *apptest.Server, email, mobile string, mails int) string {
+	t.Helper()
+	r := s.Do(t, "POST", "/api/v1/mobile-reset", "", map[string]any{"email": email, "password": pw, "agree": true})
+	if r.Status != 201 || r.Body["state"] != "email_code_required" {
+		t.Fatalf("start: %d %s", r.Status, r.Raw)
+	}
+	id := r.Body["flow_id"].(string)
+	code := s.Code(t, email, mails)
+	r = s.Do(t, "POST", "/api/v1/mobile-reset/"+id+"/email-code/verify", "", map[string]string{"code": code})
+	if r.Status != 200 || r.Body["state"] != "method_required" {
+		t.Fatalf("verify: %d %s", r.Status, r.Raw)
+	}
+	return id
+}
+
+func TestResetWithQuestions(t *testing.T) {
+	s := apptest.Start(t, apptest.Options{})
+	id := resetAccount(t, s, "quiz@example.com", "+6581237777", 0)
+	old := s.SignIn(t, "quiz@example.com", pw, "+6581237777", 1)
+	flowID := startReset(t, s, "quiz@example.com", "+6581237777", 1)
+	r := s.Do(t, "GET", "/api/v1/mobile-reset/"+flowID, "", nil)
+	if r.Body["quiz_chances_left"] != float64(3) || r.Body["document_class"] != "kyc" ||
+		fmt.Sprint(r.Body["methods"]) != "[questions documents]" {
+		t.Fatalf("status: %s", r.Raw)
+	}
+	if msgs := s.WaitMessages(t, "+6581237777", 2); !strings.Contains(msgs[0].Body, "reset of your mobile verification") {
+		t.Fatalf("the bound mobile was not told: %q", msgs[0].Body)
+	}
+	r = s.Do(t, "POST", "/api/v1/mobile-reset/"+flowID+"/quiz", "", nil)
+	if r.Status != 201 || len(r.Body["questions"].([]any)) != 4 {
+		t.Fatalf("quiz: %d %s", r.Status, r.Raw)
+	}
+	right := answer(t, s, id, r.Body)
+	r = s.Do(t, "POST", "/api/v1/mobile-reset/"+flowID+"/quiz/"+r.Body["quiz_id"].(string)+"/answers", "", map[string]any{"answers": right})
+	if r.Status != 200 || r.Body["result"] != "passed" || r.Body["state"] != "completed" {
+		t.Fatalf("answers: %d %s", r.Status, r.Raw)
+	}
+	// The outcome (SPEC §3.2 step 5).
+	acc := s.Admin(t, "GET", "/admin/v1/accounts/"+id, nil)
+	if acc.Body["mobile"] != nil || acc.Body["mobile_verification"] != false {
+		t.Fatalf("account after reset: %s", acc.Raw)
+	}
+	e := s.Admin(t, "GET", "/admin/v1/accounts/"+id+"/withdrawal-eligibility", nil)
+	until, _ := time.Parse(time.RFC3339, e.Body["until"].(string))
+	if e.Body["allowed"] != false || fmt.Sprint(e.Body["reasons"]) != "[mobile_reset]" || time.Until(until) < 23*time.Hour {
+		t.Fatalf("eligibility after reset: %s", e.Raw)
+	}
+	if r := s.Do(t, "GET", "/api/v1/account", old, nil); r.Status != 401 {
+		t.Fatalf("an old session survived the reset: %d", r.Status)
+	}
+	mail := s.WaitMessages(t, "quiz@example.com", 2)[0]
+	if !strings.Contains(mail.Subject, "Mobile verification was reset") || !regexp.MustCompile(`This wasn't me: http://127\.0\.0\.1/stop\?t=[a-z2-7]{26}`).MatchString(mail.Body) {
+		t.Fatalf("reset email: %q %q", mail.Subject, mail.Body)
+	}
+	sms := s.WaitMessages(t, "+6581237777", 3)[0]
+	if !strings.Contains(sms.Body, "no longer verifies") || !strings.Contains(sms.Body, "/stop?t=") {
+		t.Fatalf("old number not told: %q", sms.Body)
+	}
+	// Sign-in now asks for an email code, and the account asks to rebind.
+	r = s.Do(t, "POST", "/api/v1/sessions", "", map[string]string{"email": "quiz@example.com", "password": pw})
+	if r.Body["method"] != "email" {
+		t.Fatalf("sign-in after reset: %s", r.Raw)
+	}
+	tok := s.SignIn(t, "quiz@example.com", pw, "quiz@example.com", 4)
+	if r := s.Do(t, "GET", "/api/v1/account", tok, nil); r.Body["rebind_required"] != true || r.Body["mobile"] != nil {
+		t.Fatalf("account: %s", r.Raw)
+	}
+	var hist []account.MobileRecord
+	hist, _ = s.Accounts.MobileHistory(context.Background(), s.DB, id)
+	if len(hist) != 1 || hist[0].Mobile != "+6581237777" || hist[0].Reason != "mobile_reset" {
+		t.Fatalf("mobile history: %+v", hist)
+	}
+	_ = http.StatusOK
+}

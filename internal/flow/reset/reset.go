@@ -1,0 +1,239 @@
+package reset
+
+import (
+	"context"
+	"database/sql"
+	"time"
+
+	"github.com/rebindhq/rebind/internal/account"
+	"github.com/rebindhq/rebind/internal/apperr"
+	"github.com/rebindhq/rebind/internal/audit"
+	"github.com/rebindhq/rebind/internal/client"
+	"github.com/rebindhq/rebind/internal/clock"
+	"github.com/rebindhq/rebind/internal/code"
+	"github.com/rebindhq/rebind/internal/flow"
+	"github.com/rebindhq/rebind/internal/hold"
+	"github.com/rebindhq/rebind/internal/notify"
+	"github.com/rebindhq/rebind/internal/outbox"
+	"github.com/rebindhq/rebind/internal/quiz"
+	"github.com/rebindhq/rebind/internal/session"
+	"github.com/rebindhq/rebind/internal/signin"
+	"github.com/rebindhq/rebind/internal/stoplink"
+	"github.com/rebindhq/rebind/internal/store"
+)
+
+// Document classes (SPEC §3.2 step 4).
+const (
+	ClassKYC               = "kyc"
+	ClassNonKYCNoRecords   = "nonkyc_no_records"
+	ClassNonKYCWithRecords = "nonkyc_with_records"
+)
+
+// Methods of proving the account is yours.
+const (
+	MethodQuestions = "questions"
+	MethodDocuments = "documents"
+)
+
+// Service runs resets.
+type Service struct {
+	DB        *store.DB
+	Clock     clock.Clock
+	SignIn    *signin.Service // checks email and password
+	Accounts  *account.Store
+	Codes     *code.Service
+	Flows     *flow.Store
+	Quiz      *quiz.Service
+	Holds     *hold.Store
+	Sessions  *session.Manager
+	Audit     *audit.Log
+	Notifier  *notify.Notifier
+	StopLinks *stoplink.Service
+	// Hold is how long withdrawals are held after a reset.
+	Hold time.Duration
+	// QuizEnabled offers security questions; off, documents are the only
+	// method.
+	QuizEnabled bool
+}
+
+// View is where a reset stands, for the caller.
+type View struct {
+	FlowID    string
+	State     flow.State
+	ExpiresAt time.Time
+	// SentTo is the masked email the code went to.
+	SentTo   string
+	ResendAt time.Time
+	// Methods, QuizChancesLeft and DocumentClass are set once the email
+	// code is verified.
+	Methods         []string
+	QuizChancesLeft int
+	DocumentClass   string
+	// QuizID is the quiz in progress, if any.
+	QuizID string
+}
+
+// Start checks email and password (same answer for a wrong one and an
+// unknown email), opens a reset (cancelling an older open one) and sends
+// the email code.
+func (s *Service) Start(ctx context.Context, email, pw string) (View, error) {
+	a, err := s.SignIn.CheckPassword(ctx, email, pw)
+	if err != nil {
+		return View{}, err
+	}
+	if a.Mobile == "" || !a.MobileVerification {
+		return View{}, apperr.New(apperr.WrongState, "mobile verification is not on for this account; sign in with an email code and bind a mobile number")
+	}
+	var v View
+	err = s.DB.Tx(ctx, func(tx *sql.Tx) error {
+		f, err := s.Flows.Create(ctx, tx, Machine, a.ID, client.From(ctx).IP, map[string]string{})
+		if err != nil {
+			return err
+		}
+		if err := s.Audit.Append(ctx, tx, audit.Event{Actor: audit.ActorUser, AccountID: a.ID, Action: "mobile_reset_started",
+			Result: audit.OK, FlowID: f.ID}); err != nil {
+			return err
+		}
+		v, err = s.sendCode(ctx, tx, f, a)
+		return err
+	})
+	return v, err
+}
+
+func (s *Service) sendCode(ctx context.Context, tx *sql.Tx, f flow.Flow, a account.Account) (View, error) {
+	sent, err := s.Codes.Send(ctx, tx, code.Request{FlowID: f.ID, Purpose: code.ResetEmail, Channel: outbox.Email, To: a.Email})
+	if err != nil {
+		return View{}, err
+	}
+	err = s.Audit.Append(ctx, tx, audit.Event{Actor: audit.ActorUser, AccountID: a.ID, Action: "authn_code_sent", Result: audit.OK,
+		FlowID: f.ID, Detail: map[string]string{"channel": "email", "purpose": string(code.ResetEmail)}})
+	return View{FlowID: f.ID, State: f.State, ExpiresAt: f.ExpiresAt, SentTo: account.MaskEmail(a.Email), ResendAt: sent.ResendAt}, err
+}
+
+// ResendEmailCode sends a new email code.
+func (s *Service) ResendEmailCode(ctx context.Context, flowID string) (View, error) {
+	f, err := s.Flows.Require(ctx, s.DB, Machine, flowID, EmailCodeRequired)
+	if err != nil {
+		return View{}, err
+	}
+	var v View
+	err = s.DB.Tx(ctx, func(tx *sql.Tx) error {
+		a, err := s.Accounts.ByID(ctx, tx, f.AccountID)
+		if err != nil {
+			return err
+		}
+		v, err = s.sendCode(ctx, tx, f, a)
+		return err
+	})
+	return v, err
+}
+
+// VerifyEmailCode checks the email code; the reset then waits for a method.
+// The bound mobile is told a reset has begun, with a "This wasn't me" link:
+// if its owner still holds the phone, they can stop it.
+func (s *Service) VerifyEmailCode(ctx context.Context, flowID, entered string) (View, error) {
+	f, err := s.Flows.Require(ctx, s.DB, Machine, flowID, EmailCodeRequired)
+	if err != nil {
+		return View{}, err
+	}
+	if _, err := s.Codes.Check(ctx, s.DB, f.ID, code.ResetEmail, entered); err != nil {
+		s.Audit.Write(ctx, s.DB, audit.Event{Actor: audit.ActorUser, AccountID: f.AccountID, Action: "authn_code_fail",
+			Result: audit.Failed, FlowID: f.ID, Detail: map[string]string{"purpose": string(code.ResetEmail), "error": string(apperr.As(err).Code)}})
+		return View{}, err
+	}
+	err = s.DB.Tx(ctx, func(tx *sql.Tx) error {
+		if f, err = s.Flows.Fire(ctx, tx, Machine, f.ID, VerifyEmail, nil); err != nil {
+			return err
+		}
+		a, err := s.Accounts.ByID(ctx, tx, f.AccountID)
+		if err != nil {
+			return err
+		}
+		link, err := s.StopLinks.Create(ctx, tx, a.ID, "mobile_reset_requested")
+		if err != nil {
+			return err
+		}
+		if err := s.Notifier.Notify(ctx, tx, "", a.Mobile, notify.Notice{Event: notify.ResetRequested, StopLink: link,
+			At: s.Clock.Now(), IP: client.From(ctx).IP}); err != nil {
+			return err
+		}
+		return s.Audit.Append(ctx, tx, audit.Event{Actor: audit.ActorUser, AccountID: a.ID, Action: "mobile_reset_email_verified",
+			Result: audit.OK, FlowID: f.ID})
+	})
+	if err != nil {
+		return View{}, err
+	}
+	return s.view(ctx, f)
+}
+
+// Status returns where a reset stands.
+func (s *Service) Status(ctx context.Context, flowID string) (View, error) {
+	f, err := s.Flows.Get(ctx, s.DB, Machine, flowID)
+	if err != nil {
+		return View{}, err
+	}
+	if f, err = s.timeOut(ctx, f); err != nil {
+		return View{}, err
+	}
+	return s.view(ctx, f)
+}
+
+// timeOut moves a flow whose quiz ran out of time unanswered back to
+// choosing a method. The chance it used stays used.
+func (s *Service) timeOut(ctx context.Context, f flow.Flow) (flow.Flow, error) {
+	if f.State != QuizInProgress || !f.Open(Machine, s.Clock.Now()) {
+		return f, nil
+	}
+	gone, err := s.Quiz.Abandoned(ctx, s.DB, f.ID, f.Data["quiz_id"])
+	if err != nil || !gone {
+		return f, err
+	}
+	moved, err := s.Flows.Fire(ctx, s.DB, Machine, f.ID, QuizTimedOut, nil)
+	if apperr.Is(err, apperr.WrongState) {
+		return s.Flows.Get(ctx, s.DB, Machine, f.ID) // moved meanwhile
+	}
+	return moved, err
+}
+
+// view describes f; past the email step it includes the methods on offer.
+func (s *Service) view(ctx context.Context, f flow.Flow) (View, error) {
+	v := View{FlowID: f.ID, State: f.Shown(Machine, s.Clock.Now()), ExpiresAt: f.ExpiresAt, QuizID: f.Data["quiz_id"]}
+	a, err := s.Accounts.ByID(ctx, s.DB, f.AccountID)
+	if err != nil {
+		return View{}, err
+	}
+	v.SentTo = account.MaskEmail(a.Email)
+	if f.State == EmailCodeRequired {
+		v.ResendAt, err = s.Codes.ResendAt(ctx, s.DB, f.ID, code.ResetEmail)
+		return v, err
+	}
+	if v.DocumentClass, err = s.documentClass(ctx, a); err != nil {
+		return View{}, err
+	}
+	v.Methods = []string{MethodDocuments}
+	if s.QuizEnabled {
+		st, err := s.Quiz.Status(ctx, s.DB, a.ID)
+		if err != nil {
+			return View{}, err
+		}
+		v.QuizChancesLeft = st.ChancesLeft
+		if st.Enough && st.ChancesLeft > 0 {
+			v.Methods = []string{MethodQuestions, MethodDocuments}
+		}
+	}
+	return v, nil
+}
+
+func (s *Service) documentClass(ctx context.Context, a account.Account) (string, error) {
+	if a.KYC {
+		return ClassKYC, nil
+	}
+	records, err := s.Accounts.HasTransfers(ctx, s.DB, a.ID)
+	if err != nil {
+		return "", err
+	}
+	if records {
+		return ClassNonKYCWithRecords, nil
+	}
+	return ClassNonKYCNoRecords, nil
+}

@@ -22,7 +22,7 @@ func TestAdminTokenRequired(t *testing.T) {
 	}
 	// A user's session token is not an admin token.
 	s.CreateAccount(t, "u@example.com", pw, "", false)
-	user := s.SignIn(t, "u@example.com", pw, "u@example.com", 1)
+	user := s.SignIn(t, "u@example.com", pw, "u@example.com")
 	if r := s.Do(t, "GET", "/admin/v1/audit?account=x", user, nil); r.Status != 401 {
 		t.Fatalf("user token on the admin API: %d", r.Status)
 	}
@@ -134,7 +134,7 @@ func TestAuditTrail(t *testing.T) {
 	s := apptest.Start(t, apptest.Options{})
 	id := s.CreateAccount(t, "o@example.com", pw, "", false)
 	s.Do(t, "POST", "/api/v1/sessions", "", map[string]string{"email": "o@example.com", "password": "wrong-password"})
-	s.SignIn(t, "o@example.com", pw, "o@example.com", 1)
+	s.SignIn(t, "o@example.com", pw, "o@example.com")
 	r := s.Admin(t, "GET", "/admin/v1/audit?account="+id, nil)
 	if r.Status != 200 {
 		t.Fatalf("audit: %d %s", r.Status, r.Raw)

@@ -67,7 +67,7 @@ func TestSignInWithEmailCode(t *testing.T) {
 	if !strings.Contains(msg.Subject, "verification code") || !strings.Contains(msg.Body, "sign in") {
 		t.Fatalf("email: %+v", msg)
 	}
-	tok := s.SignIn(t, "bob@example.com", pw, "bob@example.com", 2)
+	tok := s.SignIn(t, "bob@example.com", pw, "bob@example.com")
 	if r := s.Do(t, "GET", "/api/v1/account", tok, nil); r.Status != 200 || r.Body["mobile"] != nil {
 		t.Fatalf("account: %d %s", r.Status, r.Raw)
 	}
@@ -216,7 +216,7 @@ func TestSMSSignInCancelsOpenReset(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.SignIn(t, "gina@example.com", pw, "+6581234572", 1)
+	s.SignIn(t, "gina@example.com", pw, "+6581234572")
 	got, _ := s.Flows.Get(context.Background(), s.DB, reset, f.ID)
 	if got.State != flow.Cancelled {
 		t.Fatalf("open reset is %s after an SMS sign-in, want cancelled", got.State)
@@ -227,7 +227,7 @@ func TestSMSSignInCancelsOpenReset(t *testing.T) {
 func TestSignInRotatesTheSession(t *testing.T) {
 	s := apptest.Start(t, apptest.Options{})
 	s.CreateAccount(t, "hana@example.com", pw, "", false)
-	old := s.SignIn(t, "hana@example.com", pw, "hana@example.com", 1)
+	old := s.SignIn(t, "hana@example.com", pw, "hana@example.com")
 	r := s.Do(t, "POST", "/api/v1/sessions", "", map[string]string{"email": "hana@example.com", "password": pw})
 	id := r.Body["login_id"].(string)
 	code := s.Code(t, "hana@example.com", 2)

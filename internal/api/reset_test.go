@@ -96,14 +96,15 @@ func wrongAnswers(qz map[string]any, right map[string][]string) map[string][]str
 }
 
 // startReset runs the reset to method_required and returns the flow id.
-func startReset(t *testing.T, s *apptest.Server, email, mobile string, mails int) string {
+func startReset(t *testing.T, s *apptest.Server, email string) string {
 	t.Helper()
+	mark := s.Mark(t, email)
 	r := s.Do(t, "POST", "/api/v1/mobile-reset", "", map[string]any{"email": email, "password": pw, "agree": true})
 	if r.Status != 201 || r.Body["state"] != "email_code_required" {
 		t.Fatalf("start: %d %s", r.Status, r.Raw)
 	}
 	id := r.Body["flow_id"].(string)
-	code := s.Code(t, email, mails)
+	code := s.CodeSince(t, email, mark)
 	r = s.Do(t, "POST", "/api/v1/mobile-reset/"+id+"/email-code/verify", "", map[string]string{"code": code})
 	if r.Status != 200 || r.Body["state"] != "method_required" {
 		t.Fatalf("verify: %d %s", r.Status, r.Raw)
@@ -114,8 +115,8 @@ func startReset(t *testing.T, s *apptest.Server, email, mobile string, mails int
 func TestResetWithQuestions(t *testing.T) {
 	s := apptest.Start(t, apptest.Options{})
 	id := resetAccount(t, s, "quiz@example.com", "+6581237777", 0)
-	old := s.SignIn(t, "quiz@example.com", pw, "+6581237777", 1)
-	flowID := startReset(t, s, "quiz@example.com", "+6581237777", 1)
+	old := s.SignIn(t, "quiz@example.com", pw, "+6581237777")
+	flowID := startReset(t, s, "quiz@example.com")
 	r := s.Do(t, "GET", "/api/v1/mobile-reset/"+flowID, "", nil)
 	if r.Body["quiz_chances_left"] != float64(3) || r.Body["document_class"] != "kyc" ||
 		fmt.Sprint(r.Body["methods"]) != "[questions documents]" {
@@ -132,6 +133,20 @@ func TestResetWithQuestions(t *testing.T) {
 	r = s.Do(t, "POST", "/api/v1/mobile-reset/"+flowID+"/quiz/"+r.Body["quiz_id"].(string)+"/answers", "", map[string]any{"answers": right})
 	if r.Status != 200 || r.Body["result"] != "passed" || r.Body["state"] != "completed" {
 		t.Fatalf("answers: %d %s", r.Status, r.Raw)
+	}
+	// Every step is audited; the answers chosen never are (SEC-AUD-4).
+	trail := s.Admin(t, "GET", "/admin/v1/audit?account="+id, nil)
+	for _, want := range []string{"mobile_reset_started", "mobile_reset_email_verified", "mobile_reset_quiz_issued", "mobile_reset_completed"} {
+		if !strings.Contains(string(trail.Raw), `"action":"`+want+`"`) {
+			t.Errorf("audit trail lacks %s", want)
+		}
+	}
+	for _, ids := range right {
+		for _, optID := range ids {
+			if strings.Contains(string(trail.Raw), optID) {
+				t.Fatalf("the audit trail holds a chosen answer")
+			}
+		}
 	}
 	// The outcome (SPEC §3.2 step 5).
 	acc := s.Admin(t, "GET", "/admin/v1/accounts/"+id, nil)
@@ -155,11 +170,13 @@ func TestResetWithQuestions(t *testing.T) {
 		t.Fatalf("old number not told: %q", sms.Body)
 	}
 	// Sign-in now asks for an email code, and the account asks to rebind.
+	mark := s.Mark(t, "quiz@example.com")
 	r = s.Do(t, "POST", "/api/v1/sessions", "", map[string]string{"email": "quiz@example.com", "password": pw})
 	if r.Body["method"] != "email" {
 		t.Fatalf("sign-in after reset: %s", r.Raw)
 	}
-	tok := s.SignIn(t, "quiz@example.com", pw, "quiz@example.com", 4)
+	s.CodeSince(t, "quiz@example.com", mark) // delivered before the next sign-in's
+	tok := s.SignIn(t, "quiz@example.com", pw, "quiz@example.com")
 	if r := s.Do(t, "GET", "/api/v1/account", tok, nil); r.Body["rebind_required"] != true || r.Body["mobile"] != nil {
 		t.Fatalf("account: %s", r.Raw)
 	}

@@ -421,5 +421,9 @@ func TestBlindGuessOdds(t *testing.T) {
 	if p > 1e-6 {
 		t.Fatalf("blind-guess pass chance %.3g is over 10⁻⁶", p)
 	}
-	t.Logf("a guesser who knows the rules but not the account: at most %.3g", quiz.SizeAwarePassChance(quiz.DefaultRules))
+	aware := quiz.SizeAwarePassChance(quiz.DefaultRules)
+	t.Logf("a guesser who knows the rules but not the account: at most %.3g", aware)
+	if aware > 1e-4 {
+		t.Fatalf("a rules-aware guess passes with %.3g", aware)
+	}
 }

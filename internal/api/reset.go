@@ -117,7 +117,7 @@ func (a *API) answerQuiz(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if out.Passed {
-		httpjson.Write(w, http.StatusOK, map[string]any{"result": "passed", "state": out.State})
+		httpjson.Write(w, http.StatusOK, map[string]any{"result": "passed", "state": out.State, "withdrawals_held_until": out.HoldUntil})
 		return nil
 	}
 	httpjson.Write(w, http.StatusOK, map[string]any{"result": "failed", "quiz_chances_left": out.QuizChancesLeft, "state": out.State})

@@ -147,7 +147,3 @@ func (p *Pages) settings(w http.ResponseWriter, r *http.Request) error {
 	}
 	return p.render(w, r, http.StatusOK, "settings", "Settings", nil, "")
 }
-
-func (p *Pages) resetMobilePage(w http.ResponseWriter, r *http.Request) error {
-	return p.render(w, r, http.StatusOK, "reset_mobile", "Reset Mobile Verification", nil, "")
-}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"time"
 
 	"github.com/rebindhq/rebind/internal/audit"
 	"github.com/rebindhq/rebind/internal/client"
@@ -18,41 +19,41 @@ import (
 // off and a rebind is asked for, the quiz chances renew, withdrawals are
 // held (extending any hold), every session ends, every other open flow of
 // the account is cancelled, and the owner is told by email and on the old
-// number, with a "This wasn't me" link.
-func (s *Service) complete(ctx context.Context, tx *sql.Tx, f flow.Flow, method string) error {
+// number, with a "This wasn't me" link. It returns the end of the hold.
+func (s *Service) complete(ctx context.Context, tx *sql.Tx, f flow.Flow, method string) (time.Time, error) {
 	ip := client.From(ctx).IP
 	a, err := s.Accounts.ByID(ctx, tx, f.AccountID)
 	if err != nil {
-		return err
+		return time.Time{}, err
 	}
 	old, err := s.Accounts.UnbindMobile(ctx, tx, a.ID, "mobile_reset", ip, f.ID)
 	if err != nil {
-		return err
+		return time.Time{}, err
 	}
 	if err := s.Quiz.Renew(ctx, tx, a.ID); err != nil {
-		return err
+		return time.Time{}, err
 	}
 	until, err := s.Holds.Extend(ctx, tx, a.ID, hold.MobileReset, s.Hold)
 	if err != nil {
-		return err
+		return time.Time{}, err
 	}
 	sessions, err := s.Sessions.RevokeAll(ctx, tx, a.ID, "")
 	if err != nil {
-		return err
+		return time.Time{}, err
 	}
 	if _, err := s.Flows.CancelAllOpen(ctx, tx, a.ID, f.ID); err != nil {
-		return err
+		return time.Time{}, err
 	}
 	link, err := s.StopLinks.Create(ctx, tx, a.ID, "mobile_reset")
 	if err != nil {
-		return err
+		return time.Time{}, err
 	}
 	err = s.Notifier.Notify(ctx, tx, a.Email, old, notify.Notice{Event: notify.ResetDone, StopLink: link,
 		At: s.Clock.Now(), IP: ip, HoldUntil: until})
 	if err != nil {
-		return err
+		return time.Time{}, err
 	}
-	return s.Audit.Append(ctx, tx, audit.Event{Actor: audit.ActorUser, AccountID: a.ID, Action: "mobile_reset_completed",
+	return until, s.Audit.Append(ctx, tx, audit.Event{Actor: audit.ActorUser, AccountID: a.ID, Action: "mobile_reset_completed",
 		Result: audit.OK, FlowID: f.ID, Detail: map[string]string{"method": method, "hold_until": fmt.Sprint(store.Millis(until)),
 			"sessions_ended": fmt.Sprint(sessions)}})
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"time"
 
 	"github.com/rebindhq/rebind/internal/apperr"
 	"github.com/rebindhq/rebind/internal/audit"
@@ -64,56 +65,80 @@ type Outcome struct {
 	Passed          bool
 	State           flow.State
 	QuizChancesLeft int
+	// HoldUntil is the end of the withdrawal hold a passed quiz started.
+	HoldUntil time.Time
 }
 
 // Answer checks the answers to the quiz in progress. Passed, the reset is
 // completed; failed, the flow goes back to choosing a method, and the owner
 // is told by email. Failures look the same however many answers were right.
+// The quiz is claimed in the transaction that moves the flow, so a quiz is
+// never used up without its outcome.
 func (s *Service) Answer(ctx context.Context, flowID, quizID string, answers map[string][]string) (Outcome, error) {
 	f, err := s.Flows.Require(ctx, s.DB, Machine, flowID, QuizInProgress)
 	if err != nil {
 		return Outcome{}, err
 	}
-	res, err := s.Quiz.Submit(ctx, s.DB, f.ID, quizID, answers)
-	if err != nil {
-		if apperr.Is(err, apperr.WrongState) {
-			if _, terr := s.timeOut(ctx, f); terr != nil {
-				return Outcome{}, terr
-			}
+	var out Outcome
+	err = s.DB.Tx(ctx, func(tx *sql.Tx) error {
+		res, err := s.Quiz.Submit(ctx, tx, f.ID, quizID, answers)
+		if err != nil {
+			return err
 		}
-		return Outcome{}, err
-	}
-	if res.Passed {
-		err = s.DB.Tx(ctx, func(tx *sql.Tx) error {
+		if res.Passed {
+			out = Outcome{Passed: true, State: flow.Completed, QuizChancesLeft: s.Quiz.Rules().Chances}
 			if _, err := s.Flows.Fire(ctx, tx, Machine, f.ID, QuizPassed, nil); err != nil {
 				return err
 			}
-			return s.complete(ctx, tx, f, MethodQuestions)
-		})
-		return Outcome{Passed: true, State: "completed", QuizChancesLeft: s.Quiz.Rules().Chances}, err
-	}
-	var left int
-	err = s.DB.Tx(ctx, func(tx *sql.Tx) error {
-		if _, err := s.Flows.Fire(ctx, tx, Machine, f.ID, QuizFailed, nil); err != nil {
+			out.HoldUntil, err = s.complete(ctx, tx, f, MethodQuestions)
 			return err
 		}
-		if left, err = s.Quiz.ChancesLeft(ctx, tx, f.AccountID); err != nil {
-			return err
-		}
-		a, err := s.Accounts.ByID(ctx, tx, f.AccountID)
-		if err != nil {
-			return err
-		}
-		link, err := s.StopLinks.Create(ctx, tx, a.ID, "mobile_reset_quiz_failed")
-		if err != nil {
-			return err
-		}
-		if err := s.Notifier.Notify(ctx, tx, a.Email, "", notify.Notice{Event: notify.QuizFailed, StopLink: link,
-			At: s.Clock.Now(), IP: client.From(ctx).IP, ChancesLeft: left}); err != nil {
-			return err
-		}
-		return s.Audit.Append(ctx, tx, audit.Event{Actor: audit.ActorUser, AccountID: a.ID, Action: "mobile_reset_quiz_failed",
-			Result: audit.Failed, FlowID: f.ID, Detail: map[string]string{"chance": fmt.Sprint(res.Chance), "chances_left": fmt.Sprint(left)}})
+		out = Outcome{State: MethodRequired}
+		out.QuizChancesLeft, err = s.failed(ctx, tx, f, res.Chance)
+		return err
 	})
-	return Outcome{State: MethodRequired, QuizChancesLeft: left}, err
+	if apperr.Is(err, apperr.WrongState) {
+		if _, terr := s.timeOut(ctx, f); terr != nil {
+			return Outcome{}, terr
+		}
+	}
+	return out, err
+}
+
+// failed records a failed quiz in tx and tells the owner; it returns the
+// chances left.
+func (s *Service) failed(ctx context.Context, tx *sql.Tx, f flow.Flow, chance int) (int, error) {
+	if _, err := s.Flows.Fire(ctx, tx, Machine, f.ID, QuizFailed, nil); err != nil {
+		return 0, err
+	}
+	left, err := s.Quiz.ChancesLeft(ctx, tx, f.AccountID)
+	if err != nil {
+		return 0, err
+	}
+	a, err := s.Accounts.ByID(ctx, tx, f.AccountID)
+	if err != nil {
+		return 0, err
+	}
+	link, err := s.StopLinks.Create(ctx, tx, a.ID, "mobile_reset_quiz_failed")
+	if err != nil {
+		return 0, err
+	}
+	if err := s.Notifier.Notify(ctx, tx, a.Email, "", notify.Notice{Event: notify.QuizFailed, StopLink: link,
+		At: s.Clock.Now(), IP: client.From(ctx).IP, ChancesLeft: left}); err != nil {
+		return 0, err
+	}
+	return left, s.Audit.Append(ctx, tx, audit.Event{Actor: audit.ActorUser, AccountID: a.ID, Action: "mobile_reset_quiz_failed",
+		Result: audit.Failed, FlowID: f.ID, Detail: map[string]string{"chance": fmt.Sprint(chance), "chances_left": fmt.Sprint(left)}})
+}
+
+// Cancel ends a reset at its user's request ("start over").
+func (s *Service) Cancel(ctx context.Context, flowID string) error {
+	return s.DB.Tx(ctx, func(tx *sql.Tx) error {
+		f, err := s.Flows.Fire(ctx, tx, Machine, flowID, flow.Cancel, nil)
+		if err != nil {
+			return err
+		}
+		return s.Audit.Append(ctx, tx, audit.Event{Actor: audit.ActorUser, AccountID: f.AccountID, Action: "mobile_reset_cancelled",
+			Result: audit.OK, FlowID: f.ID})
+	})
 }

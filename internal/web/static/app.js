@@ -43,7 +43,22 @@
     tick();
   }
 
+  // An element with data-deadline (Unix seconds) shows the time left until
+  // then; the page states the deadline itself, this only counts.
+  function deadline(el) {
+    var until = parseInt(el.getAttribute("data-deadline"), 10) * 1000;
+    function tick() {
+      var left = Math.max(0, Math.round((until - Date.now()) / 1000));
+      el.textContent = left > 0 ? "(" + Math.floor(left / 60) + ":" + ("0" + (left % 60)).slice(-2) + " left)" : "(time is up)";
+      if (left > 0) {
+        setTimeout(tick, 1000);
+      }
+    }
+    tick();
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("[data-resend-at]").forEach(countdown);
+    document.querySelectorAll("[data-deadline]").forEach(deadline);
   });
 })();

@@ -1,0 +1,155 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/rebindhq/rebind/internal/apperr"
+	"github.com/rebindhq/rebind/internal/flow/reset"
+)
+
+// The actions of the reset pages. Each translates a form into one call of
+// reset.Service and sends the browser back to GET /reset-mobile.
+
+// resetAgree records that the instructions were read and accepted.
+func (p *Pages) resetAgree(w http.ResponseWriter, r *http.Request) error {
+	if r.PostFormValue("agree") != "yes" {
+		return p.renderInstructions(w, r, http.StatusBadRequest, "", "Tick the box to confirm that you have read and accept the reset instructions.")
+	}
+	p.setCookie(w, p.agreedCookie(), "yes", reset.Machine.Lifetime)
+	return redirect(w, r, "/reset-mobile")
+}
+
+// maxPassword bounds what is hashed: longer is wrong anyway, and hashing
+// megabytes of form body would be work for nothing.
+const maxPassword = 1024
+
+// resetStart checks email and password and opens the reset, which sends
+// the email code.
+func (p *Pages) resetStart(w http.ResponseWriter, r *http.Request) error {
+	if p.cookie(r, p.agreedCookie()) == "" {
+		return p.renderInstructions(w, r, http.StatusBadRequest, "", "Read the reset instructions and tick the box to accept them first.")
+	}
+	email, pw := strings.TrimSpace(r.PostFormValue("email")), r.PostFormValue("password")
+	if email == "" || pw == "" {
+		return p.resetIntro(w, r, http.StatusBadRequest, email, "Enter your email and password.")
+	}
+	var v reset.View
+	var err error = apperr.New(apperr.InvalidCredentials, "the email or password is not right")
+	if len(pw) <= maxPassword {
+		v, err = p.Reset.Start(r.Context(), email, pw)
+	}
+	if err != nil {
+		e := apperr.As(err)
+		var msg string
+		switch e.Code {
+		case apperr.InvalidCredentials, apperr.Forbidden, apperr.WrongState, apperr.InvalidRequest:
+			msg = e.Message
+		case apperr.RateLimited:
+			msg = waitMessage("Too many attempts.", e)
+		default:
+			return err
+		}
+		return p.resetIntro(w, r, e.Code.Status(), email, msg)
+	}
+	p.setCookie(w, p.resetCookie(), v.FlowID, reset.Machine.Lifetime)
+	p.clearCookie(w, p.agreedCookie())
+	return redirect(w, r, "/reset-mobile")
+}
+
+// resetResend sends a new email code.
+func (p *Pages) resetResend(w http.ResponseWriter, r *http.Request) error {
+	id, ok := p.resetFlowID(w, r)
+	if !ok {
+		return nil
+	}
+	if _, err := p.Reset.ResendEmailCode(r.Context(), id); err != nil {
+		return p.resetRefused(w, r, reset.EmailCodeRequired, err)
+	}
+	return redirect(w, r, "/reset-mobile")
+}
+
+// resetVerify checks the email code.
+func (p *Pages) resetVerify(w http.ResponseWriter, r *http.Request) error {
+	id, ok := p.resetFlowID(w, r)
+	if !ok {
+		return nil
+	}
+	entered := strings.TrimSpace(r.PostFormValue("code"))
+	if entered == "" {
+		return p.resetRefused(w, r, reset.EmailCodeRequired, apperr.New(apperr.InvalidRequest, "Enter the 6-digit code."))
+	}
+	if _, err := p.Reset.VerifyEmailCode(r.Context(), id, entered); err != nil {
+		return p.resetRefused(w, r, reset.EmailCodeRequired, err)
+	}
+	return redirect(w, r, "/reset-mobile")
+}
+
+// resetQuiz issues security questions: [Start now], or [Continue] after a
+// failed attempt. Issuing uses a chance.
+func (p *Pages) resetQuiz(w http.ResponseWriter, r *http.Request) error {
+	id, ok := p.resetFlowID(w, r)
+	if !ok {
+		return nil
+	}
+	if _, err := p.Reset.StartQuiz(r.Context(), id); err != nil {
+		return p.resetRefused(w, r, reset.MethodRequired, err)
+	}
+	return redirect(w, r, "/reset-mobile")
+}
+
+// resetAnswers submits the ticked options. Every question of the quiz is
+// answered, with an empty list where nothing was ticked.
+func (p *Pages) resetAnswers(w http.ResponseWriter, r *http.Request) error {
+	id, ok := p.resetFlowID(w, r)
+	if !ok {
+		return nil
+	}
+	q, err := p.Reset.CurrentQuiz(r.Context(), id)
+	if err != nil {
+		return p.resetRefused(w, r, reset.QuizInProgress, err)
+	}
+	// A form from an older page (the back button) would otherwise be
+	// checked, as all blanks, against the questions now live.
+	if q.ID != r.PostFormValue("quiz") {
+		return redirect(w, r, "/reset-mobile")
+	}
+	answers := make(map[string][]string, len(q.Questions))
+	for _, question := range q.Questions {
+		answers[question.ID] = append([]string{}, r.PostForm["q-"+question.ID]...)
+	}
+	if _, err := p.Reset.Answer(r.Context(), id, q.ID, answers); err != nil {
+		return p.resetRefused(w, r, reset.QuizInProgress, err)
+	}
+	return redirect(w, r, "/reset-mobile")
+}
+
+// resetCancel ends this browser's reset, to start again (perhaps with
+// another account). A flow that already ended needs nothing more.
+func (p *Pages) resetCancel(w http.ResponseWriter, r *http.Request) error {
+	if id := p.cookie(r, p.resetCookie()); id != "" {
+		err := p.Reset.Cancel(r.Context(), id)
+		if err != nil && !apperr.Is(err, apperr.NotFound) && !apperr.Is(err, apperr.WrongState) && !apperr.Is(err, apperr.FlowExpired) {
+			return err
+		}
+	}
+	p.clearCookie(w, p.resetCookie())
+	p.clearCookie(w, p.agreedCookie())
+	return redirect(w, r, "/reset-mobile")
+}
+
+// resetDocuments describes the documents the account's class needs.
+func (p *Pages) resetDocuments(w http.ResponseWriter, r *http.Request) error {
+	id, ok := p.resetFlowID(w, r)
+	if !ok {
+		return nil
+	}
+	v, err := p.Reset.Status(r.Context(), id)
+	if apperr.Is(err, apperr.NotFound) || (err == nil && v.State != reset.MethodRequired) {
+		return redirect(w, r, "/reset-mobile")
+	}
+	if err != nil {
+		return err
+	}
+	return p.render(w, r, http.StatusOK, "reset_mobile_documents", resetTitle, p.resetData(v), "")
+}

@@ -92,6 +92,13 @@ func New(cfg *config.Config, db *store.DB, log *slog.Logger, opts Options) (*App
 	if opts.CodeRules != nil {
 		rules = *opts.CodeRules
 	}
+	rules.SMS.GlobalDay, rules.SMS.PerCallingCodeDay, rules.SMS.PerPrefixDay = cfg.SMSBudgetDay, cfg.SMSPerCallingCodeDay, cfg.SMSPerPrefixDay
+	if len(cfg.SMSCountries) > 0 {
+		rules.SMS.Countries = map[string]bool{}
+		for _, r := range cfg.SMSCountries {
+			rules.SMS.Countries[r] = true
+		}
+	}
 	clk := a.Clock
 	a.Accounts = account.NewStore(clk)
 	a.Hasher = password.NewHasher(params, 0)
@@ -109,12 +116,19 @@ func New(cfg *config.Config, db *store.DB, log *slog.Logger, opts Options) (*App
 		return nil, err
 	}
 	a.Codes = code.New(clk, cfg.Secret.Key(keys.CodeHMAC), rules, a.Limiter, notifier)
+	a.metrics = newMetrics(db)
+	a.Codes.OnLimit = func(limit string) {
+		a.metrics.limited.WithLabelValues(limit).Inc()
+		if limit == code.BudgetLimit {
+			a.Log.Error("ALERT: the daily SMS budget is spent; SMS codes are refused until midnight UTC",
+				"budget", rules.SMS.GlobalDay)
+		}
+	}
 	a.SignIn = &signin.Service{DB: db, Clock: clk, Accounts: a.Accounts, Hasher: a.Hasher, Codes: a.Codes,
 		Flows: a.Flows, Sessions: a.Sessions, Audit: a.Audit, Limiter: a.Limiter}
 	if err := a.flows(notifier); err != nil {
 		return nil, err
 	}
-	a.metrics = newMetrics(db)
 	senders, err := a.senders()
 	if err != nil {
 		return nil, err

@@ -20,6 +20,7 @@ type metrics struct {
 	requests   *prometheus.CounterVec
 	duration   *prometheus.HistogramVec
 	deliveries *prometheus.CounterVec
+	limited    *prometheus.CounterVec
 }
 
 func newMetrics(db *store.DB) *metrics {
@@ -35,8 +36,11 @@ func newMetrics(db *store.DB) *metrics {
 		deliveries: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "rebind_outbox_deliveries_total", Help: "Outbox delivery attempts by channel and outcome (sent, retry, failed, expired).",
 		}, []string{"channel", "outcome"}),
+		limited: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "rebind_code_sends_refused_total", Help: "Code sends refused by a limit, by limit (sms_budget_day is the one to alert on).",
+		}, []string{"limit"}),
 	}
-	m.registry.MustRegister(m.requests, m.duration, m.deliveries,
+	m.registry.MustRegister(m.requests, m.duration, m.deliveries, m.limited,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		outboxCollector{db: db, desc: prometheus.NewDesc("rebind_outbox_messages", "Outbox messages by state.", []string{"state"}, nil)})
 	return m

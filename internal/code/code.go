@@ -59,12 +59,13 @@ type Rules struct {
 	Cooldown    time.Duration // between sends per flow and purpose
 	PerHour     int           // sends per destination per hour, all purposes
 	PerDay      int           // sends per destination per day, all purposes
+	SMS         SMSRules
 }
 
 // DefaultRules are SPEC §4's defaults.
 var DefaultRules = Rules{
 	EmailTTL: 10 * time.Minute, SMSTTL: 5 * time.Minute, MaxAttempts: 5, MaxSends: 5,
-	Cooldown: time.Minute, PerHour: 5, PerDay: 10,
+	Cooldown: time.Minute, PerHour: 5, PerDay: 10, SMS: DefaultSMSRules,
 }
 
 // Service issues and checks codes.
@@ -74,6 +75,9 @@ type Service struct {
 	rules    Rules
 	limiter  *ratelimit.Limiter
 	notifier *notify.Notifier
+	// OnLimit, when set, is told the name of every limit that refuses a
+	// send, so the operator can be alerted (the SMS budget above all).
+	OnLimit func(limit string)
 }
 
 // New returns a code service hashing with key (32 bytes from the server
@@ -92,6 +96,9 @@ type Request struct {
 	Channel outbox.Channel
 	// To is the destination: an email address or an E.164 number.
 	To string
+	// AccountID is the account the code is for, when there is one; SMS
+	// sends are limited per account too.
+	AccountID string
 }
 
 // Sent describes a code that was sent.
@@ -154,7 +161,12 @@ func (s *Service) issue(ctx context.Context, tx *sql.Tx, r Request, deliver bool
 	if err := s.limiter.Take(ctx, tx, "code-destination:"+r.To,
 		ratelimit.Rule{Name: "code_dest_hour", Limit: s.rules.PerHour, Window: time.Hour},
 		ratelimit.Rule{Name: "code_dest_day", Limit: s.rules.PerDay, Window: 24 * time.Hour}); err != nil {
-		return Sent{}, err
+		return Sent{}, s.limited(err)
+	}
+	if r.Channel == outbox.SMS {
+		if err := s.smsLimits(ctx, tx, r); err != nil {
+			return Sent{}, s.limited(err)
+		}
 	}
 	if deliver {
 		err = s.notifier.Code(ctx, tx, notify.CodeMessage{Channel: r.Channel, To: r.To, Action: action,

@@ -31,6 +31,7 @@ type harness struct {
 	worker   *outbox.Worker
 	limiter  *ratelimit.Limiter
 	notifier *notify.Notifier
+	t        testing.TB
 }
 
 func newHarness(t testing.TB, db *store.DB) *harness {
@@ -310,7 +311,7 @@ func TestPerDestinationLimits(t *testing.T) {
 		if _, err := h.send(h.flow(t), code.Login, outbox.SMS, to); !apperr.Is(err, apperr.RateLimited) {
 			t.Fatalf("11th send in a day = %v, want rate_limited", err)
 		}
-		if _, err := h.send(h.flow(t), code.Login, outbox.SMS, "+6581230001"); err != nil {
+		if _, err := h.send(h.flow(t), code.Login, outbox.SMS, "+6591234567"); err != nil {
 			t.Fatalf("another destination was limited: %v", err)
 		}
 	})

@@ -41,6 +41,12 @@ type Config struct {
 	Demo           bool
 	LogLevel       slog.Level
 
+	// SMS limits beyond the per-destination ones (SMS pumping).
+	SMSCountries         []string
+	SMSBudgetDay         int
+	SMSPerCallingCodeDay int
+	SMSPerPrefixDay      int
+
 	QuizEnabled bool
 	// QuizKinds are the enabled question kinds; empty means all.
 	QuizKinds []string
@@ -75,6 +81,10 @@ var Variables = []struct{ Name, Default, Meaning string }{
 	{"REBIND_ALLOW_SQLITE", "false", "allow SQLite in production (one instance only)"},
 	{"REBIND_DEMO", "true in dev", "create the named demo accounts at start (each only if missing)"},
 	{"REBIND_LOG_LEVEL", "info", "`debug`, `info`, `warn` or `error`"},
+	{"REBIND_SMS_COUNTRIES", "all", "comma-separated ISO 3166 alpha-2 regions SMS may go to (the countries the exchange serves)"},
+	{"REBIND_SMS_BUDGET_DAY", "50000", "SMS the whole service may send a day; past it sends are refused and an alert is logged"},
+	{"REBIND_SMS_PER_CALLING_CODE_DAY", "5000", "SMS to one country calling code a day"},
+	{"REBIND_SMS_PER_PREFIX_DAY", "10", "SMS to numbers sharing all but their last 4 digits, a day"},
 	{"REBIND_QUIZ_ENABLED", "true", "offer security questions in a mobile reset; false leaves documents only"},
 	{"REBIND_QUIZ_KINDS", "all", "comma-separated question kinds to use (see docs/security.md); switch `withdrawal_addresses` off if the exchange's withdrawal emails show addresses or transaction ids"},
 	{"REBIND_WITHDRAWAL_HOLD", "24h", "withdrawal hold after a security change"},
@@ -155,6 +165,19 @@ func Load(getenv func(string) string, overrides map[string]string) (*Config, err
 	if err := c.LogLevel.UnmarshalText([]byte(get("REBIND_LOG_LEVEL", "info"))); err != nil {
 		bad("REBIND_LOG_LEVEL", "must be debug, info, warn or error")
 	}
+	if countries := get("REBIND_SMS_COUNTRIES", "all"); countries != "all" {
+		for _, r := range strings.Split(countries, ",") {
+			r = strings.ToUpper(strings.TrimSpace(r))
+			if len(r) != 2 || r[0] < 'A' || r[0] > 'Z' || r[1] < 'A' || r[1] > 'Z' {
+				bad("REBIND_SMS_COUNTRIES", "%q is not an ISO 3166 alpha-2 code", r)
+				continue
+			}
+			c.SMSCountries = append(c.SMSCountries, r)
+		}
+	}
+	c.SMSBudgetDay = parseCount(get("REBIND_SMS_BUDGET_DAY", "50000"), "REBIND_SMS_BUDGET_DAY", bad)
+	c.SMSPerCallingCodeDay = parseCount(get("REBIND_SMS_PER_CALLING_CODE_DAY", "5000"), "REBIND_SMS_PER_CALLING_CODE_DAY", bad)
+	c.SMSPerPrefixDay = parseCount(get("REBIND_SMS_PER_PREFIX_DAY", "10"), "REBIND_SMS_PER_PREFIX_DAY", bad)
 	c.QuizEnabled = parseBool(get("REBIND_QUIZ_ENABLED", "true"), "REBIND_QUIZ_ENABLED", bad)
 	if kinds := get("REBIND_QUIZ_KINDS", "all"); kinds != "all" {
 		for _, k := range strings.Split(kinds, ",") {
@@ -260,6 +283,14 @@ func parseBool(s, name string, bad func(string, string, ...any)) bool {
 		bad(name, "must be true or false")
 	}
 	return v
+}
+
+func parseCount(s, name string, bad func(string, string, ...any)) int {
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 || n > 100_000_000 {
+		bad(name, "must be a whole number from 1 to 100000000")
+	}
+	return n
 }
 
 func parseDuration(s, name string, lo, hi time.Duration, bad func(string, string, ...any)) time.Duration {

@@ -137,7 +137,7 @@ func (s *Service) Start(ctx context.Context, email, pw string) (Pending, error) 
 // send issues the second-factor code for flow f and audits it, in tx.
 func (s *Service) send(ctx context.Context, tx *sql.Tx, f flow.Flow, a account.Account) (Pending, error) {
 	p := Pending{LoginID: f.ID, Method: a.SecondFactor()}
-	req := code.Request{FlowID: f.ID, Purpose: code.Login, Channel: outbox.Email, To: a.Email}
+	req := code.Request{FlowID: f.ID, Purpose: code.Login, Channel: outbox.Email, To: a.Email, AccountID: a.ID}
 	p.SentTo = account.MaskEmail(a.Email)
 	if p.Method == "sms" {
 		req.Channel, req.To, p.SentTo = outbox.SMS, a.Mobile, a.MaskedMobile()

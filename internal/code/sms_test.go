@@ -1,0 +1,156 @@
+package code_test
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/rebindhq/rebind/internal/apperr"
+	"github.com/rebindhq/rebind/internal/client"
+	"github.com/rebindhq/rebind/internal/code"
+	"github.com/rebindhq/rebind/internal/outbox"
+	"github.com/rebindhq/rebind/internal/store"
+	"github.com/rebindhq/rebind/internal/store/storetest"
+)
+
+// withSMSRules gives the harness small SMS limits to reach in a test.
+func withSMSRules(h *harness, sms code.SMSRules) {
+	rules := code.DefaultRules
+	rules.PerHour, rules.PerDay = 1000, 1000
+	rules.SMS = sms
+	h.codes = code.New(h.clk, bytes.Repeat([]byte{2}, 32), rules, h.limiter, h.notifier)
+}
+
+func (h *harness) sendAs(ctx context.Context, accountID, to string) error {
+	f := h.flow(h.t) // before the transaction: SQLite has one writer
+	return h.db.Tx(ctx, func(tx *sql.Tx) error {
+		_, err := h.codes.Send(ctx, tx, code.Request{FlowID: f, Purpose: code.ChangeNewSMS, Channel: outbox.SMS, To: to, AccountID: accountID})
+		return err
+	})
+}
+
+// SEC-SMS-3: caps per prefix (all but the last 4 digits) and per calling
+// code, and a destination-country allowlist checked before any send.
+func TestSMSPrefixCountryAndAllowlist(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		h := newHarness(t, db)
+		h.t = t
+		withSMSRules(h, code.SMSRules{PerPrefixDay: 3, PerCallingCodeDay: 5, Countries: map[string]bool{"SG": true, "GB": true}})
+		ctx := context.Background()
+		for i := range 3 {
+			if err := h.sendAs(ctx, "", fmt.Sprintf("+658123%04d", i)); err != nil {
+				t.Fatalf("send %d: %v", i, err)
+			}
+		}
+		if err := h.sendAs(ctx, "", "+6581239999"); !apperr.Is(err, apperr.RateLimited) || apperr.As(err).Fields["limit"] != "sms_prefix_day" {
+			t.Fatalf("4th number of one prefix: %v", err)
+		}
+		for i := range 2 {
+			if err := h.sendAs(ctx, "", fmt.Sprintf("+659123%04d", i)); err != nil {
+				t.Fatalf("other prefix %d: %v", i, err)
+			}
+		}
+		if err := h.sendAs(ctx, "", "+6590001234"); !apperr.Is(err, apperr.RateLimited) || apperr.As(err).Fields["limit"] != "sms_calling_code_day" {
+			t.Fatalf("6th number of +65: %v", err)
+		}
+		if err := h.sendAs(ctx, "", "+447400123456"); err != nil {
+			t.Fatalf("another calling code: %v", err)
+		}
+		if err := h.sendAs(ctx, "", "+4915123456789"); !apperr.Is(err, apperr.InvalidMobile) {
+			t.Fatalf("a country outside the allowlist: %v", err)
+		}
+		if n := h.queued(t); n != 6 {
+			t.Fatalf("%d SMS queued, want 6", n)
+		}
+	})
+}
+
+// Per account and per client address, and the global budget, whose
+// refusal is reported for an alert (SEC-SMS-5).
+func TestSMSAccountIPAndBudget(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		h := newHarness(t, db)
+		h.t = t
+		withSMSRules(h, code.SMSRules{PerAccountDay: 2, PerIPHour: 4, GlobalDay: 5})
+		var alerts []string
+		h.codes.OnLimit = func(l string) { alerts = append(alerts, l) }
+		a := client.With(context.Background(), client.Info{IP: "198.51.100.1"})
+		b := client.With(context.Background(), client.Info{IP: "198.51.100.2"})
+		acc := storetest.Account(t, db)
+		for i := range 2 {
+			if err := h.sendAs(a, acc, fmt.Sprintf("+658123%04d", i)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := h.sendAs(a, acc, "+6581230010"); apperr.As(err).Fields["limit"] != "sms_account_day" {
+			t.Fatalf("3rd SMS for one account: %v", err)
+		}
+		for i := range 2 {
+			if err := h.sendAs(a, "", fmt.Sprintf("+658123%04d", 20+i)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := h.sendAs(a, "", "+6581230030"); apperr.As(err).Fields["limit"] != "sms_ip_hour" {
+			t.Fatalf("5th SMS from one address: %v", err)
+		}
+		if err := h.sendAs(b, "", "+6581230040"); err != nil {
+			t.Fatalf("5th of the budget: %v", err)
+		}
+		if err := h.sendAs(b, "", "+6581230050"); apperr.As(err).Fields["limit"] != code.BudgetLimit {
+			t.Fatalf("over the budget: %v", err)
+		}
+		if len(alerts) == 0 || alerts[len(alerts)-1] != code.BudgetLimit {
+			t.Fatalf("alerts: %v", alerts)
+		}
+	})
+}
+
+// SEC-RACE-6 / SEC-SMS-2: 100 sends at once to one number, from as many
+// flows, queue no more messages than the per-destination limit.
+func TestConcurrentSendsToOneNumber(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		h := newHarness(t, db)
+		h.t = t
+		flows := make([]string, 100)
+		for i := range flows {
+			flows[i] = h.flow(t)
+		}
+		var sent, limited atomic.Int32
+		var wg sync.WaitGroup
+		gate := make(chan struct{})
+		for i, f := range flows {
+			ctx := client.With(context.Background(), client.Info{IP: fmt.Sprintf("203.0.113.%d", i)})
+			wg.Go(func() {
+				<-gate
+				err := db.Tx(ctx, func(tx *sql.Tx) error {
+					_, err := h.codes.Send(ctx, tx, code.Request{FlowID: f, Purpose: code.ChangeNewSMS, Channel: outbox.SMS, To: "+6581234567"})
+					return err
+				})
+				switch {
+				case err == nil:
+					sent.Add(1)
+				case apperr.Is(err, apperr.RateLimited):
+					limited.Add(1)
+				default:
+					t.Error(err)
+				}
+			})
+		}
+		close(gate)
+		wg.Wait()
+		if sent.Load() != 5 || h.queued(t) != 5 {
+			t.Fatalf("%d sends accepted, %d queued; the per-destination limit is 5 an hour", sent.Load(), h.queued(t))
+		}
+	})
+}
+
+func (h *harness) queued(t testing.TB) int {
+	var n int
+	h.db.QueryRowContext(context.Background(), "SELECT count(*) FROM outbox WHERE channel = 'sms'").Scan(&n)
+	return n
+}
+

@@ -111,3 +111,31 @@ func (s *Store) HasTransfers(ctx context.Context, q store.Querier, accountID str
 	}
 	return true, nil
 }
+
+// BindMobile binds number to the account with mobile verification on and
+// no rebind asked for; the number bound before, if any, goes into the
+// history with the reason. A number another account holds is
+// mobile_unavailable (the unique index decides, so two accounts racing for
+// one number cannot both get it). It returns the number bound before.
+func (s *Store) BindMobile(ctx context.Context, tx *sql.Tx, accountID, number, reason, ip, flowID string) (string, error) {
+	now := store.Millis(s.clock.Now())
+	var old sql.NullString
+	if err := tx.QueryRowContext(ctx, "SELECT mobile FROM accounts WHERE id = $1", accountID).Scan(&old); err != nil {
+		return "", fmt.Errorf("account: bind mobile: %w", store.Translate(err))
+	}
+	_, err := tx.ExecContext(ctx, `UPDATE accounts SET mobile = $2, mobile_verification = TRUE, rebind_required = FALSE,
+		updated_at = $3 WHERE id = $1`, accountID, number, now)
+	if store.IsUniqueViolation(err) {
+		return "", apperr.Wrap(apperr.MobileUnavailable, "this number cannot be bound to your account; use another", err)
+	}
+	if err != nil {
+		return "", fmt.Errorf("account: bind mobile: %w", store.Translate(err))
+	}
+	if old.Valid && old.String != number {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO mobile_history (account_id, mobile, ended_at, reason, ip, flow_id)
+			VALUES ($1, $2, $3, $4, $5, $6)`, accountID, old.String, now, reason, ip, nullable(flowID)); err != nil {
+			return "", fmt.Errorf("account: mobile history: %w", store.Translate(err))
+		}
+	}
+	return old.String, nil
+}

@@ -9,12 +9,16 @@ import (
 
 	"github.com/rebindhq/rebind/internal/account"
 	"github.com/rebindhq/rebind/internal/apperr"
+	"github.com/rebindhq/rebind/internal/captcha"
 	"github.com/rebindhq/rebind/internal/clock"
+	"github.com/rebindhq/rebind/internal/flow"
+	"github.com/rebindhq/rebind/internal/flow/change"
 	"github.com/rebindhq/rebind/internal/flow/pwreset"
 	"github.com/rebindhq/rebind/internal/flow/reset"
 	"github.com/rebindhq/rebind/internal/hold"
 	"github.com/rebindhq/rebind/internal/httpjson"
 	"github.com/rebindhq/rebind/internal/outbox"
+	"github.com/rebindhq/rebind/internal/ratelimit"
 	"github.com/rebindhq/rebind/internal/session"
 	"github.com/rebindhq/rebind/internal/signin"
 	"github.com/rebindhq/rebind/internal/stoplink"
@@ -30,6 +34,9 @@ type API struct {
 	Reset      *reset.Service
 	PwReset    *pwreset.Service
 	Stop       *stoplink.Service
+	Change     *change.Service
+	Captcha    captcha.Provider
+	Limiter    *ratelimit.Limiter
 	CookieName string
 	// Dev adds the dev outbox.
 	Dev bool
@@ -54,6 +61,11 @@ func (a *API) Routes(mux *http.ServeMux, ad httpjson.Adapter) {
 	handle("POST /api/v1/password-reset/{flow_id}/code", a.resendPasswordResetCode)
 	handle("POST /api/v1/password-reset/{flow_id}/confirm", a.confirmPasswordReset)
 	handle("POST /api/v1/security/stop", a.stop)
+	a.changeRoutes(handle, flow.MobileChange)
+	handle("POST /api/v1/mobile-change/{flow_id}/sms-code", a.sendChangeSMS)
+	a.changeRoutes(handle, flow.MobileBind)
+	handle("POST /api/v1/captcha", a.newCaptcha)
+	handle("POST /api/v1/captcha/{captcha_id}", a.solveCaptcha)
 	if a.Dev {
 		handle("GET /api/v1/dev/outbox", a.devOutbox)
 	}

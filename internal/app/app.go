@@ -19,10 +19,12 @@ import (
 	"github.com/rebindhq/rebind/internal/adminapi"
 	"github.com/rebindhq/rebind/internal/api"
 	"github.com/rebindhq/rebind/internal/audit"
+	"github.com/rebindhq/rebind/internal/captcha"
 	"github.com/rebindhq/rebind/internal/clock"
 	"github.com/rebindhq/rebind/internal/code"
 	"github.com/rebindhq/rebind/internal/config"
 	"github.com/rebindhq/rebind/internal/flow"
+	"github.com/rebindhq/rebind/internal/flow/change"
 	"github.com/rebindhq/rebind/internal/flow/pwreset"
 	"github.com/rebindhq/rebind/internal/flow/reset"
 	"github.com/rebindhq/rebind/internal/hold"
@@ -62,6 +64,8 @@ type App struct {
 	Reset    *reset.Service
 	PwReset  *pwreset.Service
 	Stop     *stoplink.Service
+	Change   *change.Service
+	Captcha  *captcha.Slider
 	Worker   *outbox.Worker
 
 	handler http.Handler
@@ -167,6 +171,11 @@ func (a *App) flows(notifier *notify.Notifier) error {
 	a.PwReset = &pwreset.Service{DB: a.DB, Clock: a.Clock, Accounts: a.Accounts, Hasher: a.Hasher, Codes: a.Codes, Flows: a.Flows,
 		Holds: a.Holds, Sessions: a.Sessions, Audit: a.Audit, Notifier: notifier, StopLinks: a.Stop, Limiter: a.Limiter,
 		Hold: cfg.WithdrawalHold}
+	if a.Captcha, err = captcha.NewSlider(a.DB, a.Clock); err != nil {
+		return err
+	}
+	a.Change = &change.Service{DB: a.DB, Clock: a.Clock, Accounts: a.Accounts, Codes: a.Codes, Flows: a.Flows, Holds: a.Holds,
+		Sessions: a.Sessions, Audit: a.Audit, Notifier: notifier, StopLinks: a.Stop, Captcha: a.Captcha, Hold: cfg.WithdrawalHold}
 	return nil
 }
 
@@ -217,7 +226,7 @@ func (a *App) routes() error {
 	ad := httpjson.Adapter{Log: a.Log}
 	secure := cfg.BaseURL.Scheme == "https"
 	(&api.API{DB: a.DB, Clock: a.Clock, SignIn: a.SignIn, Holds: a.Holds, Reset: a.Reset, PwReset: a.PwReset, Stop: a.Stop,
-		CookieName: session.CookieName(secure), Dev: !cfg.Production}).Routes(mux, ad)
+		Change: a.Change, Captcha: a.Captcha, Limiter: a.Limiter, CookieName: session.CookieName(secure), Dev: !cfg.Production}).Routes(mux, ad)
 	(&adminapi.API{DB: a.DB, Clock: a.Clock, Token: cfg.AdminToken, Accounts: a.Accounts, Holds: a.Holds,
 		Hasher: a.Hasher, Audit: a.Audit}).Routes(mux, ad)
 	pages := &web.Pages{DB: a.DB, Clock: a.Clock, Log: a.Log, Brand: cfg.Brand, SignIn: a.SignIn, Holds: a.Holds,
@@ -278,6 +287,9 @@ func (a *App) janitor(ctx context.Context) {
 		}
 		if _, err := a.Quiz.PurgeKeys(ctx, a.DB); err != nil && !errors.Is(err, context.Canceled) {
 			a.Log.Warn("purge quiz keys", "err", err)
+		}
+		if _, err := a.Captcha.Purge(ctx, a.DB); err != nil && !errors.Is(err, context.Canceled) {
+			a.Log.Warn("purge captchas", "err", err)
 		}
 		// Keep the base rates fresh here, so no request waits for them.
 		if _, err := a.Quiz.Rates(ctx, a.DB); err != nil && !errors.Is(err, context.Canceled) {

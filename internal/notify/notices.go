@@ -21,6 +21,8 @@ const (
 	QuizFailed      Event = "quiz_failed"
 	PasswordChanged Event = "password_changed"
 	AccountFrozen   Event = "account_frozen"
+	MobileChanged   Event = "mobile_changed"
+	MobileBound     Event = "mobile_bound"
 )
 
 // Notice is a security event to tell the owner about.
@@ -35,6 +37,8 @@ type Notice struct {
 	HoldUntil time.Time
 	// ChancesLeft is the quiz chances left, for QuizFailed.
 	ChancesLeft int
+	// Mobile is the new number, masked, for MobileChanged and MobileBound.
+	Mobile string
 }
 
 // Notify queues n by email to email and by SMS to mobile, where the event
@@ -43,7 +47,7 @@ type Notice struct {
 func (n *Notifier) Notify(ctx context.Context, q store.Querier, email, mobile string, notice Notice) error {
 	data := func() map[string]any {
 		return map[string]any{"Link": notice.StopLink, "At": notice.At, "IP": notice.IP,
-			"HoldUntil": notice.HoldUntil, "ChancesLeft": notice.ChancesLeft}
+			"HoldUntil": notice.HoldUntil, "ChancesLeft": notice.ChancesLeft, "Mobile": notice.Mobile}
 	}
 	sent := false
 	for _, c := range []struct {

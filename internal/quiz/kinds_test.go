@@ -30,7 +30,7 @@ func TestNoQuestionUsesANotifiedFact(t *testing.T) {
 	}
 	// Everything rebind's templates can show: none of it is history.
 	allowed := map[string]bool{"Brand": true, "Site": true, "Code": true, "Action": true, "Minutes": true,
-		"Link": true, "At": true, "IP": true, "HoldUntil": true, "ChancesLeft": true}
+		"Link": true, "At": true, "IP": true, "HoldUntil": true, "ChancesLeft": true, "Mobile": true}
 	files, err := filepath.Glob("../notify/templates/*.txt")
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no templates found: %v", err)

@@ -1,0 +1,169 @@
+package change
+
+import (
+	"context"
+	"database/sql"
+	"time"
+
+	"github.com/rebindhq/rebind/internal/account"
+	"github.com/rebindhq/rebind/internal/apperr"
+	"github.com/rebindhq/rebind/internal/audit"
+	"github.com/rebindhq/rebind/internal/captcha"
+	"github.com/rebindhq/rebind/internal/client"
+	"github.com/rebindhq/rebind/internal/clock"
+	"github.com/rebindhq/rebind/internal/code"
+	"github.com/rebindhq/rebind/internal/flow"
+	"github.com/rebindhq/rebind/internal/hold"
+	"github.com/rebindhq/rebind/internal/notify"
+	"github.com/rebindhq/rebind/internal/outbox"
+	"github.com/rebindhq/rebind/internal/session"
+	"github.com/rebindhq/rebind/internal/stoplink"
+	"github.com/rebindhq/rebind/internal/store"
+)
+
+// Service runs changes and binds.
+type Service struct {
+	DB        *store.DB
+	Clock     clock.Clock
+	Accounts  *account.Store
+	Codes     *code.Service
+	Flows     *flow.Store
+	Holds     *hold.Store
+	Sessions  *session.Manager
+	Audit     *audit.Log
+	Notifier  *notify.Notifier
+	StopLinks *stoplink.Service
+	Captcha   captcha.Provider
+	// Hold is how long withdrawals are held after a change or bind.
+	Hold time.Duration
+}
+
+// View is where a change or bind stands.
+type View struct {
+	FlowID    string
+	Kind      flow.Kind
+	State     flow.State
+	ExpiresAt time.Time
+	// EmailVerified and SMSVerified say which codes of the first step are
+	// done.
+	EmailVerified, SMSVerified bool
+	// Current is the bound number, masked (change only).
+	Current string
+	// NewNumber is the number being confirmed, masked.
+	NewNumber string
+	// Email is the account's email, masked.
+	Email string
+}
+
+// Caller is the signed-in user acting.
+type Caller struct {
+	AccountID string
+	SessionID string
+}
+
+func machineOf(k flow.Kind) *flow.Machine {
+	if k == flow.MobileBind {
+		return BindMachine
+	}
+	return ChangeMachine
+}
+
+// Start opens a change (a number is bound) or a bind (none is); the wrong
+// one for the account is wrong_state. Opening one cancels an open one of
+// the same kind.
+func (s *Service) Start(ctx context.Context, c Caller, kind flow.Kind) (View, error) {
+	a, err := s.Accounts.ByID(ctx, s.DB, c.AccountID)
+	if err != nil {
+		return View{}, err
+	}
+	switch {
+	case kind == flow.MobileChange && a.Mobile == "":
+		return View{}, apperr.New(apperr.WrongState, "no mobile number is bound; bind one instead")
+	case kind == flow.MobileBind && a.Mobile != "":
+		return View{}, apperr.New(apperr.WrongState, "a mobile number is already bound; change it instead")
+	}
+	var f flow.Flow
+	err = s.DB.Tx(ctx, func(tx *sql.Tx) error {
+		f, err = s.Flows.Create(ctx, tx, machineOf(kind), a.ID, client.From(ctx).IP, map[string]string{"session": c.SessionID})
+		if err != nil {
+			return err
+		}
+		return s.Audit.Append(ctx, tx, audit.Event{Actor: audit.ActorUser, AccountID: a.ID, Action: string(kind) + "_started",
+			Result: audit.OK, FlowID: f.ID})
+	})
+	if err != nil {
+		return View{}, err
+	}
+	return s.view(f, a), nil
+}
+
+// Status returns where a flow of the caller stands.
+func (s *Service) Status(ctx context.Context, c Caller, kind flow.Kind, flowID string) (View, error) {
+	f, a, err := s.own(ctx, c, kind, flowID)
+	if err != nil {
+		return View{}, err
+	}
+	return s.view(f, a), nil
+}
+
+// own returns the caller's flow and account. Someone else's flow is
+// not_found, as an unknown one is.
+func (s *Service) own(ctx context.Context, c Caller, kind flow.Kind, flowID string) (flow.Flow, account.Account, error) {
+	f, err := s.Flows.Get(ctx, s.DB, machineOf(kind), flowID)
+	if err != nil {
+		return flow.Flow{}, account.Account{}, err
+	}
+	if f.AccountID != c.AccountID {
+		return flow.Flow{}, account.Account{}, apperr.New(apperr.NotFound, "no such flow")
+	}
+	a, err := s.Accounts.ByID(ctx, s.DB, c.AccountID)
+	return f, a, err
+}
+
+func (s *Service) view(f flow.Flow, a account.Account) View {
+	v := View{FlowID: f.ID, Kind: f.Kind, State: f.Shown(machineOf(f.Kind), s.Clock.Now()), ExpiresAt: f.ExpiresAt,
+		EmailVerified: f.Data["email_ok"] == "1", SMSVerified: f.Data["sms_ok"] == "1",
+		Current: a.MaskedMobile(), Email: account.MaskEmail(a.Email)}
+	if n := f.Data["new_number"]; n != "" {
+		v.NewNumber = account.MaskMobile(n)
+	}
+	return v
+}
+
+// SendEmailCode sends the email code of the first step.
+func (s *Service) SendEmailCode(ctx context.Context, c Caller, kind flow.Kind, flowID string) (code.Sent, error) {
+	p := code.ChangeEmail
+	if kind == flow.MobileBind {
+		p = code.BindEmail
+	}
+	return s.sendFirst(ctx, c, kind, flowID, p, outbox.Email)
+}
+
+// SendSMSCode sends the code to the current number (change only).
+func (s *Service) SendSMSCode(ctx context.Context, c Caller, flowID string) (code.Sent, error) {
+	return s.sendFirst(ctx, c, flow.MobileChange, flowID, code.ChangeOldSMS, outbox.SMS)
+}
+
+func (s *Service) sendFirst(ctx context.Context, c Caller, kind flow.Kind, flowID string, p code.Purpose, ch outbox.Channel) (code.Sent, error) {
+	m := machineOf(kind)
+	f, a, err := s.own(ctx, c, kind, flowID)
+	if err != nil {
+		return code.Sent{}, err
+	}
+	if _, err := s.Flows.Require(ctx, s.DB, m, f.ID, m.Initial); err != nil {
+		return code.Sent{}, err
+	}
+	to := a.Email
+	if ch == outbox.SMS {
+		to = a.Mobile
+	}
+	var sent code.Sent
+	err = s.DB.Tx(ctx, func(tx *sql.Tx) error {
+		if sent, err = s.Codes.Send(ctx, tx, code.Request{FlowID: f.ID, Purpose: p, Channel: ch, To: to, AccountID: a.ID}); err != nil {
+			return err
+		}
+		return s.Audit.Append(ctx, tx, audit.Event{Actor: audit.ActorUser, AccountID: a.ID, Action: "authn_code_sent", Result: audit.OK,
+			FlowID: f.ID, Detail: map[string]string{"channel": string(ch), "purpose": string(p)}})
+	})
+	return sent, err
+}

@@ -1,0 +1,153 @@
+package change
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"maps"
+
+	"github.com/rebindhq/rebind/internal/apperr"
+	"github.com/rebindhq/rebind/internal/audit"
+	"github.com/rebindhq/rebind/internal/captcha"
+	"github.com/rebindhq/rebind/internal/code"
+	"github.com/rebindhq/rebind/internal/flow"
+	"github.com/rebindhq/rebind/internal/outbox"
+	"github.com/rebindhq/rebind/internal/phone"
+)
+
+// Verify checks the codes of the first step: the email code, and for a
+// change the SMS code to the current number. Each code that is right is
+// recorded (and used up), so after a typo in one only that one is asked
+// for again; the flow moves on when all are right. The first wrong code's
+// error is returned.
+func (s *Service) Verify(ctx context.Context, c Caller, kind flow.Kind, flowID, emailCode, smsCode string) (View, error) {
+	m := machineOf(kind)
+	f, a, err := s.own(ctx, c, kind, flowID)
+	if err != nil {
+		return View{}, err
+	}
+	if f, err = s.Flows.Require(ctx, s.DB, m, f.ID, m.Initial); err != nil {
+		return View{}, err
+	}
+	checks := []struct {
+		done    string
+		purpose code.Purpose
+		entered string
+		field   string
+	}{{"email_ok", code.ChangeEmail, emailCode, "email_code"}}
+	if kind == flow.MobileBind {
+		checks[0].purpose = code.BindEmail
+	} else {
+		checks = append(checks, struct {
+			done    string
+			purpose code.Purpose
+			entered string
+			field   string
+		}{"sms_ok", code.ChangeOldSMS, smsCode, "sms_code"})
+	}
+	data := maps.Clone(f.Data)
+	var first error
+	for _, ch := range checks {
+		if data[ch.done] == "1" {
+			continue
+		}
+		if ch.entered == "" {
+			first = cmp(first, apperr.New(apperr.InvalidRequest, "field \""+ch.field+"\" is required"))
+			continue
+		}
+		if _, err := s.Codes.Check(ctx, s.DB, f.ID, ch.purpose, ch.entered); err != nil {
+			s.Audit.Write(ctx, s.DB, audit.Event{Actor: audit.ActorUser, AccountID: a.ID, Action: "authn_code_fail", Result: audit.Failed,
+				FlowID: f.ID, Detail: map[string]string{"purpose": string(ch.purpose), "error": string(apperr.As(err).Code)}})
+			first = cmp(first, err)
+			continue
+		}
+		data[ch.done] = "1"
+	}
+	if err := s.Flows.SetData(ctx, s.DB, f.ID, data); err != nil {
+		return View{}, err
+	}
+	if first != nil {
+		return View{}, first
+	}
+	if f, err = s.Flows.Fire(ctx, s.DB, m, f.ID, Verified, nil); err != nil {
+		return View{}, err
+	}
+	return s.view(f, a), nil
+}
+
+// ParseNumber parses a number typed for a country: an unknown country is
+// invalid_request, a number that is not a mobile of the country is
+// invalid_mobile.
+func ParseNumber(region, number string) (phone.Number, error) {
+	n, err := phone.Parse(region, number)
+	if errors.Is(err, phone.ErrUnknownRegion) {
+		return phone.Number{}, apperr.Wrap(apperr.InvalidRequest, err.Error(), err)
+	}
+	if err != nil {
+		return phone.Number{}, apperr.Wrap(apperr.InvalidMobile, err.Error(), err)
+	}
+	return n, nil
+}
+
+func cmp(first, err error) error {
+	if first != nil {
+		return first
+	}
+	return err
+}
+
+// NewNumber takes the new number and sends it an SMS code. The checks come
+// in the contract's order: the flow's state (wrong_state), the number
+// (invalid_mobile; mobile_unavailable when it is the current one), the
+// captcha (captcha_invalid; used up here), then the send limits
+// (rate_limited). Whether the number belongs to another account is not
+// checked here: that is only said once the code proves the caller holds
+// the phone.
+func (s *Service) NewNumber(ctx context.Context, c Caller, kind flow.Kind, flowID, region, number, captchaToken string) (View, error) {
+	m := machineOf(kind)
+	f, a, err := s.own(ctx, c, kind, flowID)
+	if err != nil {
+		return View{}, err
+	}
+	if f, err = s.Flows.Require(ctx, s.DB, m, f.ID, NewNumber, ConfirmNew); err != nil {
+		return View{}, err
+	}
+	n, err := ParseNumber(region, number)
+	if err != nil {
+		return View{}, err
+	}
+	if n.E164() == a.Mobile {
+		return View{}, apperr.New(apperr.MobileUnavailable, "this is the number already bound; enter a new one")
+	}
+	if !s.Codes.SMSAllowed(n.Region()) {
+		return View{}, apperr.New(apperr.InvalidMobile, "SMS to numbers of "+phone.CountryName(n.Region())+" is not available")
+	}
+	if captchaToken == "" {
+		return View{}, apperr.New(apperr.CaptchaInvalid, "complete the slider puzzle first")
+	}
+	data := maps.Clone(f.Data)
+	data["new_number"] = n.E164()
+	err = s.DB.Tx(ctx, func(tx *sql.Tx) error {
+		if err := s.Captcha.Redeem(ctx, tx, captchaToken, captcha.Binding{FlowID: f.ID, Number: n.E164()}); err != nil {
+			return err
+		}
+		if _, err := s.Codes.Send(ctx, tx, code.Request{FlowID: f.ID, Purpose: code.ChangeNewSMS, Channel: outbox.SMS,
+			To: n.E164(), AccountID: a.ID}); err != nil {
+			return err
+		}
+		if f, err = s.Flows.Fire(ctx, tx, m, f.ID, SendNew, data); err != nil {
+			return err
+		}
+		return s.Audit.Append(ctx, tx, audit.Event{Actor: audit.ActorUser, AccountID: a.ID, Action: "authn_code_sent", Result: audit.OK,
+			FlowID: f.ID, Detail: map[string]string{"channel": "sms", "purpose": string(code.ChangeNewSMS), "to": n.Masked()}})
+	})
+	if err != nil {
+		// A refused captcha is used up all the same: it must not be retried
+		// against the limits.
+		if !apperr.Is(err, apperr.CaptchaInvalid) {
+			s.Captcha.Redeem(ctx, s.DB, captchaToken, captcha.Binding{FlowID: f.ID, Number: n.E164()})
+		}
+		return View{}, err
+	}
+	return s.view(f, a), nil
+}

@@ -153,4 +153,3 @@ func (h *harness) queued(t testing.TB) int {
 	h.db.QueryRowContext(context.Background(), "SELECT count(*) FROM outbox WHERE channel = 'sms'").Scan(&n)
 	return n
 }
-

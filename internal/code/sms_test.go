@@ -145,6 +145,17 @@ func TestConcurrentSendsToOneNumber(t *testing.T) {
 		if sent.Load() != 5 || h.queued(t) != 5 {
 			t.Fatalf("%d sends accepted, %d queued; the per-destination limit is 5 an hour", sent.Load(), h.queued(t))
 		}
+		// Deliver through a provider that counts its calls.
+		var calls atomic.Int32
+		h.worker.Senders[outbox.SMS] = countingSender{&calls}
+		for {
+			if n, _ := h.worker.RunOnce(context.Background()); n == 0 {
+				break
+			}
+		}
+		if calls.Load() != 5 {
+			t.Fatalf("%d provider calls, want 5", calls.Load())
+		}
 	})
 }
 
@@ -152,4 +163,11 @@ func (h *harness) queued(t testing.TB) int {
 	var n int
 	h.db.QueryRowContext(context.Background(), "SELECT count(*) FROM outbox WHERE channel = 'sms'").Scan(&n)
 	return n
+}
+
+type countingSender struct{ n *atomic.Int32 }
+
+func (c countingSender) Send(context.Context, outbox.Message) (string, error) {
+	c.n.Add(1)
+	return "ok", nil
 }

@@ -171,3 +171,63 @@ func (c countingSender) Send(context.Context, outbox.Message) (string, error) {
 	c.n.Add(1)
 	return "ok", nil
 }
+
+// Each SMS limit holds under 30 sends at once (SEC-RACE-6): exactly the
+// limit passes.
+func TestSMSLimitsUnderConcurrency(t *testing.T) {
+	cases := []struct {
+		name  string
+		rules code.SMSRules
+		limit int
+		// number and ip give the i-th request's destination and address.
+		number  func(i int) string
+		ip      func(i int) string
+		account bool
+	}{
+		{"prefix", code.SMSRules{PerPrefixDay: 7}, 7, func(i int) string { return fmt.Sprintf("+658123%04d", i) }, func(i int) string { return fmt.Sprint("198.51.100.", i) }, false},
+		{"calling code", code.SMSRules{PerCallingCodeDay: 9}, 9, func(i int) string { return fmt.Sprintf("+6581%02d%04d", 20+i, i) }, func(i int) string { return fmt.Sprint("198.51.100.", i) }, false},
+		{"address", code.SMSRules{PerIPHour: 6}, 6, func(i int) string { return fmt.Sprintf("+6581%02d%04d", 20+i, i) }, func(int) string { return "198.51.100.1" }, false},
+		{"account", code.SMSRules{PerAccountDay: 4}, 4, func(i int) string { return fmt.Sprintf("+6581%02d%04d", 20+i, i) }, func(i int) string { return fmt.Sprint("198.51.100.", i) }, true},
+		{"budget", code.SMSRules{GlobalDay: 8}, 8, func(i int) string { return fmt.Sprintf("+6581%02d%04d", 20+i, i) }, func(i int) string { return fmt.Sprint("198.51.100.", i) }, false},
+	}
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		for _, c := range cases {
+			t.Run(c.name, func(t *testing.T) {
+				h := newHarness(t, db)
+				h.t = t
+				withSMSRules(h, c.rules)
+				acc := ""
+				if c.account {
+					acc = storetest.Account(t, db)
+				}
+				flows := make([]string, 30)
+				for i := range flows {
+					flows[i] = h.flow(t)
+				}
+				var ok atomic.Int32
+				var wg sync.WaitGroup
+				gate := make(chan struct{})
+				for i, f := range flows {
+					ctx := client.With(context.Background(), client.Info{IP: c.ip(i)})
+					wg.Go(func() {
+						<-gate
+						err := db.Tx(ctx, func(tx *sql.Tx) error {
+							_, err := h.codes.Send(ctx, tx, code.Request{FlowID: f, Purpose: code.ChangeNewSMS, Channel: outbox.SMS, To: c.number(i), AccountID: acc})
+							return err
+						})
+						if err == nil {
+							ok.Add(1)
+						} else if !apperr.Is(err, apperr.RateLimited) {
+							t.Error(err)
+						}
+					})
+				}
+				close(gate)
+				wg.Wait()
+				if int(ok.Load()) != c.limit {
+					t.Fatalf("%d of 30 passed, want %d", ok.Load(), c.limit)
+				}
+			})
+		}
+	})
+}

@@ -2,7 +2,6 @@ package api
 
 import (
 	"net/http"
-	"time"
 
 	"github.com/rebindhq/rebind/internal/apperr"
 	"github.com/rebindhq/rebind/internal/captcha"
@@ -11,12 +10,7 @@ import (
 	"github.com/rebindhq/rebind/internal/flow"
 	"github.com/rebindhq/rebind/internal/flow/change"
 	"github.com/rebindhq/rebind/internal/httpjson"
-	"github.com/rebindhq/rebind/internal/ratelimit"
 )
-
-// CaptchaPerIP bounds how many puzzles one address may ask for: drawing
-// one costs CPU.
-var CaptchaPerIP = ratelimit.Rule{Name: "captcha_ip", Limit: 30, Window: 10 * time.Minute}
 
 // caller returns the signed-in caller of a change or bind.
 func (a *API) caller(r *http.Request) (change.Caller, error) {
@@ -190,7 +184,7 @@ func (a *API) newCaptcha(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	if err := a.Limiter.Take(r.Context(), a.DB, "ip:"+client.From(r.Context()).IP, CaptchaPerIP); err != nil {
+	if err := a.Limiter.Take(r.Context(), a.DB, "ip:"+client.From(r.Context()).IP, captcha.PerIP); err != nil {
 		return err
 	}
 	b := captcha.Binding{FlowID: req.FlowID}

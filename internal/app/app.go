@@ -231,6 +231,7 @@ func (a *App) routes() error {
 		Hasher: a.Hasher, Audit: a.Audit}).Routes(mux, ad)
 	pages := &web.Pages{DB: a.DB, Clock: a.Clock, Log: a.Log, Brand: cfg.Brand, SignIn: a.SignIn, Holds: a.Holds,
 		Reset: a.Reset, PwReset: a.PwReset, Stop: a.Stop, Quiz: a.Quiz,
+		Change: a.Change, Captcha: a.Captcha, Limiter: a.Limiter,
 		CSRFKey: cfg.Secret.Key(keys.CSRF), Secure: secure, Dev: !cfg.Production}
 	if err := pages.Routes(mux); err != nil {
 		return err

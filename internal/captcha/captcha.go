@@ -31,6 +31,7 @@ import (
 	"time"
 
 	"github.com/rebindhq/rebind/internal/apperr"
+	"github.com/rebindhq/rebind/internal/ratelimit"
 	"github.com/rebindhq/rebind/internal/store"
 )
 
@@ -90,3 +91,7 @@ func invalid(cause error) error {
 func malformed(msg string) error {
 	return apperr.New(apperr.InvalidRequest, msg)
 }
+
+// PerIP bounds how many puzzles one client address may have drawn: drawing
+// one costs CPU and a row. The API and the pages count against it together.
+var PerIP = ratelimit.Rule{Name: "captcha_ip", Limit: 30, Window: 10 * time.Minute}

@@ -290,3 +290,14 @@ func (s *Service) ResendAt(ctx context.Context, q store.Querier, flowID string, 
 	}
 	return store.Time(sentAt).Add(s.rules.Cooldown), nil
 }
+
+// Consumed reports whether the code of the flow and purpose was accepted.
+func (s *Service) Consumed(ctx context.Context, q store.Querier, flowID string, p Purpose) (bool, error) {
+	var n int
+	err := q.QueryRowContext(ctx, "SELECT count(*) FROM codes WHERE flow_id = $1 AND purpose = $2 AND consumed_at IS NOT NULL",
+		flowID, string(p)).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("code: consumed: %w", store.Translate(err))
+	}
+	return n == 1, nil
+}

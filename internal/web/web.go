@@ -19,12 +19,15 @@ import (
 
 	"github.com/rebindhq/rebind/internal/account"
 	"github.com/rebindhq/rebind/internal/apperr"
+	"github.com/rebindhq/rebind/internal/captcha"
 	"github.com/rebindhq/rebind/internal/client"
 	"github.com/rebindhq/rebind/internal/clock"
+	"github.com/rebindhq/rebind/internal/flow/change"
 	"github.com/rebindhq/rebind/internal/flow/pwreset"
 	"github.com/rebindhq/rebind/internal/flow/reset"
 	"github.com/rebindhq/rebind/internal/hold"
 	"github.com/rebindhq/rebind/internal/quiz"
+	"github.com/rebindhq/rebind/internal/ratelimit"
 	"github.com/rebindhq/rebind/internal/session"
 	"github.com/rebindhq/rebind/internal/signin"
 	"github.com/rebindhq/rebind/internal/stoplink"
@@ -50,6 +53,12 @@ type Pages struct {
 	PwReset *pwreset.Service
 	Stop    *stoplink.Service
 	Quiz    *quiz.Service
+	// Change runs the change and bind mobile pages; Captcha draws and
+	// judges their slider puzzle; Limiter bounds how many puzzles one
+	// address may have drawn.
+	Change  *change.Service
+	Captcha captcha.Provider
+	Limiter *ratelimit.Limiter
 	CSRFKey []byte
 	// Secure means https: cookies get Secure and the __Host- prefix.
 	Secure bool
@@ -79,6 +88,18 @@ func (p *Pages) Routes(mux *http.ServeMux) error {
 	handle("GET /login/unavailable", p.unavailablePage)
 	handle("POST /logout", p.logout)
 	handle("GET /settings", p.settings)
+	handle("GET /settings/mobile", p.mobilePage)
+	handle("POST /settings/mobile/start", p.mobileStart)
+	handle("POST /settings/mobile/email-code", p.mobileEmailCode)
+	handle("POST /settings/mobile/sms-code", p.mobileSMSCode)
+	handle("POST /settings/mobile/verify", p.mobileVerify)
+	handle("GET /settings/mobile/number", p.mobileNumberPage)
+	handle("POST /settings/mobile/number", p.mobileNumber)
+	handle("GET /settings/mobile/check", p.mobileCheck)
+	handle("GET /settings/mobile/puzzle", p.mobilePuzzlePage)
+	handle("POST /settings/mobile/puzzle", p.mobilePuzzle)
+	handle("POST /settings/mobile/confirm", p.mobileConfirm)
+	handle("POST /settings/mobile/cancel", p.mobileCancel)
 	handle("GET /reset-mobile", p.resetMobilePage)
 	handle("POST /reset-mobile/agree", p.resetAgree)
 	handle("POST /reset-mobile/start", p.resetStart)

@@ -49,8 +49,10 @@ type View struct {
 	EmailVerified, SMSVerified bool
 	// Current is the bound number, masked (change only).
 	Current string
-	// NewNumber is the number being confirmed, masked.
+	// NewNumber is the number being confirmed, masked; NewE164 in full,
+	// for its owner's pages (it is the number they typed).
 	NewNumber string
+	NewE164   string
 	// Email is the account's email, masked.
 	Email string
 }
@@ -94,7 +96,7 @@ func (s *Service) Start(ctx context.Context, c Caller, kind flow.Kind) (View, er
 	if err != nil {
 		return View{}, err
 	}
-	return s.view(f, a), nil
+	return s.view(ctx, f, a)
 }
 
 // Status returns where a flow of the caller stands.
@@ -103,7 +105,22 @@ func (s *Service) Status(ctx context.Context, c Caller, kind flow.Kind, flowID s
 	if err != nil {
 		return View{}, err
 	}
-	return s.view(f, a), nil
+	return s.view(ctx, f, a)
+}
+
+// Cancel ends a change or bind of the caller at their request.
+func (s *Service) Cancel(ctx context.Context, c Caller, kind flow.Kind, flowID string) error {
+	f, _, err := s.own(ctx, c, kind, flowID)
+	if err != nil {
+		return err
+	}
+	return s.DB.Tx(ctx, func(tx *sql.Tx) error {
+		if _, err := s.Flows.Fire(ctx, tx, machineOf(kind), f.ID, flow.Cancel, nil); err != nil {
+			return err
+		}
+		return s.Audit.Append(ctx, tx, audit.Event{Actor: audit.ActorUser, AccountID: c.AccountID, Action: string(kind) + "_cancelled",
+			Result: audit.OK, FlowID: f.ID})
+	})
 }
 
 // own returns the caller's flow and account. Someone else's flow is
@@ -120,14 +137,23 @@ func (s *Service) own(ctx context.Context, c Caller, kind flow.Kind, flowID stri
 	return f, a, err
 }
 
-func (s *Service) view(f flow.Flow, a account.Account) View {
+func (s *Service) view(ctx context.Context, f flow.Flow, a account.Account) (View, error) {
 	v := View{FlowID: f.ID, Kind: f.Kind, State: f.Shown(machineOf(f.Kind), s.Clock.Now()), ExpiresAt: f.ExpiresAt,
-		EmailVerified: f.Data["email_ok"] == "1", SMSVerified: f.Data["sms_ok"] == "1",
-		Current: a.MaskedMobile(), Email: account.MaskEmail(a.Email)}
-	if n := f.Data["new_number"]; n != "" {
-		v.NewNumber = account.MaskMobile(n)
+		Current: a.MaskedMobile(), Email: account.MaskEmail(a.Email), NewE164: f.Data["new_number"]}
+	if v.NewE164 != "" {
+		v.NewNumber = account.MaskMobile(v.NewE164)
 	}
-	return v
+	var err error
+	first := firstStep(f.Kind, "", "")
+	if v.EmailVerified, err = s.Codes.Consumed(ctx, s.DB, f.ID, first[0].purpose); err != nil {
+		return View{}, err
+	}
+	if len(first) > 1 {
+		if v.SMSVerified, err = s.Codes.Consumed(ctx, s.DB, f.ID, first[1].purpose); err != nil {
+			return View{}, err
+		}
+	}
+	return v, nil
 }
 
 // SendEmailCode sends the email code of the first step.

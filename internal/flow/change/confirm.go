@@ -49,8 +49,10 @@ func (s *Service) Confirm(ctx context.Context, c Caller, kind flow.Kind, flowID,
 	if err != nil {
 		return View{}, err
 	}
-	a, err = s.Accounts.ByID(ctx, s.DB, a.ID)
-	return s.view(f, a), err
+	if a, err = s.Accounts.ByID(ctx, s.DB, a.ID); err != nil {
+		return View{}, err
+	}
+	return s.view(ctx, f, a)
 }
 
 // bind applies the new number in tx, all or nothing: the old number goes

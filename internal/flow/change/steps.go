@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"maps"
 
 	"github.com/rebindhq/rebind/internal/apperr"
 	"github.com/rebindhq/rebind/internal/audit"
@@ -16,10 +15,10 @@ import (
 )
 
 // Verify checks the codes of the first step: the email code, and for a
-// change the SMS code to the current number. Each code that is right is
-// recorded (and used up), so after a typo in one only that one is asked
-// for again; the flow moves on when all are right. The first wrong code's
-// error is returned.
+// change the SMS code to the current number. A code that is right is used
+// up and stays accepted (the code table records it), so after a typo in one
+// only that one is asked for again; the flow moves on when all are right.
+// The first wrong code's error is returned.
 func (s *Service) Verify(ctx context.Context, c Caller, kind flow.Kind, flowID, emailCode, smsCode string) (View, error) {
 	m := machineOf(kind)
 	f, a, err := s.own(ctx, c, kind, flowID)
@@ -29,26 +28,13 @@ func (s *Service) Verify(ctx context.Context, c Caller, kind flow.Kind, flowID, 
 	if f, err = s.Flows.Require(ctx, s.DB, m, f.ID, m.Initial); err != nil {
 		return View{}, err
 	}
-	checks := []struct {
-		done    string
-		purpose code.Purpose
-		entered string
-		field   string
-	}{{"email_ok", code.ChangeEmail, emailCode, "email_code"}}
-	if kind == flow.MobileBind {
-		checks[0].purpose = code.BindEmail
-	} else {
-		checks = append(checks, struct {
-			done    string
-			purpose code.Purpose
-			entered string
-			field   string
-		}{"sms_ok", code.ChangeOldSMS, smsCode, "sms_code"})
-	}
-	data := maps.Clone(f.Data)
 	var first error
-	for _, ch := range checks {
-		if data[ch.done] == "1" {
+	for _, ch := range firstStep(kind, emailCode, smsCode) {
+		done, err := s.Codes.Consumed(ctx, s.DB, f.ID, ch.purpose)
+		if err != nil {
+			return View{}, err
+		}
+		if done {
 			continue
 		}
 		if ch.entered == "" {
@@ -59,12 +45,7 @@ func (s *Service) Verify(ctx context.Context, c Caller, kind flow.Kind, flowID, 
 			s.Audit.Write(ctx, s.DB, audit.Event{Actor: audit.ActorUser, AccountID: a.ID, Action: "authn_code_fail", Result: audit.Failed,
 				FlowID: f.ID, Detail: map[string]string{"purpose": string(ch.purpose), "error": string(apperr.As(err).Code)}})
 			first = cmp(first, err)
-			continue
 		}
-		data[ch.done] = "1"
-	}
-	if err := s.Flows.SetData(ctx, s.DB, f.ID, data); err != nil {
-		return View{}, err
 	}
 	if first != nil {
 		return View{}, first
@@ -72,7 +53,20 @@ func (s *Service) Verify(ctx context.Context, c Caller, kind flow.Kind, flowID, 
 	if f, err = s.Flows.Fire(ctx, s.DB, m, f.ID, Verified, nil); err != nil {
 		return View{}, err
 	}
-	return s.view(f, a), nil
+	return s.view(ctx, f, a)
+}
+
+type firstCode struct {
+	purpose        code.Purpose
+	entered, field string
+}
+
+// firstStep lists the codes of a kind's first step.
+func firstStep(kind flow.Kind, emailCode, smsCode string) []firstCode {
+	if kind == flow.MobileBind {
+		return []firstCode{{code.BindEmail, emailCode, "email_code"}}
+	}
+	return []firstCode{{code.ChangeEmail, emailCode, "email_code"}, {code.ChangeOldSMS, smsCode, "sms_code"}}
 }
 
 // ParseNumber parses a number typed for a country: an unknown country is
@@ -125,8 +119,7 @@ func (s *Service) NewNumber(ctx context.Context, c Caller, kind flow.Kind, flowI
 	if captchaToken == "" {
 		return View{}, apperr.New(apperr.CaptchaInvalid, "complete the slider puzzle first")
 	}
-	data := maps.Clone(f.Data)
-	data["new_number"] = n.E164()
+	data := map[string]string{"session": f.Data["session"], "new_number": n.E164()}
 	err = s.DB.Tx(ctx, func(tx *sql.Tx) error {
 		if err := s.Captcha.Redeem(ctx, tx, captchaToken, captcha.Binding{FlowID: f.ID, Number: n.E164()}); err != nil {
 			return err
@@ -149,5 +142,5 @@ func (s *Service) NewNumber(ctx context.Context, c Caller, kind flow.Kind, flowI
 		}
 		return View{}, err
 	}
-	return s.view(f, a), nil
+	return s.view(ctx, f, a)
 }

@@ -14,39 +14,9 @@ import (
 	"github.com/rebindhq/rebind/internal/quiz"
 )
 
-// history is an account history rich enough for security questions, with
-// markets most accounts do not trade (so they are telling).
-func history(seed int) map[string]any {
-	at := func(days int) string {
-		return time.Now().Add(-time.Duration(days) * 24 * time.Hour).UTC().Format(time.RFC3339)
-	}
-	markets := []string{"ADA/USDT", "LINK/USDT", "DOT/USDT", "ATOM/USDT", "NEAR/USDT", "APT/USDT"}
-	var trades []map[string]any
-	for i, m := range markets[:4+seed%2] {
-		trades = append(trades, map[string]any{"external_id": fmt.Sprintf("b%d", i), "market": m, "side": "buy", "at": at(300 - i)})
-		trades = append(trades, map[string]any{"external_id": fmt.Sprintf("s%d", i), "market": m, "side": "sell", "at": at(200 - i)})
-	}
-	var withdrawals []map[string]any
-	for i := range 3 {
-		withdrawals = append(withdrawals, map[string]any{"external_id": fmt.Sprintf("w%d", i), "coin": "USDT", "network": "TRC20",
-			"amount": "25", "address": fmt.Sprintf("TRx%d%030d", seed, i), "txid": fmt.Sprintf("wx%d", i), "at": at(90 + i)})
-	}
-	return map[string]any{
-		"trades": trades, "withdrawals": withdrawals,
-		"deposits": []map[string]any{{"external_id": "d0", "coin": "USDT", "network": "TRC20", "amount": "900", "address": "TDep",
-			"txid": "dx0", "at": at(400)}},
-		"balances": []map[string]any{{"asset": "ADA", "amount": "100"}, {"asset": "LINK", "amount": "3"}, {"asset": "DOT", "amount": "7"}},
-	}
-}
-
-// resetAccount creates an account with a mobile and a rich history.
+// resetAccount creates a KYC account with a mobile and a rich history.
 func resetAccount(t *testing.T, s *apptest.Server, email, mobile string, seed int) string {
-	t.Helper()
-	id := s.CreateAccount(t, email, pw, mobile, true)
-	if r := s.Admin(t, "POST", "/admin/v1/accounts/"+id+"/activity", history(seed)); r.Status != 200 {
-		t.Fatalf("push history: %d %s", r.Status, r.Raw)
-	}
-	return id
+	return s.AccountWithHistory(t, email, pw, mobile, seed)
 }
 
 // answer works out the right answers from the account's facts, as its

@@ -31,25 +31,11 @@ type Result struct {
 // same work whatever the answers: every question is compared in full and
 // the mismatches are folded into one value.
 func (s *Service) Submit(ctx context.Context, q store.Querier, flowID, quizID string, answers map[string][]string) (Result, error) {
-	if !token.ValidID(quizID) {
-		return Result{}, apperr.New(apperr.NotFound, "no such quiz")
-	}
-	var raw string
-	var chance int
-	var submitted *int64
-	var expires int64
-	err := q.QueryRowContext(ctx, "SELECT questions, chance, submitted_at, expires_at FROM quizzes WHERE id = $1 AND flow_id = $2",
-		quizID, flowID).Scan(&raw, &chance, &submitted, &expires)
-	if store.IsNoRows(err) {
-		return Result{}, apperr.New(apperr.NotFound, "no such quiz")
-	}
+	row, err := s.load(ctx, q, flowID, quizID)
 	if err != nil {
-		return Result{}, fmt.Errorf("quiz: read: %w", store.Translate(err))
+		return Result{}, err
 	}
-	var pub stored
-	if err := json.Unmarshal([]byte(raw), &pub); err != nil {
-		return Result{}, fmt.Errorf("quiz: read: %w", err)
-	}
+	submitted, expires, pub, chance := row.submitted, row.expires, row.stored, row.chance
 	if err := validate(pub.Questions, answers); err != nil {
 		return Result{}, err
 	}
@@ -194,29 +180,44 @@ func (s *Service) PurgeKeys(ctx context.Context, q store.Querier) (int64, error)
 // showing it again (a reloaded page). A quiz answered or past its lifetime
 // is wrong_state; its questions are never shown again.
 func (s *Service) Live(ctx context.Context, q store.Querier, flowID, quizID string) (Issued, error) {
-	if !token.ValidID(quizID) {
-		return Issued{}, apperr.New(apperr.NotFound, "no such quiz")
-	}
-	var raw string
-	var chance int
-	var submitted *int64
-	var expires int64
-	err := q.QueryRowContext(ctx, "SELECT questions, chance, submitted_at, expires_at FROM quizzes WHERE id = $1 AND flow_id = $2",
-		quizID, flowID).Scan(&raw, &chance, &submitted, &expires)
-	if store.IsNoRows(err) {
-		return Issued{}, apperr.New(apperr.NotFound, "no such quiz")
-	}
+	row, err := s.load(ctx, q, flowID, quizID)
 	if err != nil {
-		return Issued{}, fmt.Errorf("quiz: read: %w", store.Translate(err))
+		return Issued{}, err
 	}
-	if submitted != nil || store.Millis(s.clock.Now()) >= expires {
+	if row.submitted != nil || store.Millis(s.clock.Now()) >= row.expires {
 		return Issued{}, apperr.New(apperr.WrongState, "these questions can no longer be answered")
 	}
-	var pub stored
-	if err := json.Unmarshal([]byte(raw), &pub); err != nil {
-		return Issued{}, fmt.Errorf("quiz: read: %w", err)
+	return Issued{ID: quizID, ExpiresAt: store.Time(row.expires), Questions: row.Questions, Chance: row.chance}, nil
+}
+
+// quizRow is a stored quiz's public part and its times.
+type quizRow struct {
+	stored
+	chance    int
+	submitted *int64
+	expires   int64
+}
+
+// load reads quiz quizID of flow; an unknown one, or one of another flow,
+// is not_found.
+func (s *Service) load(ctx context.Context, q store.Querier, flowID, quizID string) (quizRow, error) {
+	if !token.ValidID(quizID) {
+		return quizRow{}, apperr.New(apperr.NotFound, "no such quiz")
 	}
-	return Issued{ID: quizID, ExpiresAt: store.Time(expires), Questions: pub.Questions, Chance: chance}, nil
+	var row quizRow
+	var raw string
+	err := q.QueryRowContext(ctx, "SELECT questions, chance, submitted_at, expires_at FROM quizzes WHERE id = $1 AND flow_id = $2",
+		quizID, flowID).Scan(&raw, &row.chance, &row.submitted, &row.expires)
+	if store.IsNoRows(err) {
+		return quizRow{}, apperr.New(apperr.NotFound, "no such quiz")
+	}
+	if err != nil {
+		return quizRow{}, fmt.Errorf("quiz: read: %w", store.Translate(err))
+	}
+	if err := json.Unmarshal([]byte(raw), &row.stored); err != nil {
+		return quizRow{}, fmt.Errorf("quiz: read: %w", err)
+	}
+	return row, nil
 }
 
 // Abandoned reports whether quiz quizID of flow ran out of time without

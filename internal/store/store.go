@@ -228,17 +228,5 @@ func Millis(t time.Time) int64 { return t.UnixMilli() }
 // Time converts stored Unix milliseconds back to a UTC time.
 func Time(ms int64) time.Time { return time.UnixMilli(ms).UTC() }
 
-// NullTime converts a nullable stored time; NULL is the zero time.
-func NullTime(ms sql.NullInt64) time.Time {
-	if !ms.Valid {
-		return time.Time{}
-	}
-	return Time(ms.Int64)
-}
-
-// ErrNoRows is returned by callers that want to say "nothing matched" in
-// their own terms; it is sql.ErrNoRows.
-var ErrNoRows = sql.ErrNoRows
-
 // IsNoRows reports whether err is sql.ErrNoRows.
 func IsNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }

@@ -121,13 +121,7 @@ func New(cfg *config.Config, db *store.DB, log *slog.Logger, opts Options) (*App
 	}
 	a.Codes = code.New(clk, cfg.Secret.Key(keys.CodeHMAC), rules, a.Limiter, notifier)
 	a.metrics = newMetrics(db)
-	a.Codes.OnLimit = func(limit string) {
-		a.metrics.limited.WithLabelValues(limit).Inc()
-		if limit == code.BudgetLimit {
-			a.Log.Error("ALERT: the daily SMS budget is spent; SMS codes are refused until midnight UTC",
-				"budget", rules.SMS.GlobalDay)
-		}
-	}
+	a.Codes.OnLimit = a.codeRefused
 	a.SignIn = &signin.Service{DB: db, Clock: clk, Accounts: a.Accounts, Hasher: a.Hasher, Codes: a.Codes,
 		Flows: a.Flows, Sessions: a.Sessions, Audit: a.Audit, Limiter: a.Limiter}
 	if err := a.flows(notifier); err != nil {

@@ -10,6 +10,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/rebindhq/rebind/internal/code"
 	"github.com/rebindhq/rebind/internal/outbox"
 	"github.com/rebindhq/rebind/internal/store"
 )
@@ -37,8 +38,8 @@ func newMetrics(db *store.DB) *metrics {
 			Name: "rebind_outbox_deliveries_total", Help: "Outbox delivery attempts by channel and outcome (sent, retry, failed, expired).",
 		}, []string{"channel", "outcome"}),
 		limited: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "rebind_code_sends_refused_total", Help: "Code sends refused by a limit, by limit (sms_budget_day is the one to alert on).",
-		}, []string{"limit"}),
+			Name: "rebind_code_sends_refused_total", Help: "Code sends refused by a limit, by limit and requester (owner, anonymous, chooser); alert on the sms_budget limits and on any owner refusal.",
+		}, []string{"limit", "requester"}),
 	}
 	m.registry.MustRegister(m.requests, m.duration, m.deliveries, m.limited,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
@@ -74,5 +75,25 @@ func (c outboxCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	for _, state := range []string{"pending", "sending", "sent", "failed", "expired"} {
 		ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, float64(counts[state]), state)
+	}
+}
+
+// codeRefused counts a code send that a limit refused and raises the
+// alerts an operator must see: a spent SMS budget stops codes for many
+// users, and a spent destination budget means one address or number is
+// being flooded, or an owner is asking for more codes than they should
+// need.
+func (a *App) codeRefused(r code.Refusal) {
+	a.metrics.limited.WithLabelValues(r.Limit, string(r.By)).Inc()
+	switch r.Limit {
+	case code.BudgetLimit:
+		a.Log.Error("ALERT: the daily SMS budget is spent; SMS codes are refused until midnight UTC",
+			"limit", r.Limit, "budget", a.Codes.Rules().SMS.GlobalDay)
+	case code.NewNumberBudgetLimit:
+		a.Log.Error("ALERT: the share of the daily SMS budget for new numbers is spent; codes to new numbers are refused until midnight UTC",
+			"limit", r.Limit, "budget", a.Codes.Rules().SMS.GlobalDay, "share_percent", a.Codes.Rules().SMS.NewNumberShare)
+	case code.OwnerHour, code.OwnerDay, code.AnonymousHour, code.AnonymousDay, code.ChooserHour, code.ChooserDay:
+		a.Log.Warn("ALERT: a destination's code budget is spent", "limit", r.Limit, "requester", string(r.By),
+			"channel", string(r.Channel), "account_id", r.AccountID)
 	}
 }

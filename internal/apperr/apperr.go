@@ -106,13 +106,31 @@ func (e *Error) With(key string, value any) *Error {
 }
 
 // RateLimit returns the rate_limited error for a wait of d, rounded up to a
-// whole second and never below one.
+// whole second and never below one. The message says what was refused; the
+// wait is added to it in words, so nobody is left with "too many requests"
+// and no idea when to come back.
 func RateLimit(msg string, d time.Duration) *Error {
 	secs := int((d + time.Second - 1) / time.Second)
 	if secs < 1 {
 		secs = 1
 	}
-	return New(RateLimited, msg).With("retry_after_seconds", secs)
+	return New(RateLimited, msg+"; try again in "+Wait(secs)).With("retry_after_seconds", secs)
+}
+
+// Wait says a wait of secs seconds in words, rounded up: "40 seconds",
+// "1 minute", "23 minutes", "3 hours".
+func Wait(secs int) string {
+	n, unit := secs, "second"
+	switch {
+	case secs > 2*3600:
+		n, unit = (secs+3599)/3600, "hour"
+	case secs > 90:
+		n, unit = (secs+59)/60, "minute"
+	}
+	if n == 1 {
+		return "1 " + unit
+	}
+	return strconv.Itoa(n) + " " + unit + "s"
 }
 
 // RetryAfter returns the Retry-After header value of a rate_limited error,
@@ -126,6 +144,13 @@ func RetryAfter(err error) string {
 		return strconv.Itoa(s)
 	}
 	return ""
+}
+
+// RetryIn returns how long a rate_limited error asks to wait; zero for any
+// other error.
+func RetryIn(err error) time.Duration {
+	s, _ := strconv.Atoi(RetryAfter(err))
+	return time.Duration(s) * time.Second
 }
 
 // As returns the *Error in err's chain. Anything unclassified becomes an

@@ -56,3 +56,22 @@ func TestWithDoesNotShareFields(t *testing.T) {
 		t.Fatal("With mutated a shared map")
 	}
 }
+
+// A refusal always says when to come back (issue 7: a user who gave the
+// right password is never left with only "too many requests").
+func TestRateLimitSaysWhen(t *testing.T) {
+	for d, want := range map[time.Duration]string{
+		0:                                  "slow down; try again in 1 second",
+		40 * time.Second:                   "slow down; try again in 40 seconds",
+		90 * time.Second:                   "slow down; try again in 90 seconds",
+		91 * time.Second:                   "slow down; try again in 2 minutes",
+		23*time.Minute + time.Second:       "slow down; try again in 24 minutes",
+		2 * time.Hour:                      "slow down; try again in 120 minutes",
+		2*time.Hour + time.Second:          "slow down; try again in 3 hours",
+		23*time.Hour + 59*time.Minute + 59: "slow down; try again in 24 hours",
+	} {
+		if got := RateLimit("slow down", d).Message; got != want {
+			t.Errorf("RateLimit(%v) says %q, want %q", d, got, want)
+		}
+	}
+}

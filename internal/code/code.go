@@ -39,16 +39,49 @@ const (
 	BindEmail     Purpose = "bind_email"
 )
 
-// actions finish the sentence "your code to …" in messages.
-var actions = map[Purpose]string{
-	Login:         "sign in",
-	ResetEmail:    "reset your mobile verification",
-	PasswordReset: "reset your password",
-	ChangeEmail:   "change your mobile number",
-	ChangeOldSMS:  "change your mobile number",
-	ChangeNewSMS:  "confirm your new mobile number",
-	BindEmail:     "bind a mobile number",
+// Requester is who asks for a code. It decides which budgets a send draws
+// on, so that nobody can spend a budget that someone else needs: the
+// owner's sends are never refused because a stranger or another account
+// asked for codes (SPEC §4).
+type Requester string
+
+// The requesters.
+const (
+	// Owner is the account's holder after proving its password, or in a
+	// signed-in flow, asking for a code to the account's own email or
+	// bound number. Its budgets are keyed by the account: only someone
+	// with the account's password can spend them.
+	Owner Requester = "owner"
+	// Anonymous is anyone who proved nothing (a password reset asks only
+	// for an email). Its budgets are keyed by the destination alone and
+	// are separate from the owner's.
+	Anonymous Requester = "anonymous"
+	// Chooser is a signed-in account asking for a code to a number it
+	// names (the new number of a change or bind), which may belong to
+	// anyone. Its sends count against the sending account and address
+	// and against caps that keep part of every shared budget for owners.
+	Chooser Requester = "chooser"
+)
+
+// purposeRule is what a purpose implies: the end of the sentence "your
+// code to …" in messages, and who asks for it.
+type purposeRule struct {
+	action string
+	by     Requester
 }
+
+var purposes = map[Purpose]purposeRule{
+	Login:         {"sign in", Owner},
+	ResetEmail:    {"reset your mobile verification", Owner},
+	PasswordReset: {"reset your password", Anonymous},
+	ChangeEmail:   {"change your mobile number", Owner},
+	ChangeOldSMS:  {"change your mobile number", Owner},
+	ChangeNewSMS:  {"confirm your new mobile number", Chooser},
+	BindEmail:     {"bind a mobile number", Owner},
+}
+
+// RequesterOf returns who asks for codes of purpose p.
+func RequesterOf(p Purpose) Requester { return purposes[p].by }
 
 // Rules are the code rules of SPEC §4.
 type Rules struct {
@@ -57,9 +90,13 @@ type Rules struct {
 	MaxAttempts int           // wrong entries before a code dies
 	MaxSends    int           // codes sent per flow and purpose
 	Cooldown    time.Duration // between sends per flow and purpose
-	PerHour     int           // sends per destination per hour, all purposes
-	PerDay      int           // sends per destination per day, all purposes
-	SMS         SMSRules
+	// PerHour and PerDay limit the sends to one destination, all purposes
+	// together, separately for each requester: the owner's sends to the
+	// account's own email or number, anonymous sends to an email, and one
+	// account's sends to a number it names.
+	PerHour int
+	PerDay  int
+	SMS     SMSRules
 }
 
 // DefaultRules are SPEC §4's defaults.
@@ -75,9 +112,9 @@ type Service struct {
 	rules    Rules
 	limiter  *ratelimit.Limiter
 	notifier *notify.Notifier
-	// OnLimit, when set, is told the name of every limit that refuses a
-	// send, so the operator can be alerted (the SMS budget above all).
-	OnLimit func(limit string)
+	// OnLimit, when set, is told of every send a limit refuses, so the
+	// operator can count them and be alerted (the SMS budgets above all).
+	OnLimit func(Refusal)
 }
 
 // New returns a code service hashing with key (32 bytes from the server
@@ -96,8 +133,8 @@ type Request struct {
 	Channel outbox.Channel
 	// To is the destination: an email address or an E.164 number.
 	To string
-	// AccountID is the account the code is for, when there is one; SMS
-	// sends are limited per account too.
+	// AccountID is the account asking, required for every purpose but the
+	// anonymous one: the owner's budgets, and a chooser's, are keyed by it.
 	AccountID string
 }
 
@@ -128,9 +165,12 @@ func (s *Service) Decoy(ctx context.Context, tx *sql.Tx, r Request) (Sent, error
 }
 
 func (s *Service) issue(ctx context.Context, tx *sql.Tx, r Request, deliver bool) (Sent, error) {
-	action, ok := actions[r.Purpose]
+	pr, ok := purposes[r.Purpose]
 	if !ok {
 		return Sent{}, fmt.Errorf("code: unknown purpose %q", r.Purpose)
+	}
+	if pr.by != Anonymous && r.AccountID == "" {
+		return Sent{}, fmt.Errorf("code: a %s code needs the account asking", r.Purpose)
 	}
 	ttl := s.rules.EmailTTL
 	if r.Channel == outbox.SMS {
@@ -158,24 +198,55 @@ func (s *Service) issue(ctx context.Context, tx *sql.Tx, r Request, deliver bool
 	if err != nil {
 		return Sent{}, fmt.Errorf("code: store: %w", store.Translate(err))
 	}
-	if err := s.limiter.Take(ctx, tx, "code-destination:"+r.To,
-		ratelimit.Rule{Name: "code_dest_hour", Limit: s.rules.PerHour, Window: time.Hour},
-		ratelimit.Rule{Name: "code_dest_day", Limit: s.rules.PerDay, Window: 24 * time.Hour}); err != nil {
-		return Sent{}, s.limited(err)
+	if err := s.destinationLimits(ctx, tx, r, pr.by); err != nil {
+		return Sent{}, s.limited(r, pr.by, err)
 	}
 	if r.Channel == outbox.SMS {
-		if err := s.smsLimits(ctx, tx, r); err != nil {
-			return Sent{}, s.limited(err)
+		if err := s.smsLimits(ctx, tx, r, pr.by); err != nil {
+			return Sent{}, s.limited(r, pr.by, err)
 		}
 	}
 	if deliver {
-		err = s.notifier.Code(ctx, tx, notify.CodeMessage{Channel: r.Channel, To: r.To, Action: action,
+		err = s.notifier.Code(ctx, tx, notify.CodeMessage{Channel: r.Channel, To: r.To, Action: pr.action,
 			Code: code, ExpiresAt: expires, Now: now})
 		if err != nil {
 			return Sent{}, err
 		}
 	}
 	return Sent{ExpiresAt: expires, ResendAt: now.Add(s.rules.Cooldown)}, nil
+}
+
+// The per-destination limits, by requester. Their names label refusals in
+// errors, metrics and alerts.
+const (
+	OwnerHour     = "code_dest_hour"
+	OwnerDay      = "code_dest_day"
+	AnonymousHour = "code_anon_dest_hour"
+	AnonymousDay  = "code_anon_dest_day"
+	ChooserHour   = "code_new_number_hour"
+	ChooserDay    = "code_new_number_day"
+)
+
+// destinationLimits takes one send to r.To from the hourly and daily
+// budgets of requester by. The owner's budget is keyed by account and
+// destination, so a password reset, or another account naming the owner's
+// number, cannot spend it; an anonymous budget is keyed by the destination;
+// a chooser's by its account and the number it names.
+func (s *Service) destinationLimits(ctx context.Context, tx *sql.Tx, r Request, by Requester) error {
+	subject, hour, day := "anonymous:"+r.To, AnonymousHour, AnonymousDay
+	switch by {
+	case Owner:
+		subject, hour, day = "owner:"+r.AccountID+":"+r.To, OwnerHour, OwnerDay
+	case Chooser:
+		subject, hour, day = "chooser:"+r.AccountID+":"+r.To, ChooserHour, ChooserDay
+	}
+	refusal := "too many codes were sent to this email address"
+	if r.Channel == outbox.SMS {
+		refusal = "too many codes were sent to this number"
+	}
+	return s.limiter.Take(ctx, tx, subject,
+		ratelimit.Rule{Name: hour, Limit: s.rules.PerHour, Window: time.Hour, Refusal: refusal},
+		ratelimit.Rule{Name: day, Limit: s.rules.PerDay, Window: 24 * time.Hour, Refusal: refusal})
 }
 
 // whyNoSend explains a refused send. It only reads; the refusal itself was
@@ -198,7 +269,7 @@ func (s *Service) whyNoSend(ctx context.Context, q store.Querier, r Request, now
 		return apperr.New(apperr.WrongState, "too many codes requested; start again")
 	}
 	wait := store.Time(sentAt).Add(s.rules.Cooldown).Sub(now)
-	return apperr.RateLimit("wait before asking for another code", wait)
+	return apperr.RateLimit("a code was just sent", wait)
 }
 
 // Checked describes a code that was accepted.

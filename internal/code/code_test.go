@@ -32,6 +32,8 @@ type harness struct {
 	limiter  *ratelimit.Limiter
 	notifier *notify.Notifier
 	t        testing.TB
+	// account asks for the harness's codes.
+	account string
 }
 
 func newHarness(t testing.TB, db *store.DB) *harness {
@@ -49,7 +51,7 @@ func newHarness(t testing.TB, db *store.DB) *harness {
 	dev := outbox.DevSender{DB: db, Clock: clk}
 	lim := ratelimit.New(clk)
 	return &harness{
-		db: db, clk: clk, limiter: lim, notifier: n,
+		db: db, clk: clk, limiter: lim, notifier: n, account: storetest.Account(t, db),
 		codes:  code.New(clk, bytes.Repeat([]byte{2}, 32), code.DefaultRules, lim, n),
 		worker: &outbox.Worker{DB: db, Queue: q, Clock: clk, Senders: map[outbox.Channel]outbox.Sender{outbox.Email: dev, outbox.SMS: dev}},
 	}
@@ -72,7 +74,7 @@ func (h *harness) send(flowID string, p code.Purpose, ch outbox.Channel, to stri
 	var sent code.Sent
 	err := h.db.Tx(context.Background(), func(tx *sql.Tx) error {
 		var err error
-		sent, err = h.codes.Send(context.Background(), tx, code.Request{FlowID: flowID, Purpose: p, Channel: ch, To: to})
+		sent, err = h.codes.Send(context.Background(), tx, code.Request{FlowID: flowID, Purpose: p, Channel: ch, To: to, AccountID: h.account})
 		return err
 	})
 	return sent, err
@@ -88,8 +90,8 @@ func (h *harness) mustSend(t *testing.T, flowID string, p code.Purpose, ch outbo
 
 var sixDigits = regexp.MustCompile(`#(\d{6})|\b(\d{6})\b`)
 
-// lastCode delivers the outbox and reads the newest code sent to "to".
-func (h *harness) lastCode(t *testing.T, to string) string {
+// deliver runs the outbox worker until the queue is empty.
+func (h *harness) deliver(t testing.TB) {
 	t.Helper()
 	for {
 		n, err := h.worker.RunOnce(context.Background())
@@ -97,9 +99,15 @@ func (h *harness) lastCode(t *testing.T, to string) string {
 			t.Fatal(err)
 		}
 		if n == 0 {
-			break
+			return
 		}
 	}
+}
+
+// lastCode delivers the outbox and reads the newest code sent to "to".
+func (h *harness) lastCode(t *testing.T, to string) string {
+	t.Helper()
+	h.deliver(t)
 	msgs, err := outbox.DevMessages(context.Background(), h.db, to, 1)
 	if err != nil || len(msgs) == 0 {
 		t.Fatalf("no message to %s: %v", to, err)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -25,13 +26,32 @@ func withSMSRules(h *harness, sms code.SMSRules) {
 	h.codes = code.New(h.clk, bytes.Repeat([]byte{2}, 32), rules, h.limiter, h.notifier)
 }
 
+// sendAs sends a new-number code: accountID names number "to".
 func (h *harness) sendAs(ctx context.Context, accountID, to string) error {
-	f := h.flow(h.t) // before the transaction: SQLite has one writer
+	return h.sendFor(ctx, code.ChangeNewSMS, accountID, to)
+}
+
+// sendFor sends a code of purpose p for accountID to "to" in a flow of its
+// own.
+func (h *harness) sendFor(ctx context.Context, p code.Purpose, accountID, to string) error {
+	return h.send1(ctx, h.flow(h.t), p, accountID, to) // the flow first: SQLite has one writer
+}
+
+// send1 sends a code of purpose p in flow f; the channel follows "to".
+func (h *harness) send1(ctx context.Context, f string, p code.Purpose, accountID, to string) error {
+	ch := outbox.SMS
+	if !strings.HasPrefix(to, "+") {
+		ch = outbox.Email
+	}
 	return h.db.Tx(ctx, func(tx *sql.Tx) error {
-		_, err := h.codes.Send(ctx, tx, code.Request{FlowID: f, Purpose: code.ChangeNewSMS, Channel: outbox.SMS, To: to, AccountID: accountID})
+		_, err := h.codes.Send(ctx, tx, code.Request{FlowID: f, Purpose: p, Channel: ch, To: to, AccountID: accountID})
 		return err
 	})
 }
+
+// stranger returns a new account id, for sends that must not share an
+// account's limits.
+func (h *harness) stranger() string { return storetest.Account(h.t, h.db) }
 
 // SEC-SMS-3: caps per prefix (all but the last 4 digits) and per calling
 // code, and a destination-country allowlist checked before any send.
@@ -42,25 +62,25 @@ func TestSMSPrefixCountryAndAllowlist(t *testing.T) {
 		withSMSRules(h, code.SMSRules{PerPrefixDay: 3, PerCallingCodeDay: 5, Countries: map[string]bool{"SG": true, "GB": true}})
 		ctx := context.Background()
 		for i := range 3 {
-			if err := h.sendAs(ctx, "", fmt.Sprintf("+658123%04d", i)); err != nil {
+			if err := h.sendAs(ctx, h.stranger(), fmt.Sprintf("+658123%04d", i)); err != nil {
 				t.Fatalf("send %d: %v", i, err)
 			}
 		}
-		if err := h.sendAs(ctx, "", "+6581239999"); !apperr.Is(err, apperr.RateLimited) || apperr.As(err).Fields["limit"] != "sms_prefix_day" {
+		if err := h.sendAs(ctx, h.stranger(), "+6581239999"); !apperr.Is(err, apperr.RateLimited) || apperr.As(err).Fields["limit"] != "sms_prefix_day" {
 			t.Fatalf("4th number of one prefix: %v", err)
 		}
 		for i := range 2 {
-			if err := h.sendAs(ctx, "", fmt.Sprintf("+659123%04d", i)); err != nil {
+			if err := h.sendAs(ctx, h.stranger(), fmt.Sprintf("+659123%04d", i)); err != nil {
 				t.Fatalf("other prefix %d: %v", i, err)
 			}
 		}
-		if err := h.sendAs(ctx, "", "+6590001234"); !apperr.Is(err, apperr.RateLimited) || apperr.As(err).Fields["limit"] != "sms_calling_code_day" {
+		if err := h.sendAs(ctx, h.stranger(), "+6590001234"); !apperr.Is(err, apperr.RateLimited) || apperr.As(err).Fields["limit"] != "sms_calling_code_day" {
 			t.Fatalf("6th number of +65: %v", err)
 		}
-		if err := h.sendAs(ctx, "", "+447400123456"); err != nil {
+		if err := h.sendAs(ctx, h.stranger(), "+447400123456"); err != nil {
 			t.Fatalf("another calling code: %v", err)
 		}
-		if err := h.sendAs(ctx, "", "+4915123456789"); !apperr.Is(err, apperr.InvalidMobile) {
+		if err := h.sendAs(ctx, h.stranger(), "+4915123456789"); !apperr.Is(err, apperr.InvalidMobile) {
 			t.Fatalf("a country outside the allowlist: %v", err)
 		}
 		if n := h.queued(t); n != 6 {
@@ -77,7 +97,7 @@ func TestSMSAccountIPAndBudget(t *testing.T) {
 		h.t = t
 		withSMSRules(h, code.SMSRules{PerAccountDay: 2, PerIPHour: 4, GlobalDay: 5})
 		var alerts []string
-		h.codes.OnLimit = func(l string) { alerts = append(alerts, l) }
+		h.codes.OnLimit = func(r code.Refusal) { alerts = append(alerts, r.Limit) }
 		a := client.With(context.Background(), client.Info{IP: "198.51.100.1"})
 		b := client.With(context.Background(), client.Info{IP: "198.51.100.2"})
 		acc := storetest.Account(t, db)
@@ -90,17 +110,17 @@ func TestSMSAccountIPAndBudget(t *testing.T) {
 			t.Fatalf("3rd SMS for one account: %v", err)
 		}
 		for i := range 2 {
-			if err := h.sendAs(a, "", fmt.Sprintf("+658123%04d", 20+i)); err != nil {
+			if err := h.sendAs(a, h.stranger(), fmt.Sprintf("+658123%04d", 20+i)); err != nil {
 				t.Fatal(err)
 			}
 		}
-		if err := h.sendAs(a, "", "+6581230030"); apperr.As(err).Fields["limit"] != "sms_ip_hour" {
+		if err := h.sendAs(a, h.stranger(), "+6581230030"); apperr.As(err).Fields["limit"] != "sms_ip_hour" {
 			t.Fatalf("5th SMS from one address: %v", err)
 		}
-		if err := h.sendAs(b, "", "+6581230040"); err != nil {
+		if err := h.sendAs(b, h.stranger(), "+6581230040"); err != nil {
 			t.Fatalf("5th of the budget: %v", err)
 		}
-		if err := h.sendAs(b, "", "+6581230050"); apperr.As(err).Fields["limit"] != code.BudgetLimit {
+		if err := h.sendAs(b, h.stranger(), "+6581230050"); apperr.As(err).Fields["limit"] != code.BudgetLimit {
 			t.Fatalf("over the budget: %v", err)
 		}
 		if len(alerts) == 0 || alerts[len(alerts)-1] != code.BudgetLimit {
@@ -110,58 +130,71 @@ func TestSMSAccountIPAndBudget(t *testing.T) {
 }
 
 // SEC-RACE-6 / SEC-SMS-2: 100 sends at once to one number, from as many
-// flows, queue no more messages than the per-destination limit.
+// flows, queue no more messages than its limits: one account naming it
+// gets its per-destination 5 an hour; 100 accounts naming it get the
+// prefix cap of 10 a day between them. Delivery makes as many provider
+// calls.
 func TestConcurrentSendsToOneNumber(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		h := newHarness(t, db)
-		h.t = t
-		flows := make([]string, 100)
-		for i := range flows {
-			flows[i] = h.flow(t)
-		}
-		var sent, limited atomic.Int32
-		var wg sync.WaitGroup
-		gate := make(chan struct{})
-		for i, f := range flows {
-			ctx := client.With(context.Background(), client.Info{IP: fmt.Sprintf("203.0.113.%d", i)})
-			wg.Go(func() {
-				<-gate
-				err := db.Tx(ctx, func(tx *sql.Tx) error {
-					_, err := h.codes.Send(ctx, tx, code.Request{FlowID: f, Purpose: code.ChangeNewSMS, Channel: outbox.SMS, To: "+6581234567"})
-					return err
-				})
-				switch {
-				case err == nil:
-					sent.Add(1)
-				case apperr.Is(err, apperr.RateLimited):
-					limited.Add(1)
-				default:
-					t.Error(err)
+	for _, c := range []struct {
+		name     string
+		accounts int
+		want     int
+	}{{"one account", 1, 5}, {"100 accounts", 100, 10}} {
+		t.Run(c.name, func(t *testing.T) {
+			storetest.Each(t, func(t *testing.T, db *store.DB) {
+				h := newHarness(t, db)
+				h.t = t
+				flows, accounts := make([]string, 100), make([]string, c.accounts)
+				for i := range accounts {
+					accounts[i] = h.stranger()
+				}
+				for i := range flows {
+					flows[i] = h.flow(t)
+				}
+				var sent, limited atomic.Int32
+				var wg sync.WaitGroup
+				gate := make(chan struct{})
+				for i, f := range flows {
+					ctx := client.With(context.Background(), client.Info{IP: fmt.Sprintf("203.0.113.%d", i)})
+					wg.Go(func() {
+						<-gate
+						err := db.Tx(ctx, func(tx *sql.Tx) error {
+							_, err := h.codes.Send(ctx, tx, code.Request{FlowID: f, Purpose: code.ChangeNewSMS, Channel: outbox.SMS,
+								To: "+6581234567", AccountID: accounts[i%len(accounts)]})
+							return err
+						})
+						switch {
+						case err == nil:
+							sent.Add(1)
+						case apperr.Is(err, apperr.RateLimited):
+							limited.Add(1)
+						default:
+							t.Error(err)
+						}
+					})
+				}
+				close(gate)
+				wg.Wait()
+				if int(sent.Load()) != c.want || h.queued(t) != c.want {
+					t.Fatalf("%d sends accepted, %d queued; want %d", sent.Load(), h.queued(t), c.want)
+				}
+				var calls atomic.Int32
+				h.worker.Senders[outbox.SMS] = countingSender{&calls}
+				h.deliver(t)
+				if int(calls.Load()) != c.want {
+					t.Fatalf("%d provider calls, want %d", calls.Load(), c.want)
 				}
 			})
-		}
-		close(gate)
-		wg.Wait()
-		if sent.Load() != 5 || h.queued(t) != 5 {
-			t.Fatalf("%d sends accepted, %d queued; the per-destination limit is 5 an hour", sent.Load(), h.queued(t))
-		}
-		// Deliver through a provider that counts its calls.
-		var calls atomic.Int32
-		h.worker.Senders[outbox.SMS] = countingSender{&calls}
-		for {
-			if n, _ := h.worker.RunOnce(context.Background()); n == 0 {
-				break
-			}
-		}
-		if calls.Load() != 5 {
-			t.Fatalf("%d provider calls, want 5", calls.Load())
-		}
-	})
+		})
+	}
 }
 
 func (h *harness) queued(t testing.TB) int {
+	t.Helper()
 	var n int
-	h.db.QueryRowContext(context.Background(), "SELECT count(*) FROM outbox WHERE channel = 'sms'").Scan(&n)
+	if err := h.db.QueryRowContext(context.Background(), "SELECT count(*) FROM outbox WHERE channel = 'sms'").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
 	return n
 }
 
@@ -196,13 +229,15 @@ func TestSMSLimitsUnderConcurrency(t *testing.T) {
 				h := newHarness(t, db)
 				h.t = t
 				withSMSRules(h, c.rules)
-				acc := ""
-				if c.account {
-					acc = storetest.Account(t, db)
-				}
-				flows := make([]string, 30)
+				// Every request comes from its own account, but in the
+				// per-account case.
+				flows, accounts := make([]string, 30), make([]string, 30)
+				shared := h.stranger()
 				for i := range flows {
-					flows[i] = h.flow(t)
+					flows[i], accounts[i] = h.flow(t), shared
+					if !c.account {
+						accounts[i] = h.stranger()
+					}
 				}
 				var ok atomic.Int32
 				var wg sync.WaitGroup
@@ -212,7 +247,7 @@ func TestSMSLimitsUnderConcurrency(t *testing.T) {
 					wg.Go(func() {
 						<-gate
 						err := db.Tx(ctx, func(tx *sql.Tx) error {
-							_, err := h.codes.Send(ctx, tx, code.Request{FlowID: f, Purpose: code.ChangeNewSMS, Channel: outbox.SMS, To: c.number(i), AccountID: acc})
+							_, err := h.codes.Send(ctx, tx, code.Request{FlowID: f, Purpose: code.ChangeNewSMS, Channel: outbox.SMS, To: c.number(i), AccountID: accounts[i]})
 							return err
 						})
 						if err == nil {

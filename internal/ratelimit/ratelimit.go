@@ -24,6 +24,9 @@ type Rule struct {
 	Name   string
 	Limit  int
 	Window time.Duration
+	// Refusal says what was refused, for the error's message; the wait is
+	// added to it. Empty means "too many requests".
+	Refusal string
 }
 
 func (r Rule) String() string { return fmt.Sprintf("%s(%d/%s)", r.Name, r.Limit, r.Window) }
@@ -66,7 +69,11 @@ func (l *Limiter) Take(ctx context.Context, q store.Querier, subject string, rul
 				return fmt.Errorf("ratelimit: give back %s: %w", prev.Name, store.Translate(err))
 			}
 		}
-		return apperr.RateLimit("too many requests; try again later", end.Sub(now)).
+		msg := r.Refusal
+		if msg == "" {
+			msg = "too many requests"
+		}
+		return apperr.RateLimit(msg, end.Sub(now)).
 			With("limit", r.Name)
 	}
 	return nil

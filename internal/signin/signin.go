@@ -109,38 +109,56 @@ func (s *Service) CheckPassword(ctx context.Context, email, pw string) (account.
 }
 
 // Start checks email and password and sends the second-factor code.
+//
+// Once the password is right the sign-in exists even when a limit refuses
+// the code: the error then carries the login id and says when to ask
+// again, and the returned Pending lets a page offer the second-factor step
+// and its way out, "Security authentication unavailable?".
 func (s *Service) Start(ctx context.Context, email, pw string) (Pending, error) {
 	a, err := s.CheckPassword(ctx, email, pw)
 	if err != nil {
 		return Pending{}, err
 	}
 	ip := client.From(ctx).IP
+	var f flow.Flow
+	err = s.DB.Tx(ctx, func(tx *sql.Tx) error {
+		if f, err = s.Flows.Create(ctx, tx, Machine, a.ID, ip, map[string]string{"method": a.SecondFactor()}); err != nil {
+			return err
+		}
+		return s.Audit.Append(ctx, tx, audit.Event{Actor: audit.ActorUser, AccountID: a.ID, Action: "authn_password_ok",
+			Result: audit.OK, FlowID: f.ID, Detail: map[string]string{"method": a.SecondFactor()}})
+	})
+	if err != nil {
+		return Pending{}, err
+	}
 	var p Pending
 	err = s.DB.Tx(ctx, func(tx *sql.Tx) error {
-		f, err := s.Flows.Create(ctx, tx, Machine, a.ID, ip, map[string]string{"method": a.SecondFactor()})
-		if err != nil {
-			return err
-		}
-		if err := s.Audit.Append(ctx, tx, audit.Event{Actor: audit.ActorUser, AccountID: a.ID, Action: "authn_password_ok",
-			Result: audit.OK, FlowID: f.ID, Detail: map[string]string{"method": a.SecondFactor()}}); err != nil {
-			return err
-		}
 		p, err = s.send(ctx, tx, f, a)
 		return err
 	})
 	if apperr.Is(err, apperr.RateLimited) {
-		return Pending{}, s.refuse(ctx, a.ID, email, err)
+		p = pendingOf(f, a)
+		p.ResendAt = s.Clock.Now().Add(apperr.RetryIn(err))
+		return p, s.refuse(ctx, a.ID, email, apperr.As(err).With("login_id", f.ID))
 	}
 	return p, err
 }
 
+// pendingOf describes sign-in f of account a, before any code is sent.
+func pendingOf(f flow.Flow, a account.Account) Pending {
+	p := Pending{LoginID: f.ID, Method: a.SecondFactor(), SentTo: account.MaskEmail(a.Email)}
+	if p.Method == "sms" {
+		p.SentTo = a.MaskedMobile()
+	}
+	return p
+}
+
 // send issues the second-factor code for flow f and audits it, in tx.
 func (s *Service) send(ctx context.Context, tx *sql.Tx, f flow.Flow, a account.Account) (Pending, error) {
-	p := Pending{LoginID: f.ID, Method: a.SecondFactor()}
+	p := pendingOf(f, a)
 	req := code.Request{FlowID: f.ID, Purpose: code.Login, Channel: outbox.Email, To: a.Email, AccountID: a.ID}
-	p.SentTo = account.MaskEmail(a.Email)
 	if p.Method == "sms" {
-		req.Channel, req.To, p.SentTo = outbox.SMS, a.Mobile, a.MaskedMobile()
+		req.Channel, req.To = outbox.SMS, a.Mobile
 	}
 	sent, err := s.Codes.Send(ctx, tx, req)
 	if err != nil {

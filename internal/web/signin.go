@@ -38,6 +38,13 @@ func (p *Pages) login(w http.ResponseWriter, r *http.Request) error {
 		return p.render(w, r, http.StatusBadRequest, "login", "Log In", loginForm{Email: email}, "Enter your email and password.")
 	}
 	pending, err := p.SignIn.Start(r.Context(), email, pw)
+	if err != nil && pending.LoginID != "" {
+		// The password was right but no code could be sent: the
+		// second-factor page says when to ask again and offers the way
+		// out for a phone that is not at hand.
+		p.setCookie(w, p.cookieName("login"), pending.LoginID, signin.Machine.Lifetime)
+		return p.renderVerify(w, r, apperr.As(err).Code.Status(), pending, apperr.As(err).Message)
+	}
 	if err != nil {
 		e := apperr.As(err)
 		if e.Code.Status() >= 500 {
@@ -117,9 +124,9 @@ func (p *Pages) resend(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		e := apperr.As(err)
 		if e.Code == apperr.RateLimited {
-			return p.renderVerify(w, r, e.Code.Status(), pending, "Please wait before asking for another code.")
+			pending.ResendAt = p.Clock.Now().Add(apperr.RetryIn(err))
 		}
-		if e.Code == apperr.WrongState {
+		if e.Code == apperr.RateLimited || e.Code == apperr.WrongState {
 			return p.renderVerify(w, r, e.Code.Status(), pending, e.Message)
 		}
 		return err

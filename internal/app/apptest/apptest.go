@@ -23,6 +23,7 @@ import (
 
 	"github.com/rebindhq/rebind/internal/app"
 	"github.com/rebindhq/rebind/internal/clock"
+	"github.com/rebindhq/rebind/internal/code"
 	"github.com/rebindhq/rebind/internal/config"
 	"github.com/rebindhq/rebind/internal/outbox"
 	"github.com/rebindhq/rebind/internal/password"
@@ -48,6 +49,9 @@ type Options struct {
 	// Production builds the server in production mode (without the
 	// configuration checks that would need real providers).
 	Production bool
+	// CodeRules replaces the code rules (the SMS budgets still come from
+	// the configuration).
+	CodeRules *code.Rules
 }
 
 // Server is a running test server.
@@ -92,7 +96,7 @@ func Start(t testing.TB, opts Options) *Server {
 	if logs == nil {
 		logs = io.Discard
 	}
-	aopts := app.Options{Clock: opts.Clock}
+	aopts := app.Options{Clock: opts.Clock, CodeRules: opts.CodeRules}
 	if !opts.RealPasswordCost {
 		aopts.PasswordParams = &password.Params{Memory: 1024, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
 	}

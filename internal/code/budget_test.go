@@ -42,7 +42,8 @@ func TestEveryPurposeHasARequester(t *testing.T) {
 	}
 }
 
-// Issue 7 / SEC-RATE-LOCKOUT: no stranger can spend the owner's budgets.
+// Issue 7, SEC-REC-3 (CS-FP: no lockout by a forgotten-password attack)
+// and SEC-SMS-2: no stranger can spend the owner's budgets.
 // Password resets for the owner's email (anonymous), other accounts naming
 // the owner's number and its neighbours as their new number, and other
 // accounts' sends from the owner's address spend every budget they can;

@@ -107,7 +107,7 @@ func (a *API) startSignIn(w http.ResponseWriter, r *http.Request) error {
 	case len(req.Password) > 1024:
 		return apperr.New(apperr.InvalidCredentials, "the email or password is not right")
 	}
-	p, err := a.SignIn.Start(r.Context(), req.Email, req.Password)
+	p, err := a.SignIn.Start(r.Context(), signin.Credentials{Email: req.Email, Password: req.Password, Device: r.Header.Get(signin.DeviceHeader)})
 	if err != nil {
 		return err
 	}
@@ -141,7 +141,8 @@ func (a *API) verifySignIn(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	httpjson.Write(w, http.StatusOK, map[string]any{"token": s.Token, "expires_at": a.SignIn.Sessions.EndsAt(s.Session)})
+	httpjson.Write(w, http.StatusOK, map[string]any{"token": s.Token, "expires_at": a.SignIn.Sessions.EndsAt(s.Session),
+		"device_token": s.Device})
 	return nil
 }
 

@@ -11,15 +11,15 @@ import (
 	"github.com/rebindhq/rebind/internal/captcha"
 )
 
-// solve asks for a puzzle (bound to flow and number when given) and solves
-// it like a person would; it returns the token.
-func solve(t *testing.T, s *apptest.Server, flowID, country, number string) string {
+// solve asks for a puzzle (bound to flow and number when given, as the
+// flow's owner tok) and solves it like a person would; it returns the token.
+func solve(t *testing.T, s *apptest.Server, tok, flowID, country, number string) string {
 	t.Helper()
 	body := map[string]string{}
 	if flowID != "" {
 		body = map[string]string{"flow_id": flowID, "country": country, "number": number}
 	}
-	r := s.Do(t, "POST", "/api/v1/captcha", "", body)
+	r := s.Do(t, "POST", "/api/v1/captcha", tok, body)
 	if r.Status != 201 || r.Body["width"] != float64(captcha.Width) || !strings.HasPrefix(r.Body["background"].(string), "data:image/") {
 		t.Fatalf("captcha: %d %.200s", r.Status, r.Raw)
 	}
@@ -73,7 +73,7 @@ func TestChangeMobile(t *testing.T) {
 	other := s.SignIn(t, "ch@example.com", pw, "+6581240001")
 	flowID := verified(t, s, tok, "mobile-change", "ch@example.com", "+6581240001")
 	base := "/api/v1/mobile-change/" + flowID
-	captchaTok := solve(t, s, flowID, "SG", "9123 4567")
+	captchaTok := solve(t, s, tok, flowID, "SG", "9123 4567")
 	mark := s.Mark(t, "+6591234567")
 	r := s.Do(t, "POST", base+"/new-number", tok, map[string]string{"country": "SG", "number": "9123 4567", "captcha_token": captchaTok})
 	if r.Status != 202 || r.Body["sent_to"] != "+65 ****4567" {
@@ -132,7 +132,7 @@ func TestChangeErrors(t *testing.T) {
 	r := s.Do(t, "POST", "/api/v1/mobile-change", tok, nil)
 	flowID := r.Body["flow_id"].(string)
 	base := "/api/v1/mobile-change/" + flowID
-	good := solve(t, s, "", "", "")
+	good := solve(t, s, "", "", "", "")
 	if r := s.Do(t, "POST", base+"/new-number", tok, map[string]string{"country": "XX", "number": "bad", "captcha_token": good}); r.Status != 409 {
 		t.Errorf("new number before verifying (state comes first): %d %s", r.Status, r.Raw)
 	}
@@ -162,12 +162,12 @@ func TestChangeErrors(t *testing.T) {
 		}
 	}
 	// A token solved for another number or flow does not serve this one.
-	bound := solve(t, s, flowID, "SG", "9123 0003")
+	bound := solve(t, s, tok, flowID, "SG", "9123 0003")
 	if r := s.Do(t, "POST", base+"/new-number", tok, map[string]string{"country": "SG", "number": "9123 0004", "captcha_token": bound}); r.ErrorCode() != "captcha_invalid" {
 		t.Errorf("captcha of another number: %d %s", r.Status, r.Raw)
 	}
 	// A token works once.
-	once := solve(t, s, "", "", "")
+	once := solve(t, s, "", "", "", "")
 	if r := s.Do(t, "POST", base+"/new-number", tok, map[string]string{"country": "SG", "number": "9123 0005", "captcha_token": once}); r.Status != 202 {
 		t.Fatalf("new number: %d %s", r.Status, r.Raw)
 	}
@@ -176,7 +176,7 @@ func TestChangeErrors(t *testing.T) {
 	}
 	// The resend cooldown applies behind a fresh captcha too: the captcha
 	// never bypasses a limit.
-	again := solve(t, s, "", "", "")
+	again := solve(t, s, "", "", "", "")
 	if r := s.Do(t, "POST", base+"/new-number", tok, map[string]string{"country": "SG", "number": "9123 0005", "captcha_token": again}); r.Status != 429 || r.Header.Get("Retry-After") == "" {
 		t.Errorf("send within the cooldown: %d %s", r.Status, r.Raw)
 	}
@@ -201,7 +201,7 @@ func TestTakenNumberAndRace(t *testing.T) {
 	ta := s.SignIn(t, "a@example.com", pw, "a@example.com")
 	fa := verified(t, s, ta, "mobile-bind", "a@example.com", "")
 	mark := s.Mark(t, "+6591110000")
-	r := s.Do(t, "POST", "/api/v1/mobile-bind/"+fa+"/new-number", ta, map[string]string{"country": "SG", "number": "91110000", "captcha_token": solve(t, s, fa, "SG", "91110000")})
+	r := s.Do(t, "POST", "/api/v1/mobile-bind/"+fa+"/new-number", ta, map[string]string{"country": "SG", "number": "91110000", "captcha_token": solve(t, s, ta, fa, "SG", "91110000")})
 	if r.Status != 202 {
 		t.Fatalf("taken number before proof: %d %s", r.Status, r.Raw)
 	}
@@ -217,7 +217,7 @@ func TestTakenNumberAndRace(t *testing.T) {
 	for _, c := range []struct{ tok, flow string }{{ta, fa}, {tb, fb}} {
 		mark := s.Mark(t, "+6591110001")
 		r := s.Do(t, "POST", "/api/v1/mobile-bind/"+c.flow+"/new-number", c.tok, map[string]string{"country": "SG", "number": "91110001",
-			"captcha_token": solve(t, s, c.flow, "SG", "91110001")})
+			"captcha_token": solve(t, s, c.tok, c.flow, "SG", "91110001")})
 		if r.Status != 202 {
 			t.Fatalf("new number: %d %s", r.Status, r.Raw)
 		}
@@ -260,7 +260,7 @@ func TestBindMobile(t *testing.T) {
 		t.Errorf("a bind has no old-number code: %d", r.Status)
 	}
 	mark := s.Mark(t, "+6591230077")
-	r := s.Do(t, "POST", base+"/new-number", tok, map[string]string{"country": "sg", "number": "+65 9123 0077", "captcha_token": solve(t, s, "", "", "")})
+	r := s.Do(t, "POST", base+"/new-number", tok, map[string]string{"country": "sg", "number": "+65 9123 0077", "captcha_token": solve(t, s, "", "", "", "")})
 	if r.Status != 202 {
 		t.Fatalf("new number: %d %s", r.Status, r.Raw)
 	}

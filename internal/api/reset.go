@@ -7,6 +7,7 @@ import (
 	"github.com/rebindhq/rebind/internal/apperr"
 	"github.com/rebindhq/rebind/internal/flow/reset"
 	"github.com/rebindhq/rebind/internal/httpjson"
+	"github.com/rebindhq/rebind/internal/signin"
 )
 
 // resetView is a reset's state as the API shows it.
@@ -42,7 +43,7 @@ func (a *API) startReset(w http.ResponseWriter, r *http.Request) error {
 	case len(req.Password) > 1024:
 		return apperr.New(apperr.InvalidCredentials, "the email or password is not right")
 	}
-	v, err := a.Reset.Start(r.Context(), req.Email, req.Password)
+	v, err := a.Reset.Start(r.Context(), signin.Credentials{Email: req.Email, Password: req.Password, Device: r.Header.Get(signin.DeviceHeader)})
 	if err != nil {
 		return err
 	}

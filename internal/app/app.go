@@ -123,7 +123,7 @@ func New(cfg *config.Config, db *store.DB, log *slog.Logger, opts Options) (*App
 	a.metrics = newMetrics(db)
 	a.Codes.OnLimit = a.codeRefused
 	a.SignIn = &signin.Service{DB: db, Clock: clk, Accounts: a.Accounts, Hasher: a.Hasher, Codes: a.Codes,
-		Flows: a.Flows, Sessions: a.Sessions, Audit: a.Audit, Limiter: a.Limiter}
+		Flows: a.Flows, Sessions: a.Sessions, Audit: a.Audit, Limiter: a.Limiter, DeviceKey: cfg.Secret.Key(keys.DeviceToken)}
 	if err := a.flows(notifier); err != nil {
 		return nil, err
 	}

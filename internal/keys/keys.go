@@ -22,6 +22,7 @@ const (
 	QuizKey     = "rebind quiz key v1"
 	CSRF        = "rebind csrf v1"
 	StatusLink  = "rebind status link v1"
+	DeviceToken = "rebind device token v1"
 )
 
 // Ring holds the server secret and derives keys from it.

@@ -42,10 +42,11 @@ var Machine = &flow.Machine{
 // and are kept for addresses that have no account, so they say nothing
 // about which accounts exist. The per-address limit is loose because many
 // users share one address behind carrier NAT; the per-email limit is the
-// tight one.
+// tight one. Anyone can spend both, so a device that signed in to the
+// account before is held to PerDevice instead (device.go).
 var (
-	PerIP    = ratelimit.Rule{Name: "signin_ip", Limit: 100, Window: 10 * time.Minute}
-	PerEmail = ratelimit.Rule{Name: "signin_email", Limit: 10, Window: 15 * time.Minute}
+	PerIP    = ratelimit.Rule{Name: "signin_ip", Limit: 100, Window: 10 * time.Minute, Refusal: "too many sign-in attempts from your network"}
+	PerEmail = ratelimit.Rule{Name: "signin_email", Limit: 10, Window: 15 * time.Minute, Refusal: "too many sign-in attempts for this email"}
 )
 
 // Service signs users in.
@@ -59,6 +60,16 @@ type Service struct {
 	Sessions *session.Manager
 	Audit    *audit.Log
 	Limiter  *ratelimit.Limiter
+	// DeviceKey signs device tokens.
+	DeviceKey []byte
+}
+
+// Credentials are what a caller presents to start a sign-in or a reset.
+type Credentials struct {
+	Email    string
+	Password string
+	// Device is a device token from an earlier sign-in, if any.
+	Device string
 }
 
 // Pending is a sign-in waiting for its second factor.
@@ -73,36 +84,39 @@ type Pending struct {
 
 // CheckPassword checks an email and password for any procedure that starts
 // with them (sign-in, mobile reset). Attempts count against limits per
-// client address and per email, whether or not the account exists. A wrong
-// email and a wrong password give the same error after the same work: an
-// unknown email is checked against a dummy hash. A frozen account is
-// forbidden, after the right password only.
-func (s *Service) CheckPassword(ctx context.Context, email, pw string) (account.Account, error) {
+// client address and per email, whether or not the account exists, or,
+// from a device that signed in to the account before, against that
+// device's own limit. A wrong email and a wrong password give the same
+// error after the same work: an unknown email is checked against a dummy
+// hash. A frozen account is forbidden, after the right password only.
+func (s *Service) CheckPassword(ctx context.Context, c Credentials) (account.Account, error) {
 	ip := client.From(ctx).IP
-	_, norm, _ := account.NormalizeEmail(email)
+	_, norm, _ := account.NormalizeEmail(c.Email)
 	if norm == "" {
-		norm = email
+		norm = c.Email
 	}
-	if err := s.Limiter.Take(ctx, s.DB, "ip:"+ip, PerIP); err != nil {
-		return account.Account{}, s.refuse(ctx, "", email, err)
-	}
-	if err := s.Limiter.Take(ctx, s.DB, "email:"+norm, PerEmail); err != nil {
-		return account.Account{}, s.refuse(ctx, "", email, err)
-	}
-	a, err := s.Accounts.ByEmail(ctx, s.DB, email)
+	a, err := s.Accounts.ByEmail(ctx, s.DB, c.Email)
 	if err != nil && !apperr.Is(err, apperr.NotFound) {
 		return account.Account{}, err
 	}
-	ok, err := s.Hasher.Verify(ctx, pw, a.PasswordHash)
+	if device := s.trustedDevice(c.Device, a); device != "" {
+		err = s.Limiter.Take(ctx, s.DB, "device:"+device, PerDevice)
+	} else if err = s.Limiter.Take(ctx, s.DB, "ip:"+ip, PerIP); err == nil {
+		err = s.Limiter.Take(ctx, s.DB, "email:"+norm, PerEmail)
+	}
+	if err != nil {
+		return account.Account{}, s.refuse(ctx, "", c.Email, err)
+	}
+	ok, err := s.Hasher.Verify(ctx, c.Password, a.PasswordHash)
 	if err != nil {
 		return account.Account{}, apperr.Wrap(apperr.Unavailable, "too busy; try again shortly", err)
 	}
 	if !ok {
-		s.failed(ctx, a.ID, email, "password")
+		s.failed(ctx, a.ID, c.Email, "password")
 		return account.Account{}, apperr.New(apperr.InvalidCredentials, "the email or password is not right")
 	}
 	if a.Frozen {
-		s.failed(ctx, a.ID, email, "frozen")
+		s.failed(ctx, a.ID, c.Email, "frozen")
 		return account.Account{}, apperr.New(apperr.Forbidden, "this account is frozen; contact support to unlock it")
 	}
 	return a, nil
@@ -114,8 +128,8 @@ func (s *Service) CheckPassword(ctx context.Context, email, pw string) (account.
 // the code: the error then carries the login id and says when to ask
 // again, and the returned Pending lets a page offer the second-factor step
 // and its way out, "Security authentication unavailable?".
-func (s *Service) Start(ctx context.Context, email, pw string) (Pending, error) {
-	a, err := s.CheckPassword(ctx, email, pw)
+func (s *Service) Start(ctx context.Context, c Credentials) (Pending, error) {
+	a, err := s.CheckPassword(ctx, c)
 	if err != nil {
 		return Pending{}, err
 	}
@@ -139,7 +153,7 @@ func (s *Service) Start(ctx context.Context, email, pw string) (Pending, error) 
 	if apperr.Is(err, apperr.RateLimited) {
 		p = pendingOf(f, a)
 		p.ResendAt = s.Clock.Now().Add(apperr.RetryIn(err))
-		return p, s.refuse(ctx, a.ID, email, apperr.As(err).With("login_id", f.ID))
+		return p, s.refuse(ctx, a.ID, c.Email, apperr.As(err).With("login_id", f.ID))
 	}
 	return p, err
 }

@@ -17,6 +17,8 @@ import (
 type Signed struct {
 	Token   string
 	Session session.Session
+	// Device is a new device token for this browser or app (device.go).
+	Device string
 }
 
 // Verify checks the second-factor code. On success it ends the sign-in flow,
@@ -56,6 +58,7 @@ func (s *Service) Verify(ctx context.Context, loginID, entered, previousToken st
 		if err != nil {
 			return err
 		}
+		out.Device = s.deviceToken(a)
 		detail := map[string]string{"method": f.Data["method"], "session": out.Session.ID}
 		if f.Data["method"] == "sms" {
 			cancelled, err := s.Flows.CancelExclusive(ctx, tx, flow.MobileReset, a.ID)

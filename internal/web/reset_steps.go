@@ -37,7 +37,7 @@ func (p *Pages) resetStart(w http.ResponseWriter, r *http.Request) error {
 	var v reset.View
 	var err error = apperr.New(apperr.InvalidCredentials, "the email or password is not right")
 	if len(pw) <= maxPassword {
-		v, err = p.Reset.Start(r.Context(), email, pw)
+		v, err = p.Reset.Start(r.Context(), p.credentials(r, email, pw))
 	}
 	if err != nil {
 		e := apperr.As(err)

@@ -37,7 +37,7 @@ func (p *Pages) login(w http.ResponseWriter, r *http.Request) error {
 	if email == "" || pw == "" {
 		return p.render(w, r, http.StatusBadRequest, "login", "Log In", loginForm{Email: email}, "Enter your email and password.")
 	}
-	pending, err := p.SignIn.Start(r.Context(), email, pw)
+	pending, err := p.SignIn.Start(r.Context(), p.credentials(r, email, pw))
 	if err != nil && pending.LoginID != "" {
 		// The password was right but no code could be sent: the
 		// second-factor page says when to ask again and offers the way
@@ -54,6 +54,12 @@ func (p *Pages) login(w http.ResponseWriter, r *http.Request) error {
 	}
 	p.setCookie(w, p.cookieName("login"), pending.LoginID, signin.Machine.Lifetime)
 	return redirect(w, r, "/login/verify")
+}
+
+// credentials are what the sign-in and reset forms present, with this
+// browser's device token.
+func (p *Pages) credentials(r *http.Request, email, pw string) signin.Credentials {
+	return signin.Credentials{Email: email, Password: pw, Device: p.cookie(r, signin.DeviceCookieName(p.Secure))}
 }
 
 // verifyView is the second-factor page.
@@ -105,6 +111,7 @@ func (p *Pages) verify(w http.ResponseWriter, r *http.Request) error {
 	}
 	p.clearCookie(w, p.cookieName("login"))
 	p.setCookie(w, session.CookieName(p.Secure), signed.Token, time.Until(signed.Session.ExpiresAt))
+	p.setCookie(w, signin.DeviceCookieName(p.Secure), signed.Device, signin.DeviceLifetime)
 	return redirect(w, r, "/")
 }
 

@@ -40,3 +40,31 @@ func TestRefusedCodeAfterTheRightPassword(t *testing.T) {
 		t.Fatalf("refused sign-in page: %d", resp.StatusCode)
 	}
 }
+
+// The browser that signed in before keeps its cookie's own limit: strangers'
+// guesses at the email do not keep it out; a new browser waits.
+func TestSignedInBrowserOutlastsStrangersGuesses(t *testing.T) {
+	s := apptest.Start(t, apptest.Options{})
+	s.CreateAccount(t, "habit@example.com", pw, "", false)
+	owner := s.Client()
+	_, page := get(t, owner, s.URL+"/login")
+	tok := csrf(t, page)
+	post(t, owner, s.URL+"/login", url.Values{"csrf": {tok}, "email": {"habit@example.com"}, "password": {pw}})
+	if resp, _ := post(t, owner, s.URL+"/login/verify", url.Values{"csrf": {tok}, "code": {s.Code(t, "habit@example.com", 1)}}); resp.Request.URL.Path != "/" {
+		t.Fatalf("sign-in: %d %s", resp.StatusCode, resp.Request.URL)
+	}
+	for range 10 {
+		s.Do(t, "POST", "/api/v1/sessions", "", map[string]string{"email": "habit@example.com", "password": "guess-" + pw})
+	}
+	stranger := s.Client()
+	_, page = get(t, stranger, s.URL+"/login")
+	resp, page := post(t, stranger, s.URL+"/login", url.Values{"csrf": {csrf(t, page)}, "email": {"habit@example.com"}, "password": {pw}})
+	if resp.StatusCode != 429 || !strings.Contains(page, "Too many sign-in attempts for this email; try again in") {
+		t.Fatalf("a new browser after 10 guesses: %d\n%s", resp.StatusCode, page)
+	}
+	_, page = get(t, owner, s.URL+"/login")
+	resp, _ = post(t, owner, s.URL+"/login", url.Values{"csrf": {csrf(t, page)}, "email": {"habit@example.com"}, "password": {pw}})
+	if resp.StatusCode != 200 || resp.Request.URL.Path != "/login/verify" {
+		t.Fatalf("the owner's browser after strangers' guesses: %d %s", resp.StatusCode, resp.Request.URL)
+	}
+}

@@ -76,8 +76,8 @@ type View struct {
 // Start checks email and password (same answer for a wrong one and an
 // unknown email), opens a reset (cancelling an older open one) and sends
 // the email code.
-func (s *Service) Start(ctx context.Context, email, pw string) (View, error) {
-	a, err := s.SignIn.CheckPassword(ctx, email, pw)
+func (s *Service) Start(ctx context.Context, c signin.Credentials) (View, error) {
+	a, err := s.SignIn.CheckPassword(ctx, c)
 	if err != nil {
 		return View{}, err
 	}

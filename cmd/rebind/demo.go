@@ -78,7 +78,11 @@ func announce(ctx context.Context, cfg *config.Config, a *app.App, db *store.DB,
 	if err != nil {
 		return err
 	}
-	return demo.PrintSignIn(stdout, seeded)
+	if err := demo.PrintSignIn(stdout, seeded); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "their history (the answers to their security questions) and a button to renew them: http://%s/dev/accounts\n", addr)
+	return nil
 }
 
 func mode(cfg *config.Config) string {

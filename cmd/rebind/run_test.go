@@ -28,6 +28,7 @@ func env(t *testing.T, extra map[string]string) func(string) string {
 // accounts, prints how to sign in, and stops on cancel.
 func TestServeStartsADevServer(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
 	go func() {
@@ -35,19 +36,40 @@ func TestServeStartsADevServer(t *testing.T) {
 		pw.Close()
 	}()
 	var out strings.Builder
-	var addr string
-	lines := bufio.NewScanner(pr)
+	var addr, accountsURL string
+	lines := make(chan string)
+	go func() {
+		sc := bufio.NewScanner(pr)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+	}()
 	listening := regexp.MustCompile(`listening on (http://\S+)`)
-	for lines.Scan() {
-		out.WriteString(lines.Text() + "\n")
-		if m := listening.FindStringSubmatch(lines.Text()); m != nil {
+	demoPage := regexp.MustCompile(`http://\S+/dev/accounts\b`)
+	// The banner ends with the link to the demo accounts' page.
+	deadline := time.After(30 * time.Second)
+	for accountsURL == "" {
+		var line string
+		var ok bool
+		select {
+		case line, ok = <-lines:
+		case <-deadline:
+			t.Fatalf("the start-up output has no link to the demo accounts' page:\n%s", out.String())
+		}
+		if !ok {
+			t.Fatalf("output ended early:\n%s", out.String())
+		}
+		out.WriteString(line + "\n")
+		if m := listening.FindStringSubmatch(line); m != nil {
 			addr = m[1]
 		}
-		if strings.Contains(lines.Text(), "dave@") {
-			break
-		}
+		accountsURL = demoPage.FindString(line)
 	}
-	go io.Copy(io.Discard, pr)
+	go func() {
+		for range lines {
+		}
+	}()
 	text := out.String()
 	for _, want := range []string{"dev mode, sqlite database", "/dev/outbox", "admin API token:", "alice@", "harbor-lantern-17", "email code"} {
 		if !strings.Contains(text, want) {
@@ -57,6 +79,16 @@ func TestServeStartsADevServer(t *testing.T) {
 	resp, err := http.Get(addr + "/healthz")
 	if err != nil || resp.StatusCode != 200 {
 		t.Fatalf("healthz: %v", err)
+	}
+	// The printed link opens the page that shows the demo accounts.
+	resp, err = http.Get(accountsURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(page), "alice@demo.rebind.invalid") || !strings.Contains(string(page), "Which of these markets") {
+		t.Fatalf("%s: %d\n%s", accountsURL, resp.StatusCode, page)
 	}
 	resp, err = http.Post(addr+"/api/v1/sessions", "application/json",
 		strings.NewReader(`{"email":"alice@demo.rebind.invalid","password":"harbor-lantern-17"}`))

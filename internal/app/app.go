@@ -23,6 +23,7 @@ import (
 	"github.com/rebindhq/rebind/internal/clock"
 	"github.com/rebindhq/rebind/internal/code"
 	"github.com/rebindhq/rebind/internal/config"
+	"github.com/rebindhq/rebind/internal/demo"
 	"github.com/rebindhq/rebind/internal/flow"
 	"github.com/rebindhq/rebind/internal/flow/change"
 	"github.com/rebindhq/rebind/internal/flow/pwreset"
@@ -67,6 +68,9 @@ type App struct {
 	Change   *change.Service
 	Captcha  *captcha.Slider
 	Worker   *outbox.Worker
+	// Demo shows and renews the named demo accounts; it refuses outside
+	// dev mode.
+	Demo *demo.Desk
 
 	handler http.Handler
 	metrics *metrics
@@ -170,6 +174,8 @@ func (a *App) flows(notifier *notify.Notifier) error {
 	}
 	a.Change = &change.Service{DB: a.DB, Clock: a.Clock, Accounts: a.Accounts, Codes: a.Codes, Flows: a.Flows, Holds: a.Holds,
 		Sessions: a.Sessions, Audit: a.Audit, Notifier: notifier, StopLinks: a.Stop, Captcha: a.Captcha, Hold: cfg.WithdrawalHold}
+	a.Demo = &demo.Desk{DB: a.DB, Clock: a.Clock, Accounts: a.Accounts, Flows: a.Flows, Quiz: a.Quiz, Limiter: a.Limiter,
+		Hasher: a.Hasher, Audit: a.Audit, QuizEnabled: cfg.QuizEnabled, Dev: !cfg.Production}
 	return nil
 }
 
@@ -226,7 +232,7 @@ func (a *App) routes() error {
 	pages := &web.Pages{DB: a.DB, Clock: a.Clock, Log: a.Log, Brand: cfg.Brand, SignIn: a.SignIn, Holds: a.Holds,
 		Reset: a.Reset, PwReset: a.PwReset, Stop: a.Stop, Quiz: a.Quiz,
 		Change: a.Change, Captcha: a.Captcha, Limiter: a.Limiter,
-		CSRFKey: cfg.Secret.Key(keys.CSRF), Secure: secure, Dev: !cfg.Production}
+		CSRFKey: cfg.Secret.Key(keys.CSRF), Secure: secure, Dev: !cfg.Production, Demo: a.Demo}
 	if err := pages.Routes(mux); err != nil {
 		return err
 	}

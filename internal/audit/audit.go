@@ -32,6 +32,8 @@ const (
 	ActorAnonymous = "anonymous"
 	ActorAdmin     = "admin"
 	ActorSystem    = "system"
+	// ActorDev is a tester using a dev server's tools (dev mode only).
+	ActorDev = "dev"
 )
 
 // Event is one action to record. Detail must never hold a secret: no codes,

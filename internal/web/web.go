@@ -22,6 +22,7 @@ import (
 	"github.com/rebindhq/rebind/internal/captcha"
 	"github.com/rebindhq/rebind/internal/client"
 	"github.com/rebindhq/rebind/internal/clock"
+	"github.com/rebindhq/rebind/internal/demo"
 	"github.com/rebindhq/rebind/internal/flow/change"
 	"github.com/rebindhq/rebind/internal/flow/pwreset"
 	"github.com/rebindhq/rebind/internal/flow/reset"
@@ -62,8 +63,10 @@ type Pages struct {
 	CSRFKey []byte
 	// Secure means https: cookies get Secure and the __Host- prefix.
 	Secure bool
-	// Dev adds the dev outbox page.
-	Dev bool
+	// Dev adds the dev outbox and demo account pages; Demo serves the
+	// latter.
+	Dev  bool
+	Demo *demo.Desk
 
 	pages map[string]*template.Template
 }
@@ -119,6 +122,8 @@ func (p *Pages) Routes(mux *http.ServeMux) error {
 	handle("POST /stop", p.stop)
 	if p.Dev {
 		handle("GET /dev/outbox", p.devOutbox)
+		handle("GET /dev/accounts", p.devAccounts)
+		handle("POST /dev/accounts/{id}/renew", p.devRenew)
 	}
 	handle("/", func(w http.ResponseWriter, r *http.Request) error {
 		return apperr.New(apperr.NotFound, "There is no page at this address.")
@@ -162,6 +167,8 @@ type view struct {
 	Account *account.Account
 	Data    any
 	Error   string
+	// Dev is true on a dev server, for links to its tools.
+	Dev bool
 }
 
 // render writes page name with data.
@@ -170,7 +177,7 @@ func (p *Pages) render(w http.ResponseWriter, r *http.Request, status int, name,
 	if !ok {
 		return fmt.Errorf("web: no page %q", name)
 	}
-	v := view{Page: name, Brand: p.Brand, Title: title, CSRF: p.csrfToken(w, r), Data: data, Error: sentence(errMsg)}
+	v := view{Page: name, Brand: p.Brand, Title: title, CSRF: p.csrfToken(w, r), Data: data, Error: sentence(errMsg), Dev: p.Dev}
 	if _, acc, err := p.current(r); err == nil {
 		v.Account = &acc
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/rebindhq/rebind/internal/apperr"
 	"github.com/rebindhq/rebind/internal/store"
+	"github.com/rebindhq/rebind/internal/token"
 )
 
 // UnbindMobile removes the account's mobile number and turns mobile
@@ -65,8 +66,11 @@ func (s *Store) MobileHistory(ctx context.Context, q store.Querier, accountID st
 }
 
 // SetFrozen freezes or unfreezes the account. It reports whether the state
-// changed.
+// changed; an id no account can have is not_found before any query.
 func (s *Store) SetFrozen(ctx context.Context, q store.Querier, accountID string, frozen bool) (bool, error) {
+	if !token.ValidID(accountID) {
+		return false, apperr.New(apperr.NotFound, "no such account")
+	}
 	now := store.Millis(s.clock.Now())
 	var at any
 	if frozen {

@@ -36,7 +36,7 @@ type API struct {
 }
 
 // Routes registers the admin API on mux.
-func (a *API) Routes(mux *http.ServeMux, ad httpjson.Adapter) {
+func (a *API) Routes(mux httpjson.Mux, ad httpjson.Adapter) {
 	handle := func(pattern string, h httpjson.Handler) { mux.Handle(pattern, ad.Wrap(a.authorized(h))) }
 	handle("POST /admin/v1/accounts", a.createAccount)
 	handle("GET /admin/v1/accounts/{id}", a.getAccount)

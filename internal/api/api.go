@@ -43,7 +43,7 @@ type API struct {
 }
 
 // Routes registers the API on mux.
-func (a *API) Routes(mux *http.ServeMux, ad httpjson.Adapter) {
+func (a *API) Routes(mux httpjson.Mux, ad httpjson.Adapter) {
 	handle := func(pattern string, h httpjson.Handler) { mux.Handle(pattern, ad.Wrap(h)) }
 	handle("POST /api/v1/sessions", a.startSignIn)
 	handle("POST /api/v1/sessions/{login_id}/code", a.resendSignInCode)

@@ -184,9 +184,6 @@ func (a *API) newCaptcha(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	if err := a.Limiter.Take(r.Context(), a.DB, "ip:"+client.From(r.Context()).IP, captcha.PerIP); err != nil {
-		return err
-	}
 	b := captcha.Binding{FlowID: req.FlowID}
 	if req.Number != "" {
 		n, err := change.ParseNumber(req.Country, req.Number)
@@ -194,6 +191,20 @@ func (a *API) newCaptcha(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		b.Number = n.E164()
+	}
+	// A puzzle bound to a flow is only for its signed-in owner: anything
+	// else is refused before a picture is drawn or the budget is spent.
+	if req.FlowID != "" {
+		c, err := a.caller(r)
+		if err != nil {
+			return err
+		}
+		if err := a.Change.PuzzleFor(r.Context(), c, req.FlowID); err != nil {
+			return err
+		}
+	}
+	if err := a.Limiter.Take(r.Context(), a.DB, "ip:"+client.From(r.Context()).IP, captcha.PerIP); err != nil {
+		return err
 	}
 	ch, err := a.Captcha.New(r.Context(), b)
 	if err != nil {

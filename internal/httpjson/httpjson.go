@@ -1,10 +1,11 @@
 // Package httpjson is the JSON side of rebind's HTTP surfaces: handlers
 // that return an error, strict request decoding (SPEC §5: unknown fields,
-// wrong types and bodies over 64 KiB are invalid_request), and the one
-// error shape {"error":{"code","message",…}}.
+// wrong types, bodies over 64 KiB, NUL bytes and invalid UTF-8 are
+// invalid_request), and the one error shape {"error":{"code","message",…}}.
 package httpjson
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,7 +13,9 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"reflect"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/rebindhq/rebind/internal/apperr"
 	"github.com/rebindhq/rebind/internal/client"
@@ -24,16 +27,27 @@ const MaxBody = 64 << 10
 // Handler is an HTTP handler that returns its error instead of writing it.
 type Handler func(w http.ResponseWriter, r *http.Request) error
 
+// Mux is what a route table registers on: an *http.ServeMux, or a recorder
+// in tests that need the list of routes.
+type Mux interface {
+	Handle(pattern string, h http.Handler)
+}
+
 // Adapter turns Handlers into http.Handlers, writing their errors as JSON
 // and logging the causes of internal ones.
 type Adapter struct {
 	Log *slog.Logger
 }
 
-// Wrap returns h as an http.Handler.
+// Wrap returns h as an http.Handler. A path or query that holds a NUL byte
+// or invalid UTF-8 is refused before h runs (CheckText).
 func (a Adapter) Wrap(h Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if err := h(w, r); err != nil {
+		err := CheckText(r)
+		if err == nil {
+			err = h(w, r)
+		}
+		if err != nil {
 			a.WriteError(w, r, err)
 		}
 	})
@@ -71,8 +85,8 @@ func Write(w http.ResponseWriter, status int, v any) {
 }
 
 // Decode reads a JSON object body into dst strictly: the content type must
-// be JSON, the body at most MaxBody, no unknown fields, no wrong types,
-// nothing after the object.
+// be JSON, the body at most MaxBody and valid UTF-8, no unknown fields, no
+// wrong types, no NUL in any string, nothing after the object.
 func Decode(w http.ResponseWriter, r *http.Request, dst any) error {
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
@@ -80,13 +94,25 @@ func Decode(w http.ResponseWriter, r *http.Request, dst any) error {
 			return apperr.New(apperr.InvalidRequest, "the body must be JSON (Content-Type: application/json)")
 		}
 	}
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, MaxBody))
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
+	if err != nil {
+		return apperr.Wrap(apperr.InvalidRequest, describe(err), err)
+	}
+	// encoding/json would quietly turn invalid UTF-8 into U+FFFD: a changed
+	// value is refused rather than stored.
+	if !utf8.Valid(body) {
+		return badText("the body")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
 		return apperr.Wrap(apperr.InvalidRequest, describe(err), err)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return apperr.New(apperr.InvalidRequest, "the body must hold one JSON object")
+	}
+	if field, ok := findNUL(reflect.ValueOf(dst), ""); ok {
+		return badText(fieldName(field))
 	}
 	return nil
 }

@@ -16,9 +16,10 @@ import (
 
 // Translate turns a driver error into rebind's error codes, keeping the
 // driver error as the cause: a unique violation becomes conflict, no rows
-// becomes not_found, an unreachable database becomes unavailable. Other
-// errors are returned unchanged. It is the only place that knows the
-// drivers' error types.
+// becomes not_found, text the database cannot store (a NUL byte, invalid
+// UTF-8) becomes invalid_request, an unreachable database becomes
+// unavailable. Other errors are returned unchanged. It is the only place
+// that knows the drivers' error types.
 func Translate(err error) error {
 	switch {
 	case err == nil:
@@ -27,6 +28,9 @@ func Translate(err error) error {
 		return apperr.Wrap(apperr.NotFound, "not found", err)
 	case IsUniqueViolation(err):
 		return apperr.Wrap(apperr.Conflict, "already exists", err)
+	case badText(err):
+		// The requests' readers refuse such text first; this is the last line.
+		return apperr.Wrap(apperr.InvalidRequest, "the request holds a NUL character or bytes that are not UTF-8", err)
 	case unreachable(err):
 		return apperr.Wrap(apperr.Unavailable, "the database is unavailable", err)
 	}
@@ -44,6 +48,15 @@ func IsUniqueViolation(err error) bool {
 		return lite.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || lite.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
 	}
 	return false
+}
+
+// badText reports whether the database refused text it cannot store.
+// PostgreSQL's text holds neither NUL nor invalid UTF-8 (22021
+// character_not_in_repertoire, 22P05 untranslatable_character); SQLite
+// stores both, so it never says this.
+func badText(err error) bool {
+	var pg *pgconn.PgError
+	return errors.As(err, &pg) && (pg.Code == "22021" || pg.Code == "22P05")
 }
 
 // retryable reports whether a transaction failed only because of contention

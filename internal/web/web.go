@@ -27,6 +27,7 @@ import (
 	"github.com/rebindhq/rebind/internal/flow/pwreset"
 	"github.com/rebindhq/rebind/internal/flow/reset"
 	"github.com/rebindhq/rebind/internal/hold"
+	"github.com/rebindhq/rebind/internal/httpjson"
 	"github.com/rebindhq/rebind/internal/quiz"
 	"github.com/rebindhq/rebind/internal/ratelimit"
 	"github.com/rebindhq/rebind/internal/session"
@@ -75,7 +76,7 @@ type Pages struct {
 type Handler func(w http.ResponseWriter, r *http.Request) error
 
 // Routes registers the pages on mux.
-func (p *Pages) Routes(mux *http.ServeMux) error {
+func (p *Pages) Routes(mux httpjson.Mux) error {
 	if err := p.parse(); err != nil {
 		return err
 	}
@@ -191,14 +192,16 @@ func (p *Pages) render(w http.ResponseWriter, r *http.Request, status int, name,
 	return err
 }
 
-// wrap checks the form token of every state-changing request and renders a
-// returned error as an error page.
+// wrap checks the form token of every state-changing request, refuses a
+// form, query or address holding a NUL or invalid UTF-8 (which no field
+// takes, and PostgreSQL cannot store), and renders a returned error as an
+// error page.
 func (p *Pages) wrap(h Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var err error
 		if r.Method == http.MethodPost && !p.validCSRF(r) {
 			err = apperr.New(apperr.Forbidden, "This form has expired. Go back, reload the page and try again.")
-		} else {
+		} else if err = httpjson.CheckText(r); err == nil {
 			err = h(w, r)
 		}
 		if err == nil {

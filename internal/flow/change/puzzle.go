@@ -1,0 +1,31 @@
+package change
+
+import (
+	"context"
+
+	"github.com/rebindhq/rebind/internal/apperr"
+	"github.com/rebindhq/rebind/internal/flow"
+)
+
+// PuzzleFor says whether a slider puzzle may be drawn for flowID: only for
+// the caller's change or bind at its new-number step, the one step that
+// redeems a puzzle. Drawing costs CPU, so an unknown flow, or someone
+// else's, is refused with a lookup or two first (not_found, as anywhere);
+// a flow at another step is wrong_state, an ended one flow_expired.
+func (s *Service) PuzzleFor(ctx context.Context, c Caller, flowID string) error {
+	for _, m := range []*flow.Machine{ChangeMachine, BindMachine} {
+		f, err := s.Flows.Get(ctx, s.DB, m, flowID)
+		if apperr.Is(err, apperr.NotFound) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if f.AccountID != c.AccountID {
+			break
+		}
+		_, err = s.Flows.Require(ctx, s.DB, m, f.ID, NewNumber, ConfirmNew)
+		return err
+	}
+	return apperr.New(apperr.NotFound, "no such flow")
+}

@@ -71,8 +71,8 @@ var Variables = []struct{ Name, Default, Meaning string }{
 	{"REBIND_DATA_DIR", "data", "folder for documents and dev secrets"},
 	{"REBIND_BASE_URL", "http://<REBIND_ADDR>", "canonical site address used in links; https required in production"},
 	{"REBIND_BRAND", "Rebind", "brand name shown in pages and messages (at most 24 characters)"},
-	{"REBIND_SECRET", "generated in dev", "server secret, base64 of at least 32 random bytes; required in production"},
-	{"REBIND_ADMIN_TOKEN", "generated in dev", "bearer token of the admin API, at least 32 characters; required in production"},
+	{"REBIND_SECRET", "generated in dev", "server secret, base64 of at least 32 random bytes (repeated or counting bytes are refused); required in production"},
+	{"REBIND_ADMIN_TOKEN", "generated in dev", "bearer token of the admin API, at least 32 random characters (repeated or counting characters are refused); required in production"},
 	{"REBIND_SMTP_URL", "dev outbox", "`smtp://user:pass@host:587` (STARTTLS) or `smtps://user:pass@host:465`"},
 	{"REBIND_MAIL_FROM", "Rebind <no-reply@rebind.invalid>", "sender of emails"},
 	{"REBIND_SMS_URL", "dev outbox", "Twilio-compatible API, `https://SID:TOKEN@host`"},
@@ -137,11 +137,15 @@ func Load(getenv func(string) string, overrides map[string]string) (*Config, err
 	c.AdminToken = get("REBIND_ADMIN_TOKEN", "")
 	if c.AdminToken != "" && len(c.AdminToken) < 32 {
 		bad("REBIND_ADMIN_TOKEN", "must be at least 32 characters")
+	} else if c.AdminToken != "" && entropyBits([]byte(c.AdminToken)) < minTokenBits {
+		bad("REBIND_ADMIN_TOKEN", "looks guessable (repeated or counting characters); use a random value, e.g. openssl rand -base64 32")
 	}
 	if s := get("REBIND_SECRET", ""); s != "" {
 		ring, err := keys.Parse(s)
 		if err != nil {
 			bad("REBIND_SECRET", "%v", err)
+		} else if raw, _ := keys.Decode(s); entropyBits(raw) < minSecretBits {
+			bad("REBIND_SECRET", "looks guessable (repeated or counting bytes); use random bytes, e.g. openssl rand -base64 32")
 		}
 		c.Secret = ring
 	}

@@ -36,12 +36,7 @@ func TestProductionRefusesDevDefaults(t *testing.T) {
 			t.Errorf("the refusal does not name %s: %v", name, err)
 		}
 	}
-	good := map[string]string{
-		"REBIND_ENV": "production", "REBIND_SECRET": base64.StdEncoding.EncodeToString(make([]byte, 32)),
-		"REBIND_ADMIN_TOKEN": strings.Repeat("t", 40), "REBIND_SMTP_URL": "smtps://u:p@mail.example:465",
-		"REBIND_SMS_URL": "https://sid:tok@sms.example", "REBIND_DATABASE_URL": "postgres://db.example/rebind",
-		"REBIND_BASE_URL": "https://security.example.com",
-	}
+	good := productionEnv()
 	c, err := Load(env(good), nil)
 	if err != nil || !c.Production || c.Demo || c.DevOutbox() {
 		t.Fatalf("complete production config: %+v, %v", c, err)

@@ -39,9 +39,18 @@ func New(secret []byte) (*Ring, error) {
 // Parse decodes a secret written as base64 (standard or URL alphabet, padding
 // optional) and returns its ring.
 func Parse(encoded string) (*Ring, error) {
+	b, err := Decode(encoded)
+	if err != nil {
+		return nil, err
+	}
+	return New(b)
+}
+
+// Decode returns the bytes of a secret written as Parse reads it.
+func Decode(encoded string) ([]byte, error) {
 	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
 		if b, err := enc.DecodeString(encoded); err == nil {
-			return New(b)
+			return b, nil
 		}
 	}
 	return nil, errors.New("keys: server secret is not base64")

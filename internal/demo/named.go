@@ -41,11 +41,11 @@ var named = []struct {
 		traits{kyc: true, transfers: true, home: "IN", ageDays: 540,
 			min: floors{deposits: 4, addresses: 1, markets: 2, assets: 2, logins: 12}}},
 	{"carol", "violet-summit-83", "+447400123456",
-		"not KYC, with deposits and withdrawals: documents with email and transaction screenshots",
+		"not KYC, with deposits and withdrawals: security questions, or documents with email and transaction screenshots",
 		traits{mobile: true, transfers: true, home: "GB", ageDays: 240,
 			min: floors{deposits: 5, addresses: 2, markets: 2, assets: 2, logins: 15}}},
 	{"dave", "quiet-orchard-64", "+4917612345678",
-		"not KYC, never deposited or withdrew: documents with signup and login email screenshots",
+		"not KYC, never deposited or withdrew (trades only): security questions, or documents with signup and login email screenshots",
 		traits{mobile: true, home: "DE", ageDays: 95, min: floors{logins: 8}}},
 }
 

@@ -252,7 +252,7 @@ func (a *App) routes() error {
 		middleware.Log(a.Log, a.metrics.observe),
 		middleware.Recover(a.Log),
 		middleware.SecurityHeaders(secure),
-		middleware.CrossOrigin(),
+		middleware.CrossOrigin(crossOriginDenied(ad, pages)),
 	)
 	return nil
 }

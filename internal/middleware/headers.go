@@ -38,11 +38,15 @@ func SecurityHeaders(hsts bool) func(http.Handler) http.Handler {
 }
 
 // CrossOrigin refuses state-changing requests that a browser marks as coming
-// from another site (Sec-Fetch-Site, or an Origin that is not this host),
-// with 403. Requests without either header are not from a browser's
-// cross-site context and pass; page forms also carry a token (see the web
-// package) for browsers that send neither.
-func CrossOrigin() func(http.Handler) http.Handler {
+// from another site (Sec-Fetch-Site, or an Origin that is not this host):
+// deny answers them (each surface in its own shape, a 403); nil means the
+// standard library's plain-text 403. Requests without either header are not
+// from a browser's cross-site context and pass; page forms also carry a
+// token (see the web package) for browsers that send neither.
+func CrossOrigin(deny http.Handler) func(http.Handler) http.Handler {
 	cop := http.NewCrossOriginProtection()
+	if deny != nil {
+		cop.SetDenyHandler(deny)
+	}
 	return func(next http.Handler) http.Handler { return cop.Handler(next) }
 }

@@ -101,7 +101,7 @@ func TestSecurityHeaders(t *testing.T) {
 
 // SEC-SES-5 (v5.0.0-3.5.1): cross-site state changes are refused.
 func TestCrossOrigin(t *testing.T) {
-	h := CrossOrigin()(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(204) }))
+	h := CrossOrigin(nil)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(204) }))
 	cases := []struct {
 		method string
 		header map[string]string

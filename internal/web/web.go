@@ -204,17 +204,26 @@ func (p *Pages) wrap(h Handler) http.Handler {
 		} else if err = httpjson.CheckText(r); err == nil {
 			err = h(w, r)
 		}
-		if err == nil {
-			return
-		}
-		e := apperr.As(err)
-		if e.Code.Status() >= 500 {
-			p.Log.Error("page failed", "request_id", client.From(r.Context()).RequestID, "err", err)
-		}
-		if rerr := p.render(w, r, e.Code.Status(), "error", "Something went wrong", nil, e.Message); rerr != nil {
-			p.Log.Error("render error page", "err", rerr)
+		if err != nil {
+			p.errorPage(w, r, err)
 		}
 	})
+}
+
+// Refusal answers every request with err as an error page, for refusals
+// made before a page's handler runs (a cross-site form post).
+func (p *Pages) Refusal(err error) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { p.errorPage(w, r, err) })
+}
+
+func (p *Pages) errorPage(w http.ResponseWriter, r *http.Request, err error) {
+	e := apperr.As(err)
+	if e.Code.Status() >= 500 {
+		p.Log.Error("page failed", "request_id", client.From(r.Context()).RequestID, "err", err)
+	}
+	if rerr := p.render(w, r, e.Code.Status(), "error", "Something went wrong", nil, e.Message); rerr != nil {
+		p.Log.Error("render error page", "err", rerr)
+	}
 }
 
 // Cookie names. Outside dev the __Host- prefix pins them to this origin.

@@ -1,0 +1,25 @@
+package app
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/rebindhq/rebind/internal/apperr"
+	"github.com/rebindhq/rebind/internal/httpjson"
+	"github.com/rebindhq/rebind/internal/web"
+)
+
+// crossOriginDenied answers a cross-site state change in the shape of the
+// surface it was sent to: the JSON APIs' error object (SPEC §5), or the
+// pages' error page.
+func crossOriginDenied(ad httpjson.Adapter, pages *web.Pages) http.Handler {
+	api := apperr.New(apperr.Forbidden, "a browser sent this request from another site; it is refused")
+	page := pages.Refusal(apperr.New(apperr.Forbidden, "This form was sent from another site, so it was refused. Open the page on this site and try again."))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/api/") || strings.HasPrefix(r.URL.Path, "/admin/") {
+			ad.WriteError(w, r, api)
+			return
+		}
+		page.ServeHTTP(w, r)
+	})
+}

@@ -16,11 +16,13 @@ import (
 	"github.com/rebindhq/rebind/internal/account"
 	"github.com/rebindhq/rebind/internal/apperr"
 	"github.com/rebindhq/rebind/internal/audit"
+	"github.com/rebindhq/rebind/internal/client"
 	"github.com/rebindhq/rebind/internal/clock"
 	"github.com/rebindhq/rebind/internal/hold"
 	"github.com/rebindhq/rebind/internal/httpjson"
 	"github.com/rebindhq/rebind/internal/password"
 	"github.com/rebindhq/rebind/internal/phone"
+	"github.com/rebindhq/rebind/internal/ratelimit"
 	"github.com/rebindhq/rebind/internal/store"
 )
 
@@ -33,7 +35,22 @@ type API struct {
 	Holds    *hold.Store
 	Hasher   *password.Hasher
 	Audit    *audit.Log
+	// Limiter counts wrong tokens per client address (AuthFailures).
+	Limiter *ratelimit.Limiter
+	// OnAuthFail, when set, is told of every wrong token: limited says it
+	// was refused by AuthFailures rather than evaluated and audited.
+	OnAuthFail func(limited bool)
 }
+
+// AuthFailures limits the wrong tokens one client address may present.
+// Only failures count and only failures are refused: the right token
+// always passes, so a stranger sharing an address with the wallet (a NAT,
+// a proxy) cannot lock it out of withdrawal eligibility. The limit does
+// not slow a guess of the token itself (≥ 72 estimated bits, checked at
+// start, out of reach online); it bounds what wrong tokens cost (an audit
+// event each, which serialises on the chain head) and makes them visible.
+var AuthFailures = ratelimit.Rule{Name: "admin_auth_fail", Limit: 20, Window: 10 * time.Minute,
+	Refusal: "too many wrong admin tokens from this address"}
 
 // Routes registers the admin API on mux.
 func (a *API) Routes(mux httpjson.Mux, ad httpjson.Adapter) {
@@ -50,17 +67,43 @@ func (a *API) Routes(mux httpjson.Mux, ad httpjson.Adapter) {
 }
 
 // authorized checks the admin token in constant time (comparing digests,
-// so not even the token's length leaks).
+// so not even the token's length leaks); a wrong one is refused.
 func (a *API) authorized(h httpjson.Handler) httpjson.Handler {
 	want := sha256.Sum256([]byte(a.Token))
 	return func(w http.ResponseWriter, r *http.Request) error {
 		got := sha256.Sum256([]byte(httpjson.BearerToken(r)))
 		if subtle.ConstantTimeCompare(got[:], want[:]) != 1 {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="rebind-admin"`)
-			return apperr.New(apperr.Unauthorized, "a valid admin token is required")
+			return a.refuse(r)
 		}
 		return h(w, r)
 	}
+}
+
+// refuse counts a wrong token against the caller's address in one
+// conditional statement and, under AuthFailures' limit, records it as an
+// audit event (never the token) and answers 401; past the limit it answers
+// 429 and records nothing more.
+func (a *API) refuse(r *http.Request) error {
+	ctx := r.Context()
+	presented := "wrong"
+	if httpjson.BearerToken(r) == "" {
+		presented = "none"
+	}
+	err := a.DB.Tx(ctx, func(tx *sql.Tx) error {
+		if err := a.Limiter.Take(ctx, tx, "ip:"+client.From(ctx).IP, AuthFailures); err != nil {
+			return err
+		}
+		return a.Audit.Append(ctx, tx, audit.Event{Actor: audit.ActorAnonymous, Action: "admin_auth_fail", Result: audit.Failed,
+			Detail: map[string]string{"route": r.Pattern, "token": presented}})
+	})
+	if a.OnAuthFail != nil {
+		a.OnAuthFail(apperr.Is(err, apperr.RateLimited))
+	}
+	if err != nil {
+		return err
+	}
+	return apperr.New(apperr.Unauthorized, "a valid admin token is required")
 }
 
 type accountView struct {

@@ -228,7 +228,7 @@ func (a *App) routes() error {
 	(&api.API{DB: a.DB, Clock: a.Clock, SignIn: a.SignIn, Holds: a.Holds, Reset: a.Reset, PwReset: a.PwReset, Stop: a.Stop,
 		Change: a.Change, Captcha: a.Captcha, Limiter: a.Limiter, CookieName: session.CookieName(secure), Dev: !cfg.Production}).Routes(mux, ad)
 	(&adminapi.API{DB: a.DB, Clock: a.Clock, Token: cfg.AdminToken, Accounts: a.Accounts, Holds: a.Holds,
-		Hasher: a.Hasher, Audit: a.Audit}).Routes(mux, ad)
+		Hasher: a.Hasher, Audit: a.Audit, Limiter: a.Limiter, OnAuthFail: a.metrics.adminAuthFailed}).Routes(mux, ad)
 	pages := &web.Pages{DB: a.DB, Clock: a.Clock, Log: a.Log, Brand: cfg.Brand, SignIn: a.SignIn, Holds: a.Holds,
 		Reset: a.Reset, PwReset: a.PwReset, Stop: a.Stop, Quiz: a.Quiz,
 		Change: a.Change, Captcha: a.Captcha, Limiter: a.Limiter,

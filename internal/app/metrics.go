@@ -22,6 +22,7 @@ type metrics struct {
 	duration   *prometheus.HistogramVec
 	deliveries *prometheus.CounterVec
 	limited    *prometheus.CounterVec
+	adminAuth  *prometheus.CounterVec
 }
 
 func newMetrics(db *store.DB) *metrics {
@@ -40,8 +41,11 @@ func newMetrics(db *store.DB) *metrics {
 		limited: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "rebind_code_sends_refused_total", Help: "Code sends refused by a limit, by limit and requester (owner, anonymous, chooser); alert on the sms_budget limits and on any owner refusal.",
 		}, []string{"limit", "requester"}),
+		adminAuth: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "rebind_admin_auth_failures_total", Help: "Wrong admin tokens: refused (evaluated and audited) or limited (past the per-address limit).",
+		}, []string{"outcome"}),
 	}
-	m.registry.MustRegister(m.requests, m.duration, m.deliveries, m.limited,
+	m.registry.MustRegister(m.requests, m.duration, m.deliveries, m.limited, m.adminAuth,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		outboxCollector{db: db, desc: prometheus.NewDesc("rebind_outbox_messages", "Outbox messages by state.", []string{"state"}, nil)})
 	return m
@@ -50,6 +54,15 @@ func newMetrics(db *store.DB) *metrics {
 func (m *metrics) observe(r *http.Request, route string, status int, d time.Duration) {
 	m.requests.WithLabelValues(route, strconv.Itoa(status)).Inc()
 	m.duration.WithLabelValues(route).Observe(d.Seconds())
+}
+
+// adminAuthFailed counts a wrong admin token.
+func (m *metrics) adminAuthFailed(limited bool) {
+	outcome := "refused"
+	if limited {
+		outcome = "limited"
+	}
+	m.adminAuth.WithLabelValues(outcome).Inc()
 }
 
 func (m *metrics) handler() http.Handler {

@@ -157,9 +157,10 @@ func (s *Service) Send(ctx context.Context, tx *sql.Tx, r Request) (Sent, error)
 
 // Decoy does everything Send does, in tx, for an address that has no
 // account (a code slot with the hash of a random code, the same counters,
-// the same refusals), except queue a message. Answers then cannot tell
-// whether an address has an account, and checking a code against the slot
-// behaves like a wrong code.
+// the same refusals, the message rendered, sealed and written), except that
+// the message's row is one that is never delivered. Answers and their time
+// then cannot tell whether an address has an account, and checking a code
+// against the slot behaves like a wrong code.
 func (s *Service) Decoy(ctx context.Context, tx *sql.Tx, r Request) (Sent, error) {
 	return s.issue(ctx, tx, r, false)
 }
@@ -206,12 +207,10 @@ func (s *Service) issue(ctx context.Context, tx *sql.Tx, r Request, deliver bool
 			return Sent{}, s.limited(r, pr.by, err)
 		}
 	}
-	if deliver {
-		err = s.notifier.Code(ctx, tx, notify.CodeMessage{Channel: r.Channel, To: r.To, Action: pr.action,
-			Code: code, ExpiresAt: expires, Now: now})
-		if err != nil {
-			return Sent{}, err
-		}
+	err = s.notifier.Code(ctx, tx, notify.CodeMessage{Channel: r.Channel, To: r.To, Action: pr.action,
+		Code: code, ExpiresAt: expires, Now: now, Decoy: !deliver})
+	if err != nil {
+		return Sent{}, err
 	}
 	return Sent{ExpiresAt: expires, ResendAt: now.Add(s.rules.Cooldown)}, nil
 }

@@ -19,6 +19,10 @@ type CodeMessage struct {
 	Code      string
 	ExpiresAt time.Time
 	Now       time.Time
+	// Decoy renders and writes the message like any other, as a row that
+	// is never delivered (outbox.Queue.Decoy): for an address without an
+	// account, which must cost what an address with one costs.
+	Decoy bool
 }
 
 // Code queues a verification code. The message expires with the code: if
@@ -32,5 +36,13 @@ func (n *Notifier) Code(ctx context.Context, q store.Querier, m CodeMessage) err
 		"Action":  m.Action,
 		"Minutes": int(m.ExpiresAt.Sub(m.Now).Round(time.Minute) / time.Minute),
 	}
-	return n.send(ctx, q, m.Channel, m.To, "code", data, m.ExpiresAt)
+	if !m.Decoy {
+		return n.send(ctx, q, m.Channel, m.To, "code", data, m.ExpiresAt)
+	}
+	msg, err := n.render(m.Channel, "code", data)
+	if err != nil {
+		return err
+	}
+	msg.To = m.To
+	return n.queue.Decoy(ctx, q, msg, "code", m.ExpiresAt)
 }

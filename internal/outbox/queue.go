@@ -45,6 +45,28 @@ func NewQueue(c clock.Clock, sealKey []byte) (*Queue, error) {
 // expiresAt is dropped instead of delivered late: a code that arrives after
 // it has expired only confuses. It returns the message id.
 func (qu *Queue) Enqueue(ctx context.Context, q store.Querier, m Message, template string, expiresAt time.Time) (string, error) {
+	id, err := qu.insert(ctx, q, m, template, expiresAt, false)
+	if err != nil {
+		return "", err
+	}
+	select {
+	case qu.wake <- struct{}{}:
+	default:
+	}
+	return id, nil
+}
+
+// Decoy does what Enqueue does, sealing included, but writes a row that is
+// never delivered: state expired, content erased, as the worker leaves a
+// message that outlived its code. A request for an address without an
+// account does this where one for an address with an account enqueues, so
+// both do the same work (SEC-ENUM-1) and nothing is sent.
+func (qu *Queue) Decoy(ctx context.Context, q store.Querier, m Message, template string, expiresAt time.Time) error {
+	_, err := qu.insert(ctx, q, m, template, expiresAt, true)
+	return err
+}
+
+func (qu *Queue) insert(ctx context.Context, q store.Querier, m Message, template string, expiresAt time.Time, decoy bool) (string, error) {
 	if m.Channel != Email && m.Channel != SMS {
 		return "", fmt.Errorf("outbox: unknown channel %q", m.Channel)
 	}
@@ -56,19 +78,19 @@ func (qu *Queue) Enqueue(ctx context.Context, q store.Querier, m Message, templa
 	if err != nil {
 		return "", err
 	}
+	state := "pending"
+	if decoy {
+		sealed, state = "", "expired"
+	}
 	now := store.Millis(qu.clock.Now())
 	var exp any
 	if !expiresAt.IsZero() {
 		exp = store.Millis(expiresAt)
 	}
 	_, err = q.ExecContext(ctx, `INSERT INTO outbox (id, channel, recipient, template, sealed, state, next_attempt_at, expires_at, created_at)
-		VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7, $6)`, m.ID, string(m.Channel), m.To, template, sealed, now, exp)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $7)`, m.ID, string(m.Channel), m.To, template, sealed, state, now, exp)
 	if err != nil {
 		return "", fmt.Errorf("outbox: enqueue: %w", store.Translate(err))
-	}
-	select {
-	case qu.wake <- struct{}{}:
-	default:
 	}
 	return m.ID, nil
 }

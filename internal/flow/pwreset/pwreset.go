@@ -95,11 +95,16 @@ func (s *Service) Start(ctx context.Context, email string) (string, error) {
 }
 
 // send sends the code, or stores a decoy for an email without an account.
+// Both do the same statements (a decoy message row, an audit event), so
+// neither the answer nor its time tells whether the email has an account.
 func (s *Service) send(ctx context.Context, tx *sql.Tx, f flow.Flow, a account.Account, norm string) error {
 	req := code.Request{FlowID: f.ID, Purpose: code.PasswordReset, Channel: outbox.Email, To: norm}
 	if a.ID == "" {
-		_, err := s.Codes.Decoy(ctx, tx, req)
-		return err
+		if _, err := s.Codes.Decoy(ctx, tx, req); err != nil {
+			return err
+		}
+		return s.Audit.Append(ctx, tx, audit.Event{Actor: audit.ActorAnonymous, Action: "password_reset_unknown_email",
+			Result: audit.Refused, FlowID: f.ID})
 	}
 	req.To = a.Email
 	if _, err := s.Codes.Send(ctx, tx, req); err != nil {

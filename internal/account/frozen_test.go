@@ -13,7 +13,7 @@ import (
 
 // An id that no account can have is not_found before any query: it never
 // reaches the database, where a NUL or invalid UTF-8 would be an error
-// (SEC-INPUT-1; the admin API's unfreeze takes the id from its path).
+// (SPEC §5, issue 7; the admin API's unfreeze takes the id from its path).
 func TestSetFrozenRefusesMalformedIDs(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		s := account.NewStore(clock.NewFake(now))

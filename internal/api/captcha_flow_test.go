@@ -6,24 +6,16 @@ import (
 	"testing"
 
 	"github.com/rebindhq/rebind/internal/app/apptest"
-	"github.com/rebindhq/rebind/internal/store/storetest"
 	"github.com/rebindhq/rebind/internal/token"
 )
-
-// onEachDatabase runs fn as a subtest on SQLite and on PostgreSQL (which is
-// skipped when not configured, or fails when it is required).
-func onEachDatabase(t *testing.T, fn func(t *testing.T, opts apptest.Options)) {
-	t.Run("sqlite", func(t *testing.T) { fn(t, apptest.Options{}) })
-	t.Run("postgres", func(t *testing.T) { fn(t, apptest.Options{DatabaseURL: storetest.PostgresURL(t)}) })
-}
 
 // A puzzle is drawn only for the caller's own change or bind at its
 // new-number step; any other flow is refused before a picture is drawn
 // (drawing costs CPU) and before the address's puzzle budget is spent
-// (SEC-INPUT-1, SEC-ENUM-1: someone else's flow is not_found like an
-// unknown one).
+// (issue 7; SEC-ENUM-1: someone else's flow is not_found like an unknown
+// one).
 func TestPuzzleOnlyForTheCallersFlow(t *testing.T) {
-	onEachDatabase(t, func(t *testing.T, opts apptest.Options) {
+	apptest.EachDatabase(t, func(t *testing.T, opts apptest.Options) {
 		s := apptest.Start(t, opts)
 		s.CreateAccount(t, "puzzle-owner@example.com", pw, "+6581239101", false)
 		s.CreateAccount(t, "puzzle-other@example.com", pw, "+6581239102", false)

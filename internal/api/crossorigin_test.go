@@ -12,7 +12,7 @@ import (
 
 // A browser's cross-site request that would change state is refused on
 // every route of the user and admin API with 403 in the SPEC §5 shape, not
-// the standard library's text/plain (issue 7; SEC-CSRF-1).
+// the standard library's text/plain (issue 7; SEC-SES-5).
 func TestCrossOriginRefusalsAreJSON(t *testing.T) {
 	s := apptest.Start(t, apptest.Options{})
 	fs := &fuzzServer{name: "sqlite", s: s, session: "x", ids: map[string]string{"to": "+6581239001"}}

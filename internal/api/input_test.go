@@ -262,7 +262,7 @@ var noRedirects = &http.Client{CheckRedirect: func(*http.Request, []*http.Reques
 // admin API and sends it to a server on each database. Whatever the value,
 // the answer is never a 5xx, and an error is in the SPEC §5 shape; a NUL
 // byte or invalid UTF-8, wherever it is, is 400 invalid_request before any
-// of it reaches the database (SEC-INPUT-1). The seeds put both in every
+// of it reaches the database (SPEC §5, issue 7). The seeds put both in every
 // place of every route; `go test -fuzz FuzzJSONRoutes ./internal/api/`
 // looks further.
 func FuzzJSONRoutes(f *testing.F) {

@@ -73,7 +73,7 @@ func minus(a, b map[string]int) map[string]int {
 // measured, not asserted, by BenchmarkPasswordResetKnownVsUnknown
 // (docs/benchmarks.md).
 func TestPasswordResetStartDoesTheSameWork(t *testing.T) {
-	onEachDatabase(t, func(t *testing.T, opts apptest.Options) {
+	apptest.EachDatabase(t, func(t *testing.T, opts apptest.Options) {
 		s := apptest.Start(t, opts)
 		start := func(email string) apptest.Response {
 			r := s.Do(t, "POST", "/api/v1/password-reset", "", map[string]string{"email": email})

@@ -12,7 +12,7 @@ import (
 // Text that PostgreSQL cannot store (a NUL, bytes that are not UTF-8) is the
 // caller's bad input, not a server fault: if any reaches a query despite
 // the checks where requests are read, Translate makes it invalid_request
-// (SEC-INPUT-1). SQLite stores such text, so there the query must simply
+// (SPEC §5, issue 7). SQLite stores such text, so there the query must simply
 // work.
 func TestTranslateBadText(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {

@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/rebindhq/rebind/internal/app/apptest"
-	"github.com/rebindhq/rebind/internal/store/storetest"
 	"github.com/rebindhq/rebind/internal/web"
 )
 
@@ -20,56 +19,50 @@ func (rec *recorder) Handle(pattern string, _ http.Handler) { *rec = append(*rec
 
 // A NUL byte or invalid UTF-8 in any page's form, query or address is a
 // clear 400 page, on both databases, before any of it reaches a query
-// (SEC-INPUT-1): PostgreSQL cannot store either, which was a 500.
+// (SPEC §5, issue 7): PostgreSQL cannot store either, which was a 500.
 func TestBadBytesInPagesAreA400Page(t *testing.T) {
 	var rec recorder
 	if err := (&web.Pages{Dev: true}).Routes(&rec); err != nil {
 		t.Fatal(err)
 	}
-	for _, db := range []string{"sqlite", "postgres"} {
-		t.Run(db, func(t *testing.T) {
-			opts := apptest.Options{}
-			if db == "postgres" {
-				opts.DatabaseURL = storetest.PostgresURL(t)
+	apptest.EachDatabase(t, func(t *testing.T, opts apptest.Options) {
+		s := apptest.Start(t, opts)
+		c := s.Client()
+		_, page := get(t, c, s.URL+"/login")
+		tok := csrf(t, page)
+		for _, pattern := range rec {
+			method, path, _ := strings.Cut(pattern, " ")
+			switch {
+			case pattern == "GET /static/":
+				continue // files, no database
+			case path == "":
+				method, path = "GET", "/no-such-page"
 			}
-			s := apptest.Start(t, opts)
-			c := s.Client()
-			_, page := get(t, c, s.URL+"/login")
-			tok := csrf(t, page)
-			for _, pattern := range rec {
-				method, path, _ := strings.Cut(pattern, " ")
-				switch {
-				case pattern == "GET /static/":
-					continue // files, no database
-				case path == "":
-					method, path = "GET", "/no-such-page"
+			path = strings.NewReplacer("{$}", "", "{id}", "aaaaaaaaaaaaaaaaaaaaaaaaaa").Replace(path)
+			for _, bad := range []string{"a\x00b", "a\xffb"} {
+				var resp *http.Response
+				var page string
+				if method == "POST" {
+					resp, page = post(t, c, s.URL+path, url.Values{"csrf": {tok}, "email": {bad}, "number": {bad}, "t": {bad}})
+				} else {
+					resp, page = get(t, c, s.URL+path+"?to="+url.QueryEscape(bad)+"&t="+url.QueryEscape(bad))
 				}
-				path = strings.NewReplacer("{$}", "", "{id}", "aaaaaaaaaaaaaaaaaaaaaaaaaa").Replace(path)
-				for _, bad := range []string{"a\x00b", "a\xffb"} {
-					var resp *http.Response
-					var page string
-					if method == "POST" {
-						resp, page = post(t, c, s.URL+path, url.Values{"csrf": {tok}, "email": {bad}, "number": {bad}, "t": {bad}})
-					} else {
-						resp, page = get(t, c, s.URL+path+"?to="+url.QueryEscape(bad)+"&t="+url.QueryEscape(bad))
-					}
-					if resp.StatusCode != 400 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") ||
-						!strings.Contains(page, `data-page="error"`) || !strings.Contains(page, "holds a NUL character or bytes that are not UTF-8") {
-						t.Errorf("%s %s with %q: %d %.300s", method, path, bad, resp.StatusCode, mainOf(page))
-					}
+				if resp.StatusCode != 400 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") ||
+					!strings.Contains(page, `data-page="error"`) || !strings.Contains(page, "holds a NUL character or bytes that are not UTF-8") {
+					t.Errorf("%s %s with %q: %d %.300s", method, path, bad, resp.StatusCode, mainOf(page))
 				}
 			}
-			resp, page := get(t, c, s.URL+"/no-such-page%00")
-			if resp.StatusCode != 400 || !strings.Contains(page, `data-page="error"`) {
-				t.Errorf("NUL in the address: %d %.300s", resp.StatusCode, mainOf(page))
-			}
-		})
-	}
+		}
+		resp, page := get(t, c, s.URL+"/no-such-page%00")
+		if resp.StatusCode != 400 || !strings.Contains(page, `data-page="error"`) {
+			t.Errorf("NUL in the address: %d %.300s", resp.StatusCode, mainOf(page))
+		}
+	})
 }
 
 // A page form posted from another site is refused with 403 as an error
 // page that says why, not the standard library's plain text (issue 7;
-// SEC-CSRF-1).
+// SEC-SES-5).
 func TestCrossSiteFormsGetAnErrorPage(t *testing.T) {
 	var rec recorder
 	if err := (&web.Pages{Dev: true}).Routes(&rec); err != nil {

@@ -248,6 +248,10 @@ func (s *Service) destinationLimits(ctx context.Context, tx *sql.Tx, r Request, 
 		ratelimit.Rule{Name: day, Limit: s.rules.PerDay, Window: 24 * time.Hour, Refusal: refusal})
 }
 
+// CooldownLimit names the resend cooldown in its refusals, as the counted
+// limits are named, so every rate_limited error says which limit refused.
+const CooldownLimit = "resend_cooldown"
+
 // whyNoSend explains a refused send. It only reads; the refusal itself was
 // decided by the conditional statement.
 func (s *Service) whyNoSend(ctx context.Context, q store.Querier, r Request, now time.Time) error {
@@ -268,7 +272,7 @@ func (s *Service) whyNoSend(ctx context.Context, q store.Querier, r Request, now
 		return apperr.New(apperr.WrongState, "too many codes requested; start again")
 	}
 	wait := store.Time(sentAt).Add(s.rules.Cooldown).Sub(now)
-	return apperr.RateLimit("a code was just sent", wait)
+	return apperr.RateLimit("a code was just sent", wait).With("limit", CooldownLimit)
 }
 
 // Checked describes a code that was accepted.

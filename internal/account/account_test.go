@@ -105,9 +105,7 @@ func TestActivityIsIdempotent(t *testing.T) {
 		if err != nil || p.Inserted != 1 || p.Duplicates != 4 {
 			t.Fatalf("repeated push = %+v, %v", p, err)
 		}
-		var n int
-		db.QueryRowContext(context.Background(), "SELECT count(*) FROM balances WHERE account_id = $1", a.ID).Scan(&n)
-		if n != 1 {
+		if n := storetest.Count(t, db, "SELECT count(*) FROM balances WHERE account_id = $1", a.ID); n != 1 {
 			t.Fatalf("balances not replaced: %d rows", n)
 		}
 	})

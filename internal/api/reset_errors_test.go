@@ -1,7 +1,6 @@
 package api_test
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"sort"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/rebindhq/rebind/internal/app/apptest"
 	"github.com/rebindhq/rebind/internal/clock"
+	"github.com/rebindhq/rebind/internal/store/storetest"
 )
 
 // Every error code the reset endpoints can return, and that a refused step
@@ -195,8 +195,7 @@ func TestConcurrentQuizRequests(t *testing.T) {
 	}
 	close(gate)
 	wg.Wait()
-	var quizzes int
-	s.DB.QueryRowContext(context.Background(), "SELECT count(*) FROM quizzes WHERE account_id = $1", id).Scan(&quizzes)
+	quizzes := storetest.Count(t, s.DB, "SELECT count(*) FROM quizzes WHERE account_id = $1", id)
 	if issued.Load() != 1 || quizzes != 3 {
 		t.Fatalf("%d issued (%d refused), %d quizzes stored; want 1 more quiz, 3 in all", issued.Load(), refused.Load(), quizzes)
 	}

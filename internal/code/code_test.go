@@ -145,9 +145,7 @@ func TestCodeWorksOnce(t *testing.T) {
 		if err := h.check(f, code.Login, c); !apperr.Is(err, apperr.CodeExpired) {
 			t.Fatalf("second use = %v, want code_expired", err)
 		}
-		var consumed sql.NullInt64
-		db.QueryRowContext(context.Background(), "SELECT consumed_at FROM codes WHERE flow_id = $1", f).Scan(&consumed)
-		if !consumed.Valid {
+		if consumed := storetest.Value[sql.NullInt64](t, db, "SELECT consumed_at FROM codes WHERE flow_id = $1", f); !consumed.Valid {
 			t.Fatal("consumed_at not recorded")
 		}
 	})
@@ -271,14 +269,10 @@ func TestOnlyAKeyedHashIsStored(t *testing.T) {
 		h := newHarness(t, db)
 		f := h.flow(t)
 		c := h.mustSend(t, f, code.Login, outbox.SMS, "+6581234567")
-		var hash string
-		db.QueryRowContext(context.Background(), "SELECT hash FROM codes WHERE flow_id = $1", f).Scan(&hash)
-		if strings.Contains(hash, c) || len(hash) != 64 {
+		if hash := storetest.Value[string](t, db, "SELECT hash FROM codes WHERE flow_id = $1", f); strings.Contains(hash, c) || len(hash) != 64 {
 			t.Fatalf("stored hash %q holds or is not an HMAC of the code", hash)
 		}
-		var sealed string
-		db.QueryRowContext(context.Background(), "SELECT sealed FROM outbox ORDER BY created_at DESC LIMIT 1").Scan(&sealed)
-		if strings.Contains(sealed, c) {
+		if sealed := storetest.Value[string](t, db, "SELECT sealed FROM outbox ORDER BY created_at DESC LIMIT 1"); strings.Contains(sealed, c) {
 			t.Fatal("outbox row holds the code in clear")
 		}
 	})
@@ -303,9 +297,7 @@ func TestPerDestinationLimits(t *testing.T) {
 			t.Fatalf("6th send in an hour = %v, want rate_limited", err)
 		}
 		// The refused send left no code behind and took no count.
-		var n int
-		db.QueryRowContext(context.Background(), "SELECT count(*) FROM codes WHERE flow_id = $1", f).Scan(&n)
-		if n != 0 {
+		if n := storetest.Count(t, db, "SELECT count(*) FROM codes WHERE flow_id = $1", f); n != 0 {
 			t.Fatal("a refused send stored a code")
 		}
 		// 10 per day.
@@ -361,9 +353,7 @@ func TestConcurrentGuessesAreCapped(t *testing.T) {
 		if evaluated.Load() > 5 || succeeded.Load() > 1 || evaluated.Load()+refused.Load() != 51 {
 			t.Fatalf("evaluated %d (succeeded %d), refused %d; want at most 5 evaluated", evaluated.Load(), succeeded.Load(), refused.Load())
 		}
-		var attempts int
-		db.QueryRowContext(context.Background(), "SELECT attempts FROM codes WHERE flow_id = $1", f).Scan(&attempts)
-		if attempts != int(evaluated.Load()) {
+		if attempts := storetest.Count(t, db, "SELECT attempts FROM codes WHERE flow_id = $1", f); attempts != int(evaluated.Load()) {
 			t.Fatalf("attempts counter %d, but %d entries were evaluated", attempts, evaluated.Load())
 		}
 	})

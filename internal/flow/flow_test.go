@@ -136,16 +136,15 @@ func TestOneOpenFlowPerAccount(t *testing.T) {
 			})
 		}
 		wg.Wait()
-		var open int
-		db.QueryRowContext(ctx, "SELECT count(*) FROM flows WHERE account_id = $1 AND state NOT IN ('cancelled', 'completed')", acc).Scan(&open)
+		open := storetest.Count(t, db, "SELECT count(*) FROM flows WHERE account_id = $1 AND state NOT IN ('cancelled', 'completed')", acc)
 		if open != 1 || created.Load() == 0 {
 			t.Fatalf("%d flows open after %d concurrent creations, want 1", open, created.Load())
 		}
 		if id, err := fs.CancelExclusive(ctx, db, flow.MobileReset, acc); err != nil || id == "" {
 			t.Fatalf("CancelExclusive = %q, %v", id, err)
 		}
-		if id, _ := fs.CancelExclusive(ctx, db, flow.MobileReset, acc); id != "" {
-			t.Fatal("CancelExclusive found a second open flow")
+		if id, err := fs.CancelExclusive(ctx, db, flow.MobileReset, acc); err != nil || id != "" {
+			t.Fatalf("CancelExclusive found a second open flow: %q, %v", id, err)
 		}
 	})
 }

@@ -122,7 +122,9 @@ func TestSendRefusesInsecureTransport(t *testing.T) {
 }
 
 // A server that accepts the connection and never greets must not hold a
-// worker for longer than the dial timeout or the caller's deadline.
+// worker for longer than the dial timeout or the caller's deadline. The
+// bound that is not under test is an hour, so only the one under test can
+// end the call in time; no duration is compared.
 func TestSendTimesOutOnSilentServer(t *testing.T) {
 	addr := silentServer(t)
 	tests := []struct {
@@ -130,21 +132,26 @@ func TestSendTimesOutOnSilentServer(t *testing.T) {
 		ctx  time.Duration
 		opts []mail.Option
 	}{
-		{"dial timeout", 10 * time.Second, []mail.Option{mail.DialTimeout(300 * time.Millisecond)}},
-		{"context deadline", 300 * time.Millisecond, nil},
+		{"dial timeout", time.Hour, []mail.Option{mail.DialTimeout(300 * time.Millisecond)}},
+		{"context deadline", 300 * time.Millisecond, []mail.Option{mail.DialTimeout(time.Hour)}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := newSender(t, "smtp://"+addr, tt.opts...)
 			ctx, cancel := context.WithTimeout(context.Background(), tt.ctx)
 			defer cancel()
-			start := time.Now()
-			_, err := s.Send(ctx, message("1"))
-			if err == nil || outbox.IsPermanent(err) {
-				t.Fatalf("err = %v, want a retryable error", err)
-			}
-			if d := time.Since(start); d > 3*time.Second {
-				t.Errorf("Send took %v", d)
+			done := make(chan error, 1)
+			go func() {
+				_, err := s.Send(ctx, message("1"))
+				done <- err
+			}()
+			select {
+			case err := <-done:
+				if err == nil || outbox.IsPermanent(err) {
+					t.Fatalf("err = %v, want a retryable error", err)
+				}
+			case <-time.After(time.Minute):
+				t.Fatal("Send still waiting for the silent server after a minute")
 			}
 		})
 	}

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"runtime"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -54,11 +55,31 @@ type Hasher struct {
 	slots  chan struct{}
 	dummy  string
 	checks atomic.Int64
+
+	mu       sync.Mutex
+	byParams map[Params]int64
 }
 
 // Checks returns how many password checks (Verify calls that hashed) have
 // run, for metrics and for tests that show two paths do the same work.
 func (h *Hasher) Checks() int64 { return h.checks.Load() }
+
+// ChecksByParams returns how many password checks ran with each set of
+// argon2id parameters (SaltLen and KeyLen as found in the checked hash), so
+// a test can show that two paths do not only hash once each but hash at the
+// same cost.
+func (h *Hasher) ChecksByParams() map[Params]int64 {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	out := make(map[Params]int64, len(h.byParams))
+	for p, n := range h.byParams {
+		out[p] = n
+	}
+	return out
+}
+
+// Params returns the parameters new hashes are made with.
+func (h *Hasher) Params() Params { return h.params }
 
 // NewHasher returns a hasher that runs at most concurrency hashes at once
 // (0 means one per CPU). Memory use is bounded by concurrency × Memory.
@@ -66,7 +87,7 @@ func NewHasher(p Params, concurrency int) *Hasher {
 	if concurrency <= 0 {
 		concurrency = runtime.GOMAXPROCS(0)
 	}
-	h := &Hasher{params: p, slots: make(chan struct{}, concurrency)}
+	h := &Hasher{params: p, slots: make(chan struct{}, concurrency), byParams: map[Params]int64{}}
 	// The dummy hash is checked for unknown accounts so they cost the same
 	// time as known ones; its password is random and never stored.
 	var pw [24]byte
@@ -129,6 +150,10 @@ func (h *Hasher) Verify(ctx context.Context, password, encoded string) (bool, er
 	}
 	defer h.release()
 	h.checks.Add(1)
+	p.SaltLen, p.KeyLen = len(salt), uint32(len(want))
+	h.mu.Lock()
+	h.byParams[p]++
+	h.mu.Unlock()
 	got := argon2.IDKey([]byte(password), salt, p.Time, p.Memory, p.Threads, uint32(len(want)))
 	return subtle.ConstantTimeCompare(got, want) == 1 && known, nil
 }

@@ -2,6 +2,7 @@ package password
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -45,6 +46,24 @@ func TestUnknownAccountNeverVerifies(t *testing.T) {
 	h := NewHasher(fast, 1)
 	if ok, err := h.Verify(context.Background(), "anything", ""); ok || err != nil {
 		t.Fatalf("Verify with no stored hash = %v, %v", ok, err)
+	}
+}
+
+// SEC-ENUM-1: an unknown account's check (the dummy hash) runs argon2id at
+// the same parameters as a stored hash's, and each check is counted once.
+func TestDummyCheckCostsTheSame(t *testing.T) {
+	for _, p := range []Params{fast, Default} {
+		h := NewHasher(p, 1)
+		ctx := context.Background()
+		enc, err := h.Hash(ctx, "correct horse battery")
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.Verify(ctx, "wrong", enc)
+		h.Verify(ctx, "wrong", "")
+		if got := h.ChecksByParams(); len(got) != 1 || got[p] != 2 || h.Checks() != 2 {
+			t.Fatalf("checks %v (%d in all), want 2 at %+v", got, h.Checks(), p)
+		}
 	}
 }
 
@@ -100,8 +119,9 @@ func TestBusyWhenContextEnds(t *testing.T) {
 	h.slots <- struct{}{} // the only slot is taken
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
 	defer cancel()
-	if _, err := h.Hash(ctx, "pw"); err == nil {
-		t.Fatal("Hash did not give up when its context ended")
+	// The context's end, not MaxWait, must be what stops the wait.
+	if _, err := h.Hash(ctx, "pw"); !errors.Is(err, ErrBusy) || !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Hash = %v, want busy because its context ended", err)
 	}
 }
 

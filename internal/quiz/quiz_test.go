@@ -342,9 +342,7 @@ func TestOneSubmissionPerQuiz(t *testing.T) {
 		if judged.Load() != 1 || refused.Load() != 19 {
 			t.Fatalf("%d judged, %d refused", judged.Load(), refused.Load())
 		}
-		var key string
-		db.QueryRowContext(context.Background(), "SELECT sealed_key FROM quizzes WHERE id = $1", q.ID).Scan(&key)
-		if key != "" {
+		if key := storetest.Value[string](t, db, "SELECT sealed_key FROM quizzes WHERE id = $1", q.ID); key != "" {
 			t.Fatal("the answer key outlived the submission")
 		}
 	})
@@ -399,16 +397,17 @@ func TestIssuedQuizCarriesNoKey(t *testing.T) {
 	db := storetest.SQLite(t)
 	s := service(t, clock.NewFake(now))
 	id := newAccount(t, db, rich(0))
-	q, _, _ := issue(t, db, s, id)
+	q, _, err := issue(t, db, s, id)
+	if err != nil {
+		t.Fatal(err)
+	}
 	raw, _ := json.Marshal(q)
 	for _, word := range []string{"correct", "score", "value", "kind", "TXwallet000000000000000000000000000000000"} {
 		if strings.Contains(string(raw), word) {
 			t.Errorf("issued quiz JSON contains %q", word)
 		}
 	}
-	var stored string
-	db.QueryRowContext(context.Background(), "SELECT questions FROM quizzes WHERE id = $1", q.ID).Scan(&stored)
-	if strings.Contains(stored, "TXwallet000000000000000000000000000000000") {
+	if stored := storetest.Value[string](t, db, "SELECT questions FROM quizzes WHERE id = $1", q.ID); strings.Contains(stored, "TXwallet000000000000000000000000000000000") {
 		t.Error("the stored questions hold a full address")
 	}
 }

@@ -60,7 +60,7 @@ func TestTakeIsAllOrNothing(t *testing.T) {
 			}
 		}
 		// Refused takes gave their count back to the loose rule.
-		if left, _ := l.Remaining(ctx, db, "s", loose); left != 9 {
+		if left := remaining(t, l, db, "s", loose); left != 9 {
 			t.Fatalf("loose rule has %d left, want 9", left)
 		}
 	})
@@ -95,7 +95,7 @@ func TestTakeUnderConcurrency(t *testing.T) {
 		if ok.Load() != 5 || limited.Load() != 45 {
 			t.Fatalf("%d passed and %d were limited; want 5 and 45", ok.Load(), limited.Load())
 		}
-		if left, _ := l.Remaining(ctx, db, "victim", rules[1]); left != 3 {
+		if left := remaining(t, l, db, "victim", rules[1]); left != 3 {
 			t.Fatalf("day rule has %d left, want 3", left)
 		}
 	})
@@ -107,13 +107,25 @@ func TestPurgeDropsEndedWindows(t *testing.T) {
 		clk := clock.NewFake(start)
 		l := ratelimit.New(clk)
 		r := ratelimit.Rule{Name: "p", Limit: 1, Window: time.Minute}
-		l.Take(ctx, db, "a", r)
-		if n, _ := l.Purge(ctx, db); n != 0 {
-			t.Fatalf("purged %d live counters", n)
+		if err := l.Take(ctx, db, "a", r); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := l.Purge(ctx, db); err != nil || n != 0 {
+			t.Fatalf("purged %d live counters (%v)", n, err)
 		}
 		clk.Advance(2 * time.Minute)
-		if n, _ := l.Purge(ctx, db); n != 1 {
-			t.Fatalf("purged %d ended counters, want 1", n)
+		if n, err := l.Purge(ctx, db); err != nil || n != 1 {
+			t.Fatalf("purged %d ended counters (%v), want 1", n, err)
 		}
 	})
+}
+
+// remaining is Remaining for a test: an error fails it.
+func remaining(t *testing.T, l *ratelimit.Limiter, db *store.DB, subject string, r ratelimit.Rule) int {
+	t.Helper()
+	left, err := l.Remaining(context.Background(), db, subject, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return left
 }

@@ -24,9 +24,7 @@ func TestLifetimes(t *testing.T) {
 		if err != nil || len(tok) < 43 {
 			t.Fatalf("Create = %q, %v", tok, err)
 		}
-		var stored string
-		db.QueryRowContext(ctx, "SELECT token_hash FROM sessions WHERE id = $1", s.ID).Scan(&stored)
-		if strings.Contains(stored, tok) {
+		if stored := storetest.Value[string](t, db, "SELECT token_hash FROM sessions WHERE id = $1", s.ID); strings.Contains(stored, tok) {
 			t.Fatal("token stored in clear")
 		}
 		// Used every 29 minutes, it lives until the absolute end.
@@ -40,13 +38,13 @@ func TestLifetimes(t *testing.T) {
 		if _, err := m.Lookup(ctx, db, tok); !apperr.Is(err, apperr.Unauthorized) {
 			t.Fatalf("after the absolute end = %v", err)
 		}
-		tok2, _, _ := m.Create(ctx, db, acc, "", "")
+		tok2, _ := create(t, m, db, acc)
 		clk.Advance(30 * time.Minute)
 		if _, err := m.Lookup(ctx, db, tok2); !apperr.Is(err, apperr.Unauthorized) {
 			t.Fatalf("after 30 idle minutes = %v", err)
 		}
-		if n, _ := m.Purge(ctx, db); n != 2 {
-			t.Fatalf("Purge removed %d, want 2", n)
+		if n, err := m.Purge(ctx, db); err != nil || n != 2 {
+			t.Fatalf("Purge removed %d (%v), want 2", n, err)
 		}
 	})
 }
@@ -56,16 +54,18 @@ func TestRevoke(t *testing.T) {
 		ctx := context.Background()
 		m := session.NewManager(clock.Real{}, time.Hour, 12*time.Hour)
 		acc, other := storetest.Account(t, db), storetest.Account(t, db)
-		a, _, _ := m.Create(ctx, db, acc, "", "")
-		b, sb, _ := m.Create(ctx, db, acc, "", "")
-		c, _, _ := m.Create(ctx, db, acc, "", "")
-		o, _, _ := m.Create(ctx, db, other, "", "")
-		m.Revoke(ctx, db, a)
+		a, _ := create(t, m, db, acc)
+		b, sb := create(t, m, db, acc)
+		c, _ := create(t, m, db, acc)
+		o, _ := create(t, m, db, other)
+		if err := m.Revoke(ctx, db, a); err != nil {
+			t.Fatal(err)
+		}
 		if _, err := m.Lookup(ctx, db, a); err == nil {
 			t.Fatal("revoked token still works")
 		}
-		if n, _ := m.RevokeAll(ctx, db, acc, sb.ID); n != 1 {
-			t.Fatalf("RevokeAll(keep b) ended %d sessions, want 1", n)
+		if n, err := m.RevokeAll(ctx, db, acc, sb.ID); err != nil || n != 1 {
+			t.Fatalf("RevokeAll(keep b) ended %d sessions (%v), want 1", n, err)
 		}
 		if _, err := m.Lookup(ctx, db, c); err == nil {
 			t.Fatal("session c survived RevokeAll")
@@ -73,7 +73,9 @@ func TestRevoke(t *testing.T) {
 		if _, err := m.Lookup(ctx, db, b); err != nil {
 			t.Fatal("the kept session was revoked")
 		}
-		m.RevokeAll(ctx, db, acc, "")
+		if _, err := m.RevokeAll(ctx, db, acc, ""); err != nil {
+			t.Fatal(err)
+		}
 		if _, err := m.Lookup(ctx, db, b); err == nil {
 			t.Fatal("RevokeAll without keep left a session")
 		}
@@ -86,4 +88,14 @@ func TestRevoke(t *testing.T) {
 			}
 		}
 	})
+}
+
+// create starts a session and fails the test if it cannot.
+func create(t *testing.T, m *session.Manager, db *store.DB, accountID string) (string, session.Session) {
+	t.Helper()
+	tok, s, err := m.Create(context.Background(), db, accountID, "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok, s
 }

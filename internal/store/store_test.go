@@ -128,9 +128,7 @@ func TestTxRollsBackOnError(t *testing.T) {
 		if !errors.Is(err, boom) {
 			t.Fatalf("Tx returned %v", err)
 		}
-		var n int
-		db.QueryRowContext(ctx, "SELECT count(*) FROM dev_messages").Scan(&n)
-		if n != 0 {
+		if n := storetest.Count(t, db, "SELECT count(*) FROM dev_messages"); n != 0 {
 			t.Fatalf("rolled-back insert is visible: %d rows", n)
 		}
 	})

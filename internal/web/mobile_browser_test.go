@@ -98,8 +98,8 @@ func TestBrowserBindMobileWithTouch(t *testing.T) {
 	waitPage(t, phone, "mobile_intro")
 	clickLabel(t, phone, "Continue")
 	waitPage(t, phone, "mobile_verify")
-	if n, _ := chromedp.Run(phone, chromedp.Evaluate[int](`document.querySelectorAll("#sms-code, #get-sms-code").length`)); n != 0 {
-		t.Fatal("a bind asks for an SMS code to an old number")
+	if n, err := chromedp.Run(phone, chromedp.Evaluate[int](`document.querySelectorAll("#sms-code, #get-sms-code").length`)); err != nil || n != 0 {
+		t.Fatalf("a bind asks for an SMS code to an old number (%d fields, %v)", n, err)
 	}
 	getCodes(t, phone, s, email, "")
 	clickLabel(t, phone, "Next")
@@ -107,8 +107,8 @@ func TestBrowserBindMobileWithTouch(t *testing.T) {
 	chooseNumber(t, phone, "+65", "SG", "8123 6602", "Singapore")
 	clickLabel(t, phone, "Next")
 	waitPage(t, phone, "mobile_puzzle")
-	if wide, _ := chromedp.Run(phone, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth`)); wide {
-		t.Fatal("the puzzle scrolls sideways on a phone")
+	if wide, err := chromedp.Run(phone, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth`)); err != nil || wide {
+		t.Fatalf("the puzzle scrolls sideways on a phone (%v)", err)
 	}
 	mark := s.Mark(t, fresh)
 	slide(t, phone, s, true)
@@ -192,8 +192,8 @@ func chooseNumber(t *testing.T, ctx context.Context, search, region, number, cou
 		status, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector("#country").value + " " + document.querySelector("#number-status").textContent`))
 		t.Fatalf("choose %s %s: %v (%s)", region, number, err, status)
 	}
-	if shown, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`Array.from(document.querySelectorAll("#country option")).filter(o => !o.hidden).length`)); shown > 20 {
-		t.Fatalf("the search %q left %d countries", search, shown)
+	if shown, err := chromedp.Run(ctx, chromedp.Evaluate[int](`Array.from(document.querySelectorAll("#country option")).filter(o => !o.hidden).length`)); err != nil || shown > 20 {
+		t.Fatalf("the search %q left %d countries (%v)", search, shown, err)
 	}
 }
 

@@ -115,6 +115,25 @@ func adminDB(base string) (*sql.DB, error) {
 	return admin, adminErr
 }
 
+// Value runs a query that returns one row of one column and returns that
+// column as a T. It fails the test when the query fails or finds no row, so
+// an assertion on the value never passes because the query did not run.
+func Value[T any](t testing.TB, q store.Querier, query string, args ...any) T {
+	t.Helper()
+	var v T
+	if err := q.QueryRowContext(context.Background(), query, args...).Scan(&v); err != nil {
+		t.Fatalf("%s: %v", query, err)
+	}
+	return v
+}
+
+// Count runs a query that returns one number, such as SELECT count(*), and
+// fails the test when the query fails.
+func Count(t testing.TB, q store.Querier, query string, args ...any) int {
+	t.Helper()
+	return Value[int](t, q, query, args...)
+}
+
 // Account inserts a bare account (no password that verifies, no mobile) for
 // tests of tables that refer to accounts, and returns its id.
 func Account(t testing.TB, db *store.DB) string {

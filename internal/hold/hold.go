@@ -29,11 +29,33 @@ const (
 	AccountFrozen = "account_frozen"
 )
 
+// Reasons lists every reason, each said in words by because.
+var Reasons = []string{MobileReset, MobileChange, MobileBind, PasswordReset, AccountFrozen}
+
+// because says each reason to the account's owner, to end the sentence
+// "Withdrawals are held until <time> …": pages show these words, never the
+// codes, which are for the exchange's services.
+var because = map[string]string{
+	MobileReset:   "because your mobile verification was reset",
+	MobileChange:  "because your mobile number was changed",
+	MobileBind:    "because a mobile number was bound to your account",
+	PasswordReset: "because your password was reset",
+	AccountFrozen: "because you reported \u201cThis wasn't me\u201d",
+}
+
 // Hold is one active restriction.
 type Hold struct {
 	Kind   string    `json:"kind"`
 	Reason string    `json:"reason"`
 	Until  time.Time `json:"until"`
+}
+
+// Because says why the hold is in place, in words for its owner.
+func (h Hold) Because() string {
+	if words, ok := because[h.Reason]; ok {
+		return words
+	}
+	return "because of a security change on your account"
 }
 
 // Store reads and extends holds.

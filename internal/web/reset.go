@@ -35,6 +35,11 @@ type resetPage struct {
 	// Notice explains why the user is back at the start.
 	Notice string
 	Quiz   quiz.Issued
+	// Ticked and Blank show answers sent back for a question left blank:
+	// the options ticked, by question and option, and the questions with
+	// none.
+	Ticked map[string]map[string]bool
+	Blank  map[string]bool
 	// CanQuiz is whether security questions are on offer now.
 	CanQuiz bool
 	// QuizOff is whether the questions are switched off for everyone.

@@ -194,7 +194,7 @@ func TestBrowserResetMobileByTheArticle(t *testing.T) {
 	if err != nil || !strings.Contains(banner, "Mobile verification is off") {
 		t.Fatalf("rebind banner %q (%v)", banner, err)
 	}
-	if href, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector(".banner.warn a").getAttribute("href")`)); href != "/settings" {
+	if href, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector(".banner.warn a").getAttribute("href")`)); href != "/settings/mobile" {
 		t.Fatalf("banner button leads to %q", href)
 	}
 }
@@ -232,6 +232,12 @@ func TestBrowserResetMobileOutOfChances(t *testing.T) {
 			checkNoSideScroll(t, ctx, s)
 		}
 		clickLabel(t, ctx, "Submit answers")
+		// Questions are left blank: the page asks first (in a dialog, or
+		// from the server before the script has run).
+		if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS("dialog#blank-dialog[open], #blank-warning"))); err != nil {
+			t.Fatalf("attempt %d: not asked about blank questions: %v", i+1, err)
+		}
+		clickLabel(t, ctx, "Submit anyway")
 		waitPage(t, ctx, "reset_mobile_failed")
 		text := mainText(t, ctx)
 		if left := 2 - i; left > 0 && !strings.Contains(text, fmt.Sprintf("%d of 3", left)) {

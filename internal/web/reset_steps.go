@@ -6,6 +6,7 @@ import (
 
 	"github.com/rebindhq/rebind/internal/apperr"
 	"github.com/rebindhq/rebind/internal/flow/reset"
+	"github.com/rebindhq/rebind/internal/quiz"
 )
 
 // The actions of the reset pages. Each translates a form into one call of
@@ -115,13 +116,42 @@ func (p *Pages) resetAnswers(w http.ResponseWriter, r *http.Request) error {
 		return redirect(w, r, "/reset-mobile")
 	}
 	answers := make(map[string][]string, len(q.Questions))
+	blank := map[string]bool{}
 	for _, question := range q.Questions {
 		answers[question.ID] = append([]string{}, r.PostForm["q-"+question.ID]...)
+		if len(answers[question.ID]) == 0 {
+			blank[question.ID] = true
+		}
+	}
+	if len(blank) > 0 && r.PostFormValue("blank") != "ok" {
+		return p.askBlank(w, r, id, q, answers, blank)
 	}
 	if _, err := p.Reset.Answer(r.Context(), id, q.ID, answers); err != nil {
 		return p.resetRefused(w, r, reset.QuizInProgress, err)
 	}
 	return redirect(w, r, "/reset-mobile")
+}
+
+// askBlank shows the same questions again, with what was ticked, when a
+// question was left blank: every question has a right option, so such
+// answers cannot pass, and a page without its script (which asks first)
+// must not end the attempt unasked. Nothing is submitted; the chance was
+// used when the questions were issued and the deadline stays, so the page
+// says both. [Submit anyway] sends the answers as they are.
+func (p *Pages) askBlank(w http.ResponseWriter, r *http.Request, id string, q quiz.Issued, answers map[string][]string, blank map[string]bool) error {
+	v, err := p.Reset.Status(r.Context(), id)
+	if err != nil {
+		return p.resetRefused(w, r, reset.QuizInProgress, err)
+	}
+	d := p.resetData(v)
+	d.Quiz, d.Blank, d.Ticked = q, blank, map[string]map[string]bool{}
+	for question, opts := range answers {
+		d.Ticked[question] = map[string]bool{}
+		for _, o := range opts {
+			d.Ticked[question][o] = true
+		}
+	}
+	return p.render(w, r, http.StatusUnprocessableEntity, "reset_mobile_quiz", resetTitle, d, "")
 }
 
 // resetCancel ends this browser's reset, to start again (perhaps with

@@ -140,7 +140,9 @@ func TestResetMobileFailedAttempts(t *testing.T) {
 			ticked = rightAnswers(t, s, id, qs)
 			ticked[qs[2].ID] = nil
 		}
-		resp, page := post(t, c, s.URL+"/reset-mobile/answers", answerForm(tok, quizID, ticked))
+		form := answerForm(tok, quizID, ticked)
+		form.Set("blank", "ok") // [Submit anyway]: blanks are asked about first
+		resp, page := post(t, c, s.URL+"/reset-mobile/answers", form)
 		if resp.StatusCode != 200 || !strings.Contains(page, `data-page="reset_mobile_failed"`) {
 			t.Fatalf("attempt %d: %d\n%s", i+1, resp.StatusCode, page)
 		}

@@ -60,6 +60,49 @@
     tick();
   }
 
+  // The quiz's form (data-confirm-blank names its dialog) asks before it
+  // sends answers with a question left blank, which cannot pass: the dialog
+  // says how many, [Go back] returns to the first of them, [Submit anyway]
+  // (a submit button named "blank") sends them. The server asks too, for a
+  // page without this script.
+  document.addEventListener("submit", function (ev) {
+    var form = ev.target;
+    var dialog = document.getElementById(form.getAttribute("data-confirm-blank") || "");
+    if (!dialog || typeof dialog.showModal !== "function" || (ev.submitter && ev.submitter.name === "blank")) {
+      return;
+    }
+    var blank = Array.prototype.filter.call(form.querySelectorAll("fieldset.question"), function (f) {
+      return !f.querySelector("input:checked");
+    });
+    if (blank.length === 0) {
+      return;
+    }
+    ev.preventDefault();
+    var count = dialog.querySelector("#blank-count");
+    count.textContent = blank.length + " of the " + count.getAttribute("data-total") + " questions " +
+      (blank.length === 1 ? "has" : "have") + " no option ticked.";
+    dialog.onclose = function () {
+      var first = blank[0].querySelector("input");
+      if (first && document.contains(first)) {
+        first.focus();
+      }
+    };
+    dialog.showModal();
+  });
+
+  // A <time data-local> shows its moment in the browser's time zone; the
+  // page states it in UTC, which stays without this script.
+  var localTime = window.Intl && new Intl.DateTimeFormat(undefined, {
+    year: "numeric", month: "short", day: "numeric", hour: "numeric", minute: "2-digit", timeZoneName: "short"
+  });
+  function local(el) {
+    var at = new Date(el.getAttribute("datetime"));
+    if (localTime && !isNaN(at.getTime())) {
+      el.title = el.textContent;
+      el.textContent = localTime.format(at);
+    }
+  }
+
   // A form with data-inplace (a get-code button's) is sent in the
   // background, and the page's [data-swap] parts are replaced by the
   // answer's, so that a code typed meanwhile stays. An answer that is
@@ -208,6 +251,7 @@
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("[data-resend-at]").forEach(countdown);
     document.querySelectorAll("[data-deadline]").forEach(deadline);
+    document.querySelectorAll("time[data-local]").forEach(local);
     document.querySelectorAll("select[data-country-filter]").forEach(countryFilter);
     document.querySelectorAll("input[data-check]").forEach(numberCheck);
   });

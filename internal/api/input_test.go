@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/rebindhq/rebind/internal/adminapi"
@@ -256,7 +257,9 @@ func rawJSONString(s string) string {
 	return b.String()
 }
 
-var noRedirects = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+// noRedirects shows a redirect as it is, and fails a request that hangs.
+var noRedirects = &http.Client{Timeout: 20 * time.Second,
+	CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 
 // FuzzJSONRoutes puts a value in one place of one route of the user or
 // admin API and sends it to a server on each database. Whatever the value,

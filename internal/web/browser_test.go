@@ -40,9 +40,7 @@ func TestBrowserSignInWithSMS(t *testing.T) {
 		t.Fatalf("2FA page text %q: %v", text, err)
 	}
 	// The resend button counts down right after a code was sent.
-	if disabled, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.querySelector("[data-resend-at]").disabled`)); err != nil || !disabled {
-		t.Fatalf("resend button enabled during the cooldown (%v)", err)
-	}
+	countingDown(t, ctx, "[data-resend-at]", "the resend button")
 	// The dialog opens in place and leads to the reset page.
 	err = chromedp.Do(ctx,
 		chromedp.Click(chromedp.CSS(`a[data-open-dialog="unavailable"]`)),

@@ -41,6 +41,17 @@ func waitPage(t *testing.T, ctx context.Context, name string) {
 	}
 }
 
+// countingDown waits until the page's script has disabled the resend
+// button sel for its cooldown. The script is deferred and may run after the
+// page is shown, so checking at once would race it.
+func countingDown(t *testing.T, ctx context.Context, sel, what string) {
+	t.Helper()
+	if err := chromedp.Do(ctx, chromedp.Poll[chromedp.Void](`document.querySelector("`+sel+`").disabled`,
+		chromedp.WithPollingTimeout(10*time.Second))); err != nil {
+		t.Fatalf("%s does not count down after a code was sent: %v", what, err)
+	}
+}
+
 func mainText(t *testing.T, ctx context.Context) string {
 	t.Helper()
 	text, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("main")))
@@ -104,9 +115,7 @@ func toMethodInBrowser(t *testing.T, ctx context.Context, s *apptest.Server, ema
 	}
 	clickLabel(t, ctx, "Next")
 	waitPage(t, ctx, "reset_mobile_code")
-	if disabled, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.getElementById("get-code").disabled`)); !disabled {
-		t.Fatal("the get-code button does not count down after a code was sent")
-	}
+	countingDown(t, ctx, "#get-code", "the get-code button")
 	if err := chromedp.Do(ctx, chromedp.SendKeys(chromedp.CSS("#code"), s.CodeSince(t, email, mark))); err != nil {
 		t.Fatal(err)
 	}

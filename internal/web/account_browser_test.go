@@ -116,8 +116,8 @@ func TestBrowserAccountPage(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitPage(t, ctx, "login")
-	if n, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("header a[href='/login']").length`)); n != 0 {
-		t.Error("the log-in page shows [Log In] in its top bar")
+	if n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("header a[href='/login']").length`)); err != nil || n != 0 {
+		t.Errorf("the log-in page shows [Log In] in its top bar (%d, %v)", n, err)
 	}
 	signInInBrowser(t, ctx, s, base, email, mobile)
 	text := mainText(t, ctx)
@@ -142,8 +142,8 @@ func TestBrowserAccountPage(t *testing.T) {
 	waitPage(t, phone, "account")
 	checkLocalTimes(t, phone, 4)
 	checkNumbersDoNotWrap(t, phone, 1)
-	if wide, _ := chromedp.Run(phone, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth`)); wide {
-		t.Error("the account page scrolls sideways on a phone")
+	if wide, err := chromedp.Run(phone, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth`)); err != nil || wide {
+		t.Errorf("the account page scrolls sideways on a phone (%v)", err)
 	}
 
 	// After a reset, [Bind mobile] on the banner opens the bind flow.

@@ -49,8 +49,8 @@ func checkCodeRows(t *testing.T, ctx context.Context, name string) {
 			t.Errorf("%s at %v px: input %.0f px, button %q %.0f px (on one line: %v)", name, r.Page, r.Input, r.Label, r.Button, r.OneLine)
 		}
 	}
-	if wide, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth`)); wide {
-		t.Errorf("%s scrolls sideways", name)
+	if wide, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth`)); err != nil || wide {
+		t.Errorf("%s scrolls sideways (%v)", name, err)
 	}
 	if dir := os.Getenv("REBIND_TEST_SCREENSHOTS"); dir != "" {
 		shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))

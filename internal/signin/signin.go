@@ -239,9 +239,6 @@ func (s *Service) refuse(ctx context.Context, accountID, email string, err error
 		actor = audit.ActorAnonymous
 	}
 	limit, _ := apperr.As(err).Fields["limit"].(string)
-	if limit == "" {
-		limit = "resend_cooldown"
-	}
 	detail := map[string]string{"limit": limit}
 	if email != "" {
 		detail["email"] = account.MaskEmail(email)

@@ -133,6 +133,9 @@ func (a *API) newNumber(w http.ResponseWriter, r *http.Request, kind flow.Kind) 
 		Country      string `json:"country"`
 		Number       string `json:"number"`
 		CaptchaToken string `json:"captcha_token"`
+		// NoPuzzle sends the code without the puzzle, for users who
+		// cannot do it, from a stricter quota.
+		NoPuzzle bool `json:"no_puzzle"`
 	}
 	if err := httpjson.Decode(w, r, &req); err != nil {
 		return err
@@ -142,8 +145,15 @@ func (a *API) newNumber(w http.ResponseWriter, r *http.Request, kind flow.Kind) 
 		return httpjson.Missing("country")
 	case req.Number == "":
 		return httpjson.Missing("number")
+	case req.NoPuzzle && req.CaptchaToken != "":
+		return apperr.New(apperr.InvalidRequest, "give \"captcha_token\" or \"no_puzzle\", not both")
 	}
-	v, err := a.Change.NewNumber(r.Context(), c, kind, r.PathValue("flow_id"), req.Country, req.Number, req.CaptchaToken)
+	var v change.View
+	if req.NoPuzzle {
+		v, err = a.Change.NewNumberWithoutPuzzle(r.Context(), c, kind, r.PathValue("flow_id"), req.Country, req.Number)
+	} else {
+		v, err = a.Change.NewNumber(r.Context(), c, kind, r.PathValue("flow_id"), req.Country, req.Number, req.CaptchaToken)
+	}
 	if err != nil {
 		return err
 	}
@@ -219,18 +229,33 @@ func (a *API) solveCaptcha(w http.ResponseWriter, r *http.Request) error {
 	var req struct {
 		X     *int     `json:"x"`
 		Trail [][3]int `json:"trail"`
+		// Keys is a keyboard answer instead of a drag: [[ms, x], …].
+		Keys [][2]int `json:"keys"`
 	}
 	if err := httpjson.Decode(w, r, &req); err != nil {
 		return err
 	}
-	if req.X == nil {
+	switch {
+	case req.X == nil:
 		return httpjson.Missing("x")
+	case req.Keys != nil && req.Trail != nil:
+		return apperr.New(apperr.InvalidRequest, "give \"trail\" or \"keys\", not both")
 	}
-	trail := make([]captcha.Point, len(req.Trail))
-	for i, p := range req.Trail {
-		trail[i] = captcha.Point{T: p[0], X: p[1], Y: p[2]}
+	var tok string
+	var err error
+	if req.Keys != nil {
+		keys := make([]captcha.Key, len(req.Keys))
+		for i, k := range req.Keys {
+			keys[i] = captcha.Key{T: k[0], X: k[1]}
+		}
+		tok, err = a.Captcha.SolveKeys(r.Context(), r.PathValue("captcha_id"), *req.X, keys)
+	} else {
+		trail := make([]captcha.Point, len(req.Trail))
+		for i, p := range req.Trail {
+			trail[i] = captcha.Point{T: p[0], X: p[1], Y: p[2]}
+		}
+		tok, err = a.Captcha.Solve(r.Context(), r.PathValue("captcha_id"), *req.X, trail)
 	}
-	tok, err := a.Captcha.Solve(r.Context(), r.PathValue("captcha_id"), *req.X, trail)
 	if err != nil {
 		return err
 	}

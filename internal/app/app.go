@@ -173,7 +173,7 @@ func (a *App) flows(notifier *notify.Notifier) error {
 		return err
 	}
 	a.Change = &change.Service{DB: a.DB, Clock: a.Clock, Accounts: a.Accounts, Codes: a.Codes, Flows: a.Flows, Holds: a.Holds,
-		Sessions: a.Sessions, Audit: a.Audit, Notifier: notifier, StopLinks: a.Stop, Captcha: a.Captcha, Hold: cfg.WithdrawalHold}
+		Sessions: a.Sessions, Audit: a.Audit, Notifier: notifier, StopLinks: a.Stop, Captcha: a.Captcha, Limiter: a.Limiter, Hold: cfg.WithdrawalHold}
 	a.Demo = &demo.Desk{DB: a.DB, Clock: a.Clock, Accounts: a.Accounts, Flows: a.Flows, Quiz: a.Quiz, Limiter: a.Limiter,
 		Hasher: a.Hasher, Audit: a.Audit, QuizEnabled: cfg.QuizEnabled, Dev: !cfg.Production}
 	return nil

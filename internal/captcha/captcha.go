@@ -22,6 +22,9 @@
 // captcha slows bots down and makes them cost more; the send limits (per
 // number, account, IP and flow) are what stop them. See README.md.
 //
+// The slider also takes an answer given with the keyboard (SolveKeys),
+// judged by its own checks on the key presses (Keyed).
+//
 // Provider is what the flows call, so an exchange can plug a hosted captcha
 // (Turnstile, hCaptcha, GeeTest) instead of the slider.
 package captcha
@@ -65,8 +68,8 @@ type Point struct{ T, X, Y int }
 
 // Provider is what the flows use. The built-in Slider implements it. A
 // hosted captcha fits as: New returns a Challenge that names the widget
-// session (no images), Solve is not used (the widget solves in the
-// browser), and Redeem verifies the provider's response token server-side,
+// session (no images), Solve and SolveKeys are not used (the widget solves
+// in the browser), and Redeem verifies the provider's response token server-side,
 // recording its digest first so that it is single use even under
 // concurrency; it must fail closed when the provider does not answer.
 type Provider interface {
@@ -76,6 +79,10 @@ type Provider interface {
 	// A challenge takes one answer, whatever the result. A right answer
 	// returns a token for Redeem.
 	Solve(ctx context.Context, id string, x int, trail []Point) (token string, err error)
+	// SolveKeys judges an answer given with the keyboard, keys being the
+	// presses that moved the piece to x and submitted it. The same rules
+	// apply: one answer per challenge, the same refusal for every failure.
+	SolveKeys(ctx context.Context, id string, x int, keys []Key) (token string, err error)
 	// Redeem uses a token once, for b. Call it in the transaction of the
 	// send it guards, so that a send that fails leaves it unused.
 	Redeem(ctx context.Context, q store.Querier, token string, b Binding) error

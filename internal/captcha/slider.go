@@ -92,6 +92,42 @@ func (s *Slider) Solve(ctx context.Context, id string, x int, trail []Point) (st
 	if err := shape(trail); err != nil && !errors.Is(err, errFewSamples) {
 		return "", malformed(fmt.Sprintf("the trail must have at most %d samples, in time order", MaxTrail))
 	}
+	return s.solve(ctx, id, func(c answered) error {
+		if err := s.near(c, x); err != nil {
+			return err
+		}
+		if err := Human(trail, x, c.width); err != nil {
+			return invalid(err)
+		}
+		return nil
+	})
+}
+
+// SolveKeys judges an answer given with the keyboard: x is where the
+// piece's left edge was left, keys the presses that moved it there and
+// submitted it (see Key and Keyed). Like Solve, malformed input is refused
+// before the challenge is spent, and every failure reads the same.
+func (s *Slider) SolveKeys(ctx context.Context, id string, x int, keys []Key) (string, error) {
+	if x < 0 || x > Width {
+		return "", malformed("x must be within the picture")
+	}
+	if err := keyShape(keys, Width); err != nil && !errors.Is(err, errFewSamples) {
+		return "", malformed(fmt.Sprintf("the keys must be at most %d, in time order, within the picture", MaxTrail))
+	}
+	return s.solve(ctx, id, func(c answered) error {
+		if err := s.near(c, x); err != nil {
+			return err
+		}
+		if err := Keyed(keys, x, c.width); err != nil {
+			return invalid(err)
+		}
+		return nil
+	})
+}
+
+// solve spends challenge id and judges it with judge; a right answer gets
+// a token. A wrong one leaves the challenge spent all the same.
+func (s *Slider) solve(ctx context.Context, id string, judge func(answered) error) (string, error) {
 	if !token.ValidID(id) {
 		return "", invalid(errors.New("captcha: malformed challenge id"))
 	}
@@ -103,7 +139,7 @@ func (s *Slider) Solve(ctx context.Context, id string, x int, trail []Point) (st
 		if err != nil {
 			return err
 		}
-		if verdict = s.judge(c, x, trail); verdict != nil {
+		if verdict = judge(c); verdict != nil {
 			return nil // commit: the challenge stays spent
 		}
 		tok = token.NewID()
@@ -139,12 +175,10 @@ func (s *Slider) spend(ctx context.Context, q store.Querier, id string) (answere
 	return c, nil
 }
 
-func (s *Slider) judge(c answered, x int, trail []Point) error {
+// near checks that x is within the tolerance of the answer.
+func (s *Slider) near(c answered, x int) error {
 	if !slide.Validate(x, 0, c.answerX, 0, s.tolerance) {
 		return invalid(fmt.Errorf("captcha: x %d misses the answer by %d px", x, x-c.answerX))
-	}
-	if err := Human(trail, x, c.width); err != nil {
-		return invalid(err)
 	}
 	return nil
 }

@@ -61,6 +61,9 @@ type mobilePage struct {
 	Countries      []countryOption
 	Region, Number string
 	Puzzle         puzzleView
+	// NoPuzzlePerDay is how many codes a day may be sent without the
+	// puzzle.
+	NoPuzzlePerDay int
 
 	// page asks for the number form or the puzzle, which are also open
 	// while the code to a new number is awaited.

@@ -1,12 +1,21 @@
 package web_test
 
 import (
+	"context"
+	"encoding/json"
+	"math/rand/v2"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rebindhq/rebind/internal/app/apptest"
+	"github.com/rebindhq/rebind/internal/captcha"
+	"github.com/rebindhq/rebind/internal/clock"
 )
+
+const notSolvedText = "The puzzle was not solved. Try this new one."
 
 const lostPhone = `<a href="/reset-mobile" id="lost-phone">Lost this phone? Reset it instead</a>`
 
@@ -37,4 +46,92 @@ func TestChangeOffersResetForALostPhone(t *testing.T) {
 	if strings.Contains(page, "Lost this phone?") {
 		t.Fatalf("a bind offers to reset a phone it does not have:\n%s", mainOf(page))
 	}
+}
+
+// keysForm is the form the slider posts for challenge id when the
+// keyboard moved the piece to x.
+func keysForm(tok, id string, x int, keys []captcha.Key) url.Values {
+	raw := make([][2]int, len(keys))
+	for i, k := range keys {
+		raw[i] = [2]int{k.T, k.X}
+	}
+	b, _ := json.Marshal(raw)
+	return url.Values{"csrf": {tok}, "captcha": {id}, "x": {strconv.Itoa(x)}, "keys": {string(b)}}
+}
+
+// The puzzle page, without its script: the handle is a slider to
+// assistive technology, with its keys said on the page and a live region;
+// and "I can't do the puzzle" sends the code without it.
+func TestPuzzlePageForKeyboardAndWithoutPuzzle(t *testing.T) {
+	s, base := changeServer(t, apptest.Options{Clock: clock.NewFake(time.Now())})
+	s.CreateAccount(t, "keys@example.com", pw, "+6581237311", false)
+	c := signedInClient(t, s, base, "keys@example.com", "+6581237311")
+	tok := toNewNumber(t, s, c, base, "keys@example.com", "+6581237311")
+	resp, page := post(t, c, base+"/settings/mobile/number", url.Values{"csrf": {tok}, "country": {"SG"}, "number": {"8123 7312"}})
+	onPage(t, resp, page, "mobile_puzzle", 200)
+	for _, want := range []string{
+		`role="slider" tabindex="0" aria-labelledby="slider-hint" aria-describedby="slider-keys"`,
+		`aria-valuemin="0" aria-valuemax="300" aria-valuenow="0" aria-valuetext="Piece at the left edge"`,
+		`id="slider-hint">Slide to complete the pattern verification</span>`,
+		`id="slider-keys">With a keyboard: the arrow keys move the piece 1 pixel`,
+		`id="slider-live" aria-live="polite"`,
+		`<form method="post" action="/settings/mobile/no-puzzle"`,
+		`id="skip-puzzle">I can't do the puzzle</button>`,
+		"up to 3 times a day",
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("puzzle page lacks %q", want)
+		}
+	}
+	// Keys no person presses: a new puzzle.
+	id := puzzleID(t, page)
+	x, _ := s.Captcha.AnswerForTest(context.Background(), id)
+	resp, page = post(t, c, base+"/settings/mobile/puzzle", keysForm(tok, id, x, []captcha.Key{{T: 0, X: x}, {T: 1, X: x}}))
+	onPage(t, resp, page, "mobile_puzzle", 422)
+	if !strings.Contains(page, notSolvedText) || puzzleID(t, page) == id {
+		t.Fatalf("a scripted keyboard answer:\n%s", mainOf(page))
+	}
+	// Keys as a person presses them: the code is sent.
+	id = puzzleID(t, page)
+	x, _ = s.Captcha.AnswerForTest(context.Background(), id)
+	mark := s.Mark(t, "+6581237312")
+	resp, page = post(t, c, base+"/settings/mobile/puzzle", keysForm(tok, id, x, captcha.HumanKeys(rand.New(rand.NewPCG(7, 8)), x)))
+	onPage(t, resp, page, "mobile_confirm", 200)
+	s.CodeSince(t, "+6581237312", mark)
+
+	// "I can't do the puzzle", to another number (a typo fixed).
+	resp, page = post(t, c, base+"/settings/mobile/number", url.Values{"csrf": {tok}, "country": {"SG"}, "number": {"8123 7313"}})
+	onPage(t, resp, page, "mobile_puzzle", 200)
+	s.Clock.(*clock.Fake).Advance(61 * time.Second)
+	mark = s.Mark(t, "+6581237313")
+	resp, page = post(t, c, base+"/settings/mobile/no-puzzle", url.Values{"csrf": {tok}})
+	onPage(t, resp, page, "mobile_confirm", 200)
+	if !strings.Contains(page, "+65 ****7313") {
+		t.Fatalf("confirm page after skipping the puzzle:\n%s", mainOf(page))
+	}
+	resp, page = post(t, c, base+"/settings/mobile/confirm", url.Values{"csrf": {tok}, "sms_code": {s.CodeSince(t, "+6581237313", mark)}})
+	onPage(t, resp, page, "mobile_done", 200)
+}
+
+// Past the quota, "I can't do the puzzle" says so, and when to try again,
+// on the puzzle page; the puzzle itself still works.
+func TestWithoutPuzzleQuotaOnThePage(t *testing.T) {
+	clk := clock.NewFake(time.Now().Truncate(24 * time.Hour).Add(time.Hour))
+	s, base := changeServer(t, apptest.Options{Clock: clk})
+	s.CreateAccount(t, "quota@example.com", pw, "+6581237321", false)
+	c := signedInClient(t, s, base, "quota@example.com", "+6581237321")
+	tok := toNewNumber(t, s, c, base, "quota@example.com", "+6581237321")
+	post(t, c, base+"/settings/mobile/number", url.Values{"csrf": {tok}, "country": {"SG"}, "number": {"8123 7322"}})
+	for range 3 {
+		resp, page := post(t, c, base+"/settings/mobile/no-puzzle", url.Values{"csrf": {tok}})
+		onPage(t, resp, page, "mobile_confirm", 200)
+		clk.Advance(61 * time.Second)
+	}
+	resp, page := post(t, c, base+"/settings/mobile/no-puzzle", url.Values{"csrf": {tok}})
+	onPage(t, resp, page, "mobile_puzzle", 429)
+	if !strings.Contains(page, "No more codes can be sent without the puzzle today; try again in 23 hours.") {
+		t.Fatalf("over the quota:\n%s", mainOf(page))
+	}
+	resp, page = solve(t, s, c, base, tok, page)
+	onPage(t, resp, page, "mobile_confirm", 200)
 }

@@ -147,7 +147,7 @@ func (p *Pages) renderPuzzle(w http.ResponseWriter, r *http.Request, f mobileFlo
 	}
 	d.Puzzle = puzzleView{ID: ch.ID, Background: template.URL(ch.Background), Piece: template.URL(ch.Piece),
 		PieceY: ch.PieceY, Width: ch.Width, Height: ch.Height}
-	d.NewNumber = account.MaskMobile(e164)
+	d.NewNumber, d.NoPuzzlePerDay = account.MaskMobile(e164), change.WithoutPuzzle.Limit
 	return p.render(w, r, status, "mobile_puzzle", p.mobileTitle(d.Bind), d, msg)
 }
 
@@ -162,53 +162,111 @@ func (p *Pages) mobilePuzzlePage(w http.ResponseWriter, r *http.Request) error {
 // notSolved is said for every failed puzzle, whatever check failed.
 const notSolved = "The puzzle was not solved. Try this new one."
 
-// mobilePuzzle judges the slider's answer and, solved, has the SMS code
-// sent to the new number. A failed puzzle is replaced by a new one.
+// mobilePuzzle judges the slider's answer, dragged or given with the
+// keyboard, and, solved, has the SMS code sent to the new number. A failed
+// puzzle is replaced by a new one.
 func (p *Pages) mobilePuzzle(w http.ResponseWriter, r *http.Request) error {
-	f, ok := p.mobileFlowOf(w, r)
+	f, region, e164, ok := p.numberStep(w, r)
 	if !ok {
 		return nil
 	}
-	region, e164, ok := p.newNumberOf(r)
-	if !ok {
-		return redirect(w, r, "/settings/mobile/number")
-	}
 	again := mobilePage{page: "puzzle"}
-	x, trail, ok := readAnswer(r)
+	a, ok := readAnswer(r)
 	if !ok {
 		return p.mobileShow(w, r, f, http.StatusUnprocessableEntity, again, "Drag the slider until the piece fits the gap.")
 	}
-	tok, err := p.Captcha.Solve(r.Context(), r.PostFormValue("captcha"), x, trail)
+	var tok string
+	var err error
+	if a.keys != nil {
+		tok, err = p.Captcha.SolveKeys(r.Context(), r.PostFormValue("captcha"), a.x, a.keys)
+	} else {
+		tok, err = p.Captcha.Solve(r.Context(), r.PostFormValue("captcha"), a.x, a.trail)
+	}
+	if apperr.Is(err, apperr.InvalidRequest) {
+		return p.mobileShow(w, r, f, http.StatusUnprocessableEntity, again, notSolved)
+	}
 	if err == nil {
 		_, err = p.Change.NewNumber(r.Context(), f.caller, f.kind, f.id, region, e164, tok)
 	}
+	return p.newNumberSent(w, r, f, region, e164, err)
+}
+
+// mobileNoPuzzle has the SMS code sent to the new number without the
+// puzzle, for a user who cannot do it ("I can't do the puzzle"), from the
+// account's stricter quota (change.WithoutPuzzle).
+func (p *Pages) mobileNoPuzzle(w http.ResponseWriter, r *http.Request) error {
+	f, region, e164, ok := p.numberStep(w, r)
+	if !ok {
+		return nil
+	}
+	_, err := p.Change.NewNumberWithoutPuzzle(r.Context(), f.caller, f.kind, f.id, region, e164)
+	return p.newNumberSent(w, r, f, region, e164, err)
+}
+
+// numberStep returns this browser's flow and the new number kept for it,
+// or sends the browser where it must go first.
+func (p *Pages) numberStep(w http.ResponseWriter, r *http.Request) (f mobileFlow, region, e164 string, ok bool) {
+	if f, ok = p.mobileFlowOf(w, r); !ok {
+		return f, "", "", false
+	}
+	if region, e164, ok = p.newNumberOf(r); !ok {
+		redirect(w, r, "/settings/mobile/number")
+	}
+	return f, region, e164, ok
+}
+
+// newNumberSent shows what came of sending the code to the new number:
+// the code step, or the refusal beside what caused it.
+func (p *Pages) newNumberSent(w http.ResponseWriter, r *http.Request, f mobileFlow, region, e164 string, err error) error {
+	again := mobilePage{page: "puzzle"}
 	switch e := apperr.As(err); {
 	case err == nil:
 		return redirect(w, r, "/settings/mobile")
-	case e.Code == apperr.CaptchaInvalid || (e.Code == apperr.InvalidRequest && tok == ""):
+	case e.Code == apperr.CaptchaInvalid:
 		return p.mobileShow(w, r, f, http.StatusUnprocessableEntity, again, notSolved)
 	case e.Code == apperr.InvalidMobile || e.Code == apperr.MobileUnavailable || e.Code == apperr.InvalidRequest:
 		d := mobilePage{page: "number", Region: region, Number: e164}
 		return p.mobileRefused(w, r, f, d, "number", err, change.NewNumber, change.ConfirmNew)
+	case e.Code == apperr.RateLimited && e.Fields["limit"] == change.WithoutPuzzle.Name:
+		return p.mobileShow(w, r, f, e.Code.Status(), again, sentence(e.Message))
 	}
 	return p.mobileRefused(w, r, f, mobilePage{}, "", err, change.NewNumber, change.ConfirmNew)
 }
 
-// readAnswer reads the slider's answer: x, the piece's left edge, and the
-// drag trail as JSON [[ms, x, y], …], all in the picture's pixels.
-func readAnswer(r *http.Request) (int, []captcha.Point, bool) {
+// answer is the slider's answer as the page posts it: x, the piece's left
+// edge, and either the drag trail as JSON [[ms, x, y], …] or, when the
+// keyboard moved it, the keys as [[ms, x], …], in the picture's pixels.
+type answer struct {
+	x     int
+	trail []captcha.Point
+	keys  []captcha.Key
+}
+
+// readAnswer reads the slider's answer.
+func readAnswer(r *http.Request) (answer, bool) {
 	x, err := strconv.Atoi(r.PostFormValue("x"))
+	if err != nil {
+		return answer{}, false
+	}
+	if raw := r.PostFormValue("keys"); raw != "" {
+		var keys [][2]int
+		if len(raw) > 64<<10 || json.Unmarshal([]byte(raw), &keys) != nil {
+			return answer{}, false
+		}
+		a := answer{x: x, keys: make([]captcha.Key, len(keys))}
+		for i, k := range keys {
+			a.keys[i] = captcha.Key{T: k[0], X: k[1]}
+		}
+		return a, true
+	}
 	raw := r.PostFormValue("trail")
-	if err != nil || raw == "" || len(raw) > 64<<10 {
-		return 0, nil, false
-	}
 	var samples [][3]int
-	if err := json.Unmarshal([]byte(raw), &samples); err != nil {
-		return 0, nil, false
+	if raw == "" || len(raw) > 64<<10 || json.Unmarshal([]byte(raw), &samples) != nil {
+		return answer{}, false
 	}
-	trail := make([]captcha.Point, len(samples))
+	a := answer{x: x, trail: make([]captcha.Point, len(samples))}
 	for i, s := range samples {
-		trail[i] = captcha.Point{T: s[0], X: s[1], Y: s[2]}
+		a.trail[i] = captcha.Point{T: s[0], X: s[1], Y: s[2]}
 	}
-	return x, trail, true
+	return a, true
 }

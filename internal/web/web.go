@@ -102,6 +102,7 @@ func (p *Pages) Routes(mux httpjson.Mux) error {
 	handle("GET /settings/mobile/check", p.mobileCheck)
 	handle("GET /settings/mobile/puzzle", p.mobilePuzzlePage)
 	handle("POST /settings/mobile/puzzle", p.mobilePuzzle)
+	handle("POST /settings/mobile/no-puzzle", p.mobileNoPuzzle)
 	handle("POST /settings/mobile/confirm", p.mobileConfirm)
 	handle("POST /settings/mobile/cancel", p.mobileCancel)
 	handle("GET /reset-mobile", p.resetMobilePage)

@@ -16,6 +16,7 @@ import (
 	"github.com/rebindhq/rebind/internal/hold"
 	"github.com/rebindhq/rebind/internal/notify"
 	"github.com/rebindhq/rebind/internal/outbox"
+	"github.com/rebindhq/rebind/internal/ratelimit"
 	"github.com/rebindhq/rebind/internal/session"
 	"github.com/rebindhq/rebind/internal/stoplink"
 	"github.com/rebindhq/rebind/internal/store"
@@ -34,6 +35,8 @@ type Service struct {
 	Notifier  *notify.Notifier
 	StopLinks *stoplink.Service
 	Captcha   captcha.Provider
+	// Limiter counts the codes sent without the puzzle (WithoutPuzzle).
+	Limiter *ratelimit.Limiter
 	// Hold is how long withdrawals are held after a change or bind.
 	Hold time.Duration
 }

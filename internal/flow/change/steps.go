@@ -4,7 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"time"
 
+	"github.com/rebindhq/rebind/internal/account"
 	"github.com/rebindhq/rebind/internal/apperr"
 	"github.com/rebindhq/rebind/internal/audit"
 	"github.com/rebindhq/rebind/internal/captcha"
@@ -12,6 +14,7 @@ import (
 	"github.com/rebindhq/rebind/internal/flow"
 	"github.com/rebindhq/rebind/internal/outbox"
 	"github.com/rebindhq/rebind/internal/phone"
+	"github.com/rebindhq/rebind/internal/ratelimit"
 )
 
 // Verify checks the codes of the first step: the email code, and for a
@@ -98,30 +101,79 @@ func cmp(first, err error) error {
 // checked here: that is only said once the code proves the caller holds
 // the phone.
 func (s *Service) NewNumber(ctx context.Context, c Caller, kind flow.Kind, flowID, region, number, captchaToken string) (View, error) {
-	m := machineOf(kind)
+	return s.sendNew(ctx, c, kind, flowID, region, number, proof{token: captchaToken})
+}
+
+// NewNumberWithoutPuzzle is NewNumber for a user who cannot do the slider
+// puzzle (it is visual): no captcha, but in its place, in the same order
+// of checks, a send from the account's WithoutPuzzle quota, taken in the
+// transaction of the send (a refused send gives it back). The send limits
+// apply as always, and the audit event says the puzzle was skipped.
+func (s *Service) NewNumberWithoutPuzzle(ctx context.Context, c Caller, kind flow.Kind, flowID, region, number string) (View, error) {
+	return s.sendNew(ctx, c, kind, flowID, region, number, proof{skipped: true})
+}
+
+// WithoutPuzzle bounds the codes one account may have sent to new numbers
+// without the puzzle: that path is guarded by the send limits alone, so
+// its quota is stricter than theirs (SMS per account: 20 a day).
+var WithoutPuzzle = ratelimit.Rule{Name: "sms_no_puzzle_account_day", Limit: 3, Window: 24 * time.Hour,
+	Refusal: "no more codes can be sent without the puzzle today"}
+
+// proof is what stands before an SMS to a new number: a solved puzzle's
+// token, or the puzzle skipped.
+type proof struct {
+	token   string
+	skipped bool
+}
+
+// take uses the proof in tx: redeems the token for b, or takes a send from
+// the account's WithoutPuzzle quota.
+func (s *Service) take(ctx context.Context, tx *sql.Tx, p proof, accountID string, b captcha.Binding) error {
+	if p.skipped {
+		return s.Limiter.Take(ctx, tx, "account:"+accountID, WithoutPuzzle)
+	}
+	return s.Captcha.Redeem(ctx, tx, p.token, b)
+}
+
+// newNumberOf checks, in the contract's order, the flow's state and the
+// number given for it.
+func (s *Service) newNumberOf(ctx context.Context, c Caller, kind flow.Kind, flowID, region, number string) (flow.Flow, account.Account, phone.Number, error) {
 	f, a, err := s.own(ctx, c, kind, flowID)
 	if err != nil {
-		return View{}, err
+		return f, a, phone.Number{}, err
 	}
-	if f, err = s.Flows.Require(ctx, s.DB, m, f.ID, NewNumber, ConfirmNew); err != nil {
-		return View{}, err
+	if f, err = s.Flows.Require(ctx, s.DB, machineOf(kind), f.ID, NewNumber, ConfirmNew); err != nil {
+		return f, a, phone.Number{}, err
 	}
 	n, err := ParseNumber(region, number)
+	switch {
+	case err != nil:
+		return f, a, n, err
+	case n.E164() == a.Mobile:
+		return f, a, n, apperr.New(apperr.MobileUnavailable, "this is the number already bound; enter a new one")
+	case !s.Codes.SMSAllowed(n.Region()):
+		return f, a, n, apperr.New(apperr.InvalidMobile, "SMS to numbers of "+phone.CountryName(n.Region())+" is not available")
+	}
+	return f, a, n, nil
+}
+
+func (s *Service) sendNew(ctx context.Context, c Caller, kind flow.Kind, flowID, region, number string, p proof) (View, error) {
+	f, a, n, err := s.newNumberOf(ctx, c, kind, flowID, region, number)
 	if err != nil {
 		return View{}, err
 	}
-	if n.E164() == a.Mobile {
-		return View{}, apperr.New(apperr.MobileUnavailable, "this is the number already bound; enter a new one")
-	}
-	if !s.Codes.SMSAllowed(n.Region()) {
-		return View{}, apperr.New(apperr.InvalidMobile, "SMS to numbers of "+phone.CountryName(n.Region())+" is not available")
-	}
-	if captchaToken == "" {
+	if p.token == "" && !p.skipped {
 		return View{}, apperr.New(apperr.CaptchaInvalid, "complete the slider puzzle first")
 	}
+	m := machineOf(kind)
+	b := captcha.Binding{FlowID: f.ID, Number: n.E164()}
 	data := map[string]string{"session": f.Data["session"], "new_number": n.E164()}
+	detail := map[string]string{"channel": "sms", "purpose": string(code.ChangeNewSMS), "to": n.Masked(), "puzzle": "solved"}
+	if p.skipped {
+		detail["puzzle"] = "skipped"
+	}
 	err = s.DB.Tx(ctx, func(tx *sql.Tx) error {
-		if err := s.Captcha.Redeem(ctx, tx, captchaToken, captcha.Binding{FlowID: f.ID, Number: n.E164()}); err != nil {
+		if err := s.take(ctx, tx, p, a.ID, b); err != nil {
 			return err
 		}
 		if _, err := s.Codes.Send(ctx, tx, code.Request{FlowID: f.ID, Purpose: code.ChangeNewSMS, Channel: outbox.SMS,
@@ -132,13 +184,13 @@ func (s *Service) NewNumber(ctx context.Context, c Caller, kind flow.Kind, flowI
 			return err
 		}
 		return s.Audit.Append(ctx, tx, audit.Event{Actor: audit.ActorUser, AccountID: a.ID, Action: "authn_code_sent", Result: audit.OK,
-			FlowID: f.ID, Detail: map[string]string{"channel": "sms", "purpose": string(code.ChangeNewSMS), "to": n.Masked()}})
+			FlowID: f.ID, Detail: detail})
 	})
 	if err != nil {
 		// A refused captcha is used up all the same: it must not be retried
 		// against the limits.
-		if !apperr.Is(err, apperr.CaptchaInvalid) {
-			s.Captcha.Redeem(ctx, s.DB, captchaToken, captcha.Binding{FlowID: f.ID, Number: n.E164()})
+		if !p.skipped && !apperr.Is(err, apperr.CaptchaInvalid) {
+			s.Captcha.Redeem(ctx, s.DB, p.token, b)
 		}
 		return View{}, err
 	}

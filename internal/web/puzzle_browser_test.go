@@ -36,7 +36,9 @@ func axNode(t *testing.T, ctx context.Context) (role, name, description string) 
 			return ""
 		}
 		var s string
-		json.Unmarshal(v.Value, &s)
+		if err := json.Unmarshal(v.Value, &s); err != nil {
+			t.Fatalf("accessibility value %s: %v", v.Value, err)
+		}
 		return s
 	}
 	n := tree.Nodes[0]
@@ -107,7 +109,11 @@ func TestBrowserChangeMobileByKeyboard(t *testing.T) {
 			t.Fatal("Tab never reaches the slider's handle")
 		}
 		press(t, ctx, kb.Tab, 1)
-		if id, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.activeElement.id`)); id == "slider-handle" {
+		id, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.activeElement.id`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if id == "slider-handle" {
 			break
 		}
 	}
@@ -129,7 +135,10 @@ func TestBrowserChangeMobileByKeyboard(t *testing.T) {
 	if st := slider(t, ctx); st.Now != "0" {
 		t.Fatalf("after Home: %+v", st)
 	}
-	id, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector("#puzzle").dataset.captcha`))
+	id, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector("#puzzle").dataset.captcha`))
+	if err != nil {
+		t.Fatal(err)
+	}
 	x, err := s.Captcha.AnswerForTest(context.Background(), id)
 	if err != nil {
 		t.Fatal(err)
@@ -173,8 +182,8 @@ func TestBrowserBindWithoutThePuzzle(t *testing.T) {
 	chooseNumber(t, phone, "+65", "SG", "8123 7611", "Singapore")
 	clickLabel(t, phone, "Next")
 	waitPage(t, phone, "mobile_puzzle")
-	if wide, _ := chromedp.Run(phone, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth`)); wide {
-		t.Fatal("the puzzle page scrolls sideways on a phone")
+	if wide, err := chromedp.Run(phone, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth`)); err != nil || wide {
+		t.Fatalf("the puzzle page scrolls sideways on a phone (%v)", err)
 	}
 	// The same page without the script.
 	if _, err := chromedp.Call(phone, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true}); err != nil {

@@ -146,8 +146,8 @@ func TestBrowserQuizAsksWithoutJavaScript(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitPage(t, ctx, "reset_mobile_quiz")
-	if text, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("time[data-local]"))); !strings.HasSuffix(text, " UTC") {
-		t.Errorf("without JavaScript the deadline reads %q, want UTC", text)
+	if text, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("time[data-local]"))); err != nil || !strings.HasSuffix(text, " UTC") {
+		t.Errorf("without JavaScript the deadline reads %q, want UTC (%v)", text, err)
 	}
 	qs := pageQuestions(t, ctx)
 	tick(t, ctx, rightAnswers(t, s, id, qs)[qs[0].ID]...)
@@ -162,8 +162,8 @@ func TestBrowserQuizAsksWithoutJavaScript(t *testing.T) {
 	if text := mainText(t, ctx); !strings.Contains(text, "3 of the 4 questions have no option ticked.") {
 		t.Fatalf("warning: %q", text)
 	}
-	if kept, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("input[type=checkbox]:checked").length`)); kept == 0 {
-		t.Fatal("the ticked options were lost")
+	if kept, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("input[type=checkbox]:checked").length`)); err != nil || kept == 0 {
+		t.Fatalf("the ticked options were lost (%v)", err)
 	}
 	if n := quizzesSubmitted(t, s, id); n != 0 {
 		t.Fatalf("submitted before the user chose: %d", n)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/chromedp/cdproto/accessibility"
 	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
@@ -64,14 +65,25 @@ func slider(t *testing.T, ctx context.Context) sliderState {
 	return st
 }
 
-// press presses key n times, pausing between presses as a hand does.
-func press(t *testing.T, ctx context.Context, key string, n int, opts ...chromedp.KeyOption) {
+// hand presses keys at a person's pace. Each key event carries the time
+// it is meant to happen at, so a busy machine that delivers events late
+// does not bunch them up: the page times keys by their events' stamps.
+type hand struct{ next time.Time }
+
+// press presses key n times, gap apart.
+func (h *hand) press(t *testing.T, ctx context.Context, key string, n int, gap time.Duration, opts ...chromedp.KeyOption) {
 	t.Helper()
+	if h.next.IsZero() {
+		h.next = time.Now()
+	}
 	for range n {
-		if err := chromedp.Do(ctx, chromedp.KeyEvent(key, opts...)); err != nil {
+		time.Sleep(time.Until(h.next)) // pacing the hand, not waiting for a result
+		at := input.TimeSinceEpoch(float64(h.next.UnixMicro()) / 1e6)
+		stamp := func(p *input.DispatchKeyEventParams) { p.Timestamp = at }
+		if err := chromedp.Do(ctx, chromedp.KeyEvent(key, append(opts, stamp)...)); err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(40 * time.Millisecond) // pacing the hand, not waiting for a result
+		h.next = h.next.Add(gap)
 	}
 }
 
@@ -104,11 +116,12 @@ func TestBrowserChangeMobileByKeyboard(t *testing.T) {
 	}
 
 	// Tab, from the top of the page, reaches the handle.
+	var h hand
 	for i := 0; ; i++ {
 		if i == 40 {
 			t.Fatal("Tab never reaches the slider's handle")
 		}
-		press(t, ctx, kb.Tab, 1)
+		h.press(t, ctx, kb.Tab, 1, 50*time.Millisecond)
 		id, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.activeElement.id`))
 		if err != nil {
 			t.Fatal(err)
@@ -127,11 +140,11 @@ func TestBrowserChangeMobileByKeyboard(t *testing.T) {
 		t.Fatalf("slider at the start: %+v", st)
 	}
 	// End and Home reach either end.
-	press(t, ctx, kb.End, 1)
+	h.press(t, ctx, kb.End, 1, 200*time.Millisecond)
 	if st := slider(t, ctx); st.Now != st.Max {
 		t.Fatalf("after End: %+v", st)
 	}
-	press(t, ctx, kb.Home, 1)
+	h.press(t, ctx, kb.Home, 1, 200*time.Millisecond)
 	if st := slider(t, ctx); st.Now != "0" {
 		t.Fatalf("after Home: %+v", st)
 	}
@@ -143,8 +156,16 @@ func TestBrowserChangeMobileByKeyboard(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	press(t, ctx, kb.ArrowRight, x/10+1, chromedp.KeyModifiers(chromedp.ModifierShift)) // one too far
-	press(t, ctx, kb.ArrowLeft, 10-x%10)
+	tens := x/10 + 1 // one press too far, unless that is past the end
+	if tens*10 > top {
+		tens--
+	}
+	h.press(t, ctx, kb.ArrowRight, tens, 60*time.Millisecond, chromedp.KeyModifiers(chromedp.ModifierShift))
+	if tens*10 > x {
+		h.press(t, ctx, kb.ArrowLeft, tens*10-x, 300*time.Millisecond)
+	} else {
+		h.press(t, ctx, kb.ArrowRight, x-tens*10, 300*time.Millisecond)
+	}
 	want := "Piece at " + strconv.Itoa(x) + " of " + st.Max + " pixels"
 	err = chromedp.Do(ctx, chromedp.Poll[chromedp.Void](`document.querySelector("#slider-live").textContent === `+strconv.Quote(want+"."),
 		chromedp.WithPollingTimeout(5*time.Second)))
@@ -152,7 +173,8 @@ func TestBrowserChangeMobileByKeyboard(t *testing.T) {
 		t.Fatalf("after the arrows, want %d: %+v (%v)", x, st, err)
 	}
 	mark := s.Mark(t, fresh)
-	press(t, ctx, kb.Enter, 1)
+	h.next = time.Now() // after the look at where the piece rests
+	h.press(t, ctx, kb.Enter, 1, 0)
 	waitPage(t, ctx, "mobile_confirm")
 	confirmNew(t, ctx, s, fresh, mark)
 }

@@ -202,8 +202,9 @@ func (a *API) newCaptcha(w http.ResponseWriter, r *http.Request) error {
 		}
 		b.Number = n.E164()
 	}
-	// A puzzle bound to a flow is only for its signed-in owner: anything
-	// else is refused before a picture is drawn or the budget is spent.
+	// A puzzle bound to a flow is only for its signed-in owner and counts
+	// against the owner's account; a puzzle for no flow counts against the
+	// address. Either is refused before a picture is drawn.
 	if req.FlowID != "" {
 		c, err := a.caller(r)
 		if err != nil {
@@ -212,8 +213,7 @@ func (a *API) newCaptcha(w http.ResponseWriter, r *http.Request) error {
 		if err := a.Change.PuzzleFor(r.Context(), c, req.FlowID); err != nil {
 			return err
 		}
-	}
-	if err := a.Limiter.Take(r.Context(), a.DB, "ip:"+client.From(r.Context()).IP, captcha.PerIP); err != nil {
+	} else if err := a.Limiter.Take(r.Context(), a.DB, "ip:"+client.From(r.Context()).IP, captcha.PerIP); err != nil {
 		return err
 	}
 	ch, err := a.Captcha.New(r.Context(), b)

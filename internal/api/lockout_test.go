@@ -192,3 +192,47 @@ func TestOwnerBudgetAcrossTwoInstances(t *testing.T) {
 	}
 	a.WaitMessages(t, "+6581237004", 15)
 }
+
+// Issue 7: puzzles for a change or bind count against the flow's account,
+// which only its owner can spend; puzzles for no flow count against the
+// address. Strangers at the owner's address who spend the address's
+// puzzles do not keep the owner from the puzzle; 40 of the owner's puzzle
+// requests at once draw exactly the account's 30 (SEC-RACE-6).
+func TestStrangersCannotSpendTheOwnersPuzzles(t *testing.T) {
+	apptest.EachDatabase(t, func(t *testing.T, opts apptest.Options) {
+		strangersAndOwnersPuzzles(t, apptest.Start(t, opts))
+	})
+}
+
+func strangersAndOwnersPuzzles(t *testing.T, s *apptest.Server) {
+	for i := range 31 {
+		r := s.Do(t, "POST", "/api/v1/captcha", "", nil)
+		if want := map[bool]int{true: 201, false: 429}[i < 30]; r.Status != want {
+			t.Fatalf("stranger's puzzle %d: %d %.200s", i+1, r.Status, r.Raw)
+		}
+	}
+	tok, id := bindingAttacker(t, s, 0) // an account with a bind flow at the new-number step
+	body := map[string]string{"flow_id": id, "country": "SG", "number": "81237005"}
+	var drawn, limited atomic.Int32
+	var wg sync.WaitGroup
+	gate := make(chan struct{})
+	for range 40 {
+		wg.Go(func() {
+			<-gate
+			r := s.Do(t, "POST", "/api/v1/captcha", tok, body)
+			switch {
+			case r.Status == 201:
+				drawn.Add(1)
+			case r.Status == 429 && r.Body["error"].(map[string]any)["limit"] == "captcha_account":
+				limited.Add(1)
+			default:
+				t.Errorf("owner's puzzle: %d %.200s", r.Status, r.Raw)
+			}
+		})
+	}
+	close(gate)
+	wg.Wait()
+	if drawn.Load() != 30 || limited.Load() != 10 {
+		t.Fatalf("%d puzzles drawn and %d refused for one account; want 30 and 10", drawn.Load(), limited.Load())
+	}
+}

@@ -99,6 +99,14 @@ func malformed(msg string) error {
 	return apperr.New(apperr.InvalidRequest, msg)
 }
 
-// PerIP bounds how many puzzles one client address may have drawn: drawing
-// one costs CPU and a row. The API and the pages count against it together.
-var PerIP = ratelimit.Rule{Name: "captcha_ip", Limit: 30, Window: 10 * time.Minute}
+// Drawing a puzzle costs CPU and a row, so how many may be drawn is
+// limited. A puzzle for a change or bind counts against the flow's account,
+// which only its signed-in owner can spend; PerIP bounds the puzzles drawn
+// for no flow, which anyone at an address can spend, so it never refuses an
+// owner's puzzle. The API and the pages count against both together.
+var (
+	PerAccount = ratelimit.Rule{Name: "captcha_account", Limit: 30, Window: 10 * time.Minute,
+		Refusal: "too many puzzles were asked for"}
+	PerIP = ratelimit.Rule{Name: "captcha_ip", Limit: 30, Window: 10 * time.Minute,
+		Refusal: "too many puzzles were asked for from your network"}
+)

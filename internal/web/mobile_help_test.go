@@ -135,3 +135,30 @@ func TestWithoutPuzzleQuotaOnThePage(t *testing.T) {
 	resp, page = solve(t, s, c, base, tok, page)
 	onPage(t, resp, page, "mobile_confirm", 200)
 }
+
+// Issue 7: strangers at the owner's address who spend its puzzles do not
+// keep the owner from the puzzle page; the owner's own 30 puzzles in 10
+// minutes spent, the page says when more come and still offers the way
+// without the puzzle.
+func TestPuzzlePageOutlastsTheAddressesPuzzles(t *testing.T) {
+	s, base := changeServer(t, apptest.Options{})
+	s.CreateAccount(t, "drawn@example.com", pw, "+6581237331", false)
+	c := signedInClient(t, s, base, "drawn@example.com", "+6581237331")
+	tok := toNewNumber(t, s, c, base, "drawn@example.com", "+6581237331")
+	for range 30 {
+		if r := s.Do(t, "POST", "/api/v1/captcha", "", nil); r.Status != 201 {
+			t.Fatalf("stranger's puzzle: %d", r.Status)
+		}
+	}
+	resp, page := post(t, c, base+"/settings/mobile/number", url.Values{"csrf": {tok}, "country": {"SG"}, "number": {"8123 7332"}})
+	onPage(t, resp, page, "mobile_puzzle", 200)
+	puzzleID(t, page)
+	for range 29 {
+		get(t, c, base+"/settings/mobile/puzzle")
+	}
+	resp, page = get(t, c, base+"/settings/mobile/puzzle")
+	onPage(t, resp, page, "mobile_puzzle", 429)
+	if !strings.Contains(page, "Too many puzzles were asked for; try again in") || !strings.Contains(page, "I can't do the puzzle") {
+		t.Fatalf("over the account's puzzles:\n%s", mainOf(page))
+	}
+}

@@ -11,7 +11,6 @@ import (
 	"github.com/rebindhq/rebind/internal/account"
 	"github.com/rebindhq/rebind/internal/apperr"
 	"github.com/rebindhq/rebind/internal/captcha"
-	"github.com/rebindhq/rebind/internal/client"
 	"github.com/rebindhq/rebind/internal/flow/change"
 	"github.com/rebindhq/rebind/internal/httpjson"
 	"github.com/rebindhq/rebind/internal/phone"
@@ -123,17 +122,18 @@ type puzzleView struct {
 }
 
 // renderPuzzle draws a new puzzle bound to the flow and the number kept,
-// and shows it. Drawing costs CPU, so an address may ask for only so many,
-// counted with the API's puzzles.
+// and shows it. Drawing costs CPU, so an account may ask for only so many,
+// counted with the API's puzzles; past that the page still offers the way
+// without the puzzle.
 func (p *Pages) renderPuzzle(w http.ResponseWriter, r *http.Request, f mobileFlow, status int, d mobilePage, msg string) error {
-	region, e164, ok := p.newNumberOf(r)
+	_, e164, ok := p.newNumberOf(r)
 	if !ok {
 		return p.renderNumber(w, r, status, f.acc, d, msg)
 	}
-	if err := p.Limiter.Take(r.Context(), p.DB, "ip:"+client.From(r.Context()).IP, captcha.PerIP); err != nil {
+	d.NewNumber, d.NoPuzzlePerDay = account.MaskMobile(e164), change.WithoutPuzzle.Limit
+	if err := p.Change.PuzzleFor(r.Context(), f.caller, f.id); err != nil {
 		if apperr.Is(err, apperr.RateLimited) {
-			d.Region, d.Number = region, e164
-			return p.renderNumber(w, r, apperr.As(err).Code.Status(), f.acc, d, waitMessage("Too many puzzles were asked for.", apperr.As(err)))
+			return p.render(w, r, apperr.As(err).Code.Status(), "mobile_puzzle", p.mobileTitle(d.Bind), d, apperr.As(err).Message)
 		}
 		return err
 	}
@@ -147,7 +147,6 @@ func (p *Pages) renderPuzzle(w http.ResponseWriter, r *http.Request, f mobileFlo
 	}
 	d.Puzzle = puzzleView{ID: ch.ID, Background: template.URL(ch.Background), Piece: template.URL(ch.Piece),
 		PieceY: ch.PieceY, Width: ch.Width, Height: ch.Height}
-	d.NewNumber, d.NoPuzzlePerDay = account.MaskMobile(e164), change.WithoutPuzzle.Limit
 	return p.render(w, r, status, "mobile_puzzle", p.mobileTitle(d.Bind), d, msg)
 }
 

@@ -34,11 +34,13 @@ type Login struct {
 	Device     string    `json:"device"`
 }
 
-// Trade is an order fill.
+// Trade is an order fill. OrderType is nil when the exchange does not say
+// (unknown: never guessed).
 type Trade struct {
 	ExternalID string    `json:"external_id"`
 	Market     string    `json:"market"`
 	Side       string    `json:"side"`
+	OrderType  *string   `json:"order_type"`
 	At         time.Time `json:"at"`
 }
 
@@ -56,6 +58,8 @@ type Activity struct {
 	Logins      []Login    `json:"logins"`
 	Trades      []Trade    `json:"trades"`
 	Balances    *[]Balance `json:"balances"`
+	// Products are first uses of exchange products.
+	Products []ProductUse `json:"products"`
 }
 
 var (
@@ -75,7 +79,7 @@ const MaxItems = 5000
 
 // Validate checks every item and says which one is wrong.
 func (a *Activity) Validate(now time.Time) error {
-	n := len(a.Deposits) + len(a.Withdrawals) + len(a.Logins) + len(a.Trades)
+	n := len(a.Deposits) + len(a.Withdrawals) + len(a.Logins) + len(a.Trades) + len(a.Products)
 	if a.Balances != nil {
 		n += len(*a.Balances)
 	}
@@ -101,6 +105,11 @@ func (a *Activity) Validate(now time.Time) error {
 	for i, t := range a.Trades {
 		if err := checkTrade(t, latest); err != "" {
 			return invalid("trades", i, err)
+		}
+	}
+	for i, p := range a.Products {
+		if err := checkProduct(p, latest); err != "" {
+			return invalid("products", i, err)
 		}
 	}
 	if a.Balances != nil {
@@ -167,6 +176,9 @@ func checkTrade(t Trade, latest time.Time) string {
 		return "market: must be written BASE/QUOTE, e.g. BTC/USDT"
 	case t.Side != "buy" && t.Side != "sell":
 		return "side: must be buy or sell"
+	}
+	if err := checkOrderType(t.OrderType); err != "" {
+		return err
 	}
 	return checkTime(t.At, latest)
 }
@@ -235,9 +247,16 @@ func (s *Store) AddActivity(ctx context.Context, tx *sql.Tx, accountID string, a
 		}
 	}
 	for _, t := range a.Trades {
-		if err := count(tx.ExecContext(ctx, `INSERT INTO trades (account_id, external_id, market, side, at)
-			VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`,
-			accountID, t.ExternalID, t.Market, t.Side, store.Millis(t.At))); err != nil {
+		if err := count(tx.ExecContext(ctx, `INSERT INTO trades (account_id, external_id, market, side, order_type, at)
+			VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`,
+			accountID, t.ExternalID, t.Market, t.Side, t.OrderType, store.Millis(t.At))); err != nil {
+			return Pushed{}, err
+		}
+	}
+	for _, p := range a.Products {
+		if err := count(tx.ExecContext(ctx, `INSERT INTO product_uses (account_id, external_id, product, at)
+			VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
+			accountID, p.ExternalID, p.Product, store.Millis(p.At))); err != nil {
 			return Pushed{}, err
 		}
 	}

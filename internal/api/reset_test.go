@@ -157,3 +157,34 @@ func TestResetWithQuestions(t *testing.T) {
 	}
 	_ = http.StatusOK
 }
+
+// Issue 8: a failed quiz is told to the bound mobile as well as by email,
+// with the "This wasn't me" link (SEC-REC-4).
+func TestFailedQuizIsToldToTheBoundMobile(t *testing.T) {
+	s := apptest.Start(t, apptest.Options{})
+	id := resetAccount(t, s, "told@example.com", "+6581237778", 1)
+	flowID := startReset(t, s, "told@example.com")
+	mark := s.Mark(t, "+6581237778")
+	qz := s.Do(t, "POST", "/api/v1/mobile-reset/"+flowID+"/quiz", "", nil)
+	if qz.Status != 201 {
+		t.Fatalf("quiz: %d %s", qz.Status, qz.Raw)
+	}
+	wrong := wrongAnswers(qz.Body, answer(t, s, id, qz.Body))
+	r := s.Do(t, "POST", "/api/v1/mobile-reset/"+flowID+"/quiz/"+qz.Body["quiz_id"].(string)+"/answers", "", map[string]any{"answers": wrong})
+	if r.Body["result"] != "failed" {
+		t.Fatalf("answers: %d %s", r.Status, r.Raw)
+	}
+	var sms string
+	apptest.Eventually(t, 10*time.Second, "the SMS about the failed quiz", func() bool {
+		for _, m := range s.Messages(t, "+6581237778") {
+			if !mark[m.ID] && strings.Contains(m.Body, "security questions") {
+				sms = m.Body
+				return true
+			}
+		}
+		return false
+	})
+	if len(sms) > 160 || !strings.Contains(sms, "/stop?t=") || strings.Contains(sms, "told@") {
+		t.Fatalf("the SMS: %q", sms)
+	}
+}

@@ -123,7 +123,13 @@ func (s *Service) failed(ctx context.Context, tx *sql.Tx, f flow.Flow, chance in
 	if err != nil {
 		return 0, err
 	}
-	if err := s.Notifier.Notify(ctx, tx, a.Email, "", notify.Notice{Event: notify.QuizFailed, StopLink: link,
+	// The bound phone hears of it too: when an attacker is the one
+	// answering, the owner usually still holds it.
+	mobile := ""
+	if a.MobileVerification {
+		mobile = a.Mobile
+	}
+	if err := s.Notifier.Notify(ctx, tx, a.Email, mobile, notify.Notice{Event: notify.QuizFailed, StopLink: link,
 		At: s.Clock.Now(), IP: client.From(ctx).IP, ChancesLeft: left}); err != nil {
 		return 0, err
 	}

@@ -34,6 +34,64 @@ func DefaultPopulation() *Population {
 		AssetsHeld:        Count{{0, 0, 0.12}, {1, 1, 0.25}, {2, 2, 0.22}, {3, 3, 0.15}, {4, 4, 0.10}, {5, 7, 0.11}, {8, 15, 0.05}},
 		Logins:            Count{{1, 3, 0.15}, {4, 10, 0.25}, {11, 30, 0.30}, {31, 80, 0.20}, {81, 200, 0.10}},
 		DevicesPerAccount: Count{{1, 1, 0.45}, {2, 2, 0.35}, {3, 4, 0.20}},
+
+		// The median account with trades has about 20 fills in this model.
+		TypicalTrades: 20,
+		// Order habits. A mobile app's one-tap Buy and Sell are market
+		// orders, and most retail accounts trade from the app, so about a
+		// third never use the order book's limit form; a smaller group,
+		// mostly on the web, only ever rests limit orders; the rest mix.
+		MarketOnly:  0.35,
+		LimitOnly:   0.15,
+		MixedMarket: [2]float64{0.2, 0.8},
+		OrderTypes:  defaultOrderTypes(),
+		// An account that uses a stop or OCO order does not use it on every
+		// trade: about one fill in five.
+		SpecialOrders: 0.2,
+		Products:      defaultProducts(),
+	}
+}
+
+// defaultOrderTypes are the order types besides limit and market. No
+// exchange publishes how many accounts use each, so the shares are this
+// model's stated estimates, ordered by how far each sits from the default
+// order form: on the large spot exchanges limit and market are the first
+// two tabs and stop-limit the third (a minority of retail traders protect
+// positions with stops; studies of brokerage accounts find the same);
+// stop-market, OCO and trailing stops sit behind a menu; post-only, IOC
+// and FOK are time-in-force choices that mostly API and fee-conscious
+// traders set; iceberg, TWAP, scaled and chase are algorithmic orders for
+// large or frequent traders. The busier an account, the likelier it uses
+// each (Elasticity), the advanced ones most of all.
+func defaultOrderTypes() []Habit {
+	return []Habit{
+		{"stop_limit", 0.15, 0.5}, {"stop_market", 0.05, 0.5}, {"oco", 0.04, 0.7}, {"trailing_stop", 0.03, 0.7},
+		{"post_only", 0.03, 1}, {"ioc", 0.01, 1}, {"fok", 0.006, 1}, {"scaled", 0.005, 1}, {"twap", 0.004, 1},
+		{"iceberg", 0.003, 1}, {"chase", 0.003, 1},
+	}
+}
+
+// defaultProducts are the products besides spot, with the share of funded
+// accounts of typical activity that use each: again estimates, not
+// published figures. Convert is the one-screen swap beginners use as much
+// as traders (no elasticity); savings (flexible earn) and staking hold idle
+// balances of traders and holders alike; P2P is how many countries' users
+// buy their first USDT, whatever they do next; derivatives carry most of
+// an exchange's volume but only a minority of accounts (USDT-margined
+// futures far more than coin-margined, margin and options); bots, copy
+// trading, pre-market and demo trading are newer tools a few percent try,
+// busier traders more; cards, pay, gift cards and NFTs are side businesses
+// few accounts touch. Leftover small balances (dust), which trading leaves
+// behind, are converted by a tenth.
+func defaultProducts() []Habit {
+	return []Habit{
+		{"convert", 0.30, 0}, {"earn_flexible", 0.25, 0.3}, {"futures_usdt", 0.20, 0.7}, {"p2p", 0.15, 0},
+		{"price_alert", 0.12, 0.3}, {"dust_convert", 0.10, 0.3}, {"staking", 0.08, 0.3}, {"earn_fixed", 0.07, 0.3},
+		{"margin", 0.06, 0.7}, {"launchpool", 0.06, 0.5}, {"grid_bot", 0.05, 0.7}, {"copy_trading", 0.04, 0.3},
+		{"auto_invest", 0.04, 0}, {"pay", 0.04, 0}, {"futures_coin", 0.03, 1}, {"dca_bot", 0.03, 0.5},
+		{"demo_trading", 0.03, 0.3}, {"card", 0.03, 0}, {"dual_investment", 0.02, 0.5}, {"pre_market", 0.015, 0.7},
+		{"launchpad", 0.015, 0.5}, {"loan", 0.015, 0.5}, {"nft", 0.015, 0.3}, {"options", 0.01, 1},
+		{"gift_card", 0.01, 0}, {"rebalancing_bot", 0.008, 0.7}, {"signal_bot", 0.003, 1},
 	}
 }
 

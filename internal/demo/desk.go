@@ -155,7 +155,7 @@ func kindFacts(spec quiz.Spec, f quiz.Facts, rates quiz.Rates, asked bool) KindF
 	}
 	for _, v := range f.Values(spec.Kind) {
 		if spec.Kind != quiz.WithdrawalAddresses {
-			k.Facts = append(k.Facts, Fact{Shown: v})
+			k.Facts = append(k.Facts, Fact{Shown: quiz.OptionText(spec.Kind, v)})
 			continue
 		}
 		shown := quiz.MaskAddress(v) // as the option reads it

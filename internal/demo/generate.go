@@ -51,6 +51,9 @@ type traits struct {
 	home                   string // country code; "" draws one
 	ageDays                int    // 0 draws one
 	min                    floors
+	// orderTypes (besides limit and market) and products (besides spot)
+	// the account uses; nil draws them.
+	orderTypes, products []string
 }
 
 type floors struct {
@@ -118,6 +121,8 @@ func (p *Population) generate(rng *rand.Rand, now time.Time, t traits) (Generate
 	h.trades(max(p.MarketsTraded.Draw(rng), t.min.markets))
 	h.balances(max(p.AssetsHeld.Draw(rng), t.min.assets))
 	h.logins(max(p.Logins.Draw(rng), t.min.logins))
+	h.orderTypes(t.orderTypes)
+	h.products(t.products)
 	return Generated{KYC: t.kyc, RegisteredAt: h.reg, Activity: h.act}, h.home
 }
 

@@ -113,7 +113,8 @@ func tables(accounts []Generated, ids []string, passwordHash string, now int64) 
 	transfers := newTable("transfers", "account_id", "direction", "external_id", "coin", "network",
 		"amount", "address", "txid", "at")
 	logins := newTable("logins", "account_id", "external_id", "at", "ip", "country", "city", "device")
-	trades := newTable("trades", "account_id", "external_id", "market", "side", "at")
+	trades := newTable("trades", "account_id", "external_id", "market", "side", "order_type", "at")
+	products := newTable("product_uses", "account_id", "external_id", "product", "at")
 	balances := newTable("balances", "account_id", "asset", "amount", "updated_at")
 	for i, g := range accounts {
 		id := ids[i]
@@ -133,7 +134,14 @@ func tables(accounts []Generated, ids []string, passwordHash string, now int64) 
 			logins.add(id, l.ExternalID, store.Millis(l.At), l.IP, l.Country, l.City, l.Device)
 		}
 		for _, t := range g.Activity.Trades {
-			trades.add(id, t.ExternalID, t.Market, t.Side, store.Millis(t.At))
+			var orderType any // NULL when unknown
+			if t.OrderType != nil {
+				orderType = *t.OrderType
+			}
+			trades.add(id, t.ExternalID, t.Market, t.Side, orderType, store.Millis(t.At))
+		}
+		for _, u := range g.Activity.Products {
+			products.add(id, u.ExternalID, u.Product, store.Millis(u.At))
 		}
 		if g.Activity.Balances != nil {
 			for _, b := range *g.Activity.Balances {
@@ -141,5 +149,5 @@ func tables(accounts []Generated, ids []string, passwordHash string, now int64) 
 			}
 		}
 	}
-	return []*table{accts, transfers, logins, trades, balances}
+	return []*table{accts, transfers, logins, trades, balances, products}
 }

@@ -41,6 +41,25 @@ type Population struct {
 	AssetsHeld            Count // assets with a balance now, among those deposited or bought
 	Logins                Count
 	DevicesPerAccount     Count
+
+	// How accounts trade and which products they use (defaults.go says
+	// where the shares come from). Habits draw from the account's stream
+	// after the rest of its history, so they leave every other draw as it
+	// was.
+	TypicalTrades int     // trades of a typical account with trades: activity 1
+	MarketOnly    float64 // share of accounts with trades that place only market orders
+	LimitOnly     float64 // share that place only limit orders
+	// MixedMarket is the range the share of market orders of the other
+	// accounts is drawn from, uniformly.
+	MixedMarket [2]float64
+	// OrderTypes are the order types besides limit and market that an
+	// account with trades may use; SpecialOrders is the share of its
+	// further trades that use one of those it does.
+	OrderTypes    []Habit
+	SpecialOrders float64
+	// Products are the products besides spot (which every account with a
+	// trade uses) that a funded account may use.
+	Products []Habit
 }
 
 // Coin is an asset that is deposited, withdrawn, traded and held.

@@ -24,12 +24,12 @@ type Options struct {
 
 // Summary counts the rows Seed wrote.
 type Summary struct {
-	Accounts, Deposits, Withdrawals, Logins, Trades, Balances int
+	Accounts, Deposits, Withdrawals, Logins, Trades, Balances, Products int
 }
 
 // Rows is the total number of rows written.
 func (s Summary) Rows() int {
-	return s.Accounts + s.Deposits + s.Withdrawals + s.Logins + s.Trades + s.Balances
+	return s.Accounts + s.Deposits + s.Withdrawals + s.Logins + s.Trades + s.Balances + s.Products
 }
 
 func (s *Summary) add(g Generated) {
@@ -39,6 +39,7 @@ func (s *Summary) add(g Generated) {
 	s.Withdrawals += len(a.Withdrawals)
 	s.Logins += len(a.Logins)
 	s.Trades += len(a.Trades)
+	s.Products += len(a.Products)
 	if a.Balances != nil {
 		s.Balances += len(*a.Balances)
 	}

@@ -65,6 +65,7 @@ func countRows(t *testing.T, db *store.DB) Summary {
 		{&s.Logins, "SELECT COUNT(*) FROM logins"},
 		{&s.Trades, "SELECT COUNT(*) FROM trades"},
 		{&s.Balances, "SELECT COUNT(*) FROM balances"},
+		{&s.Products, "SELECT COUNT(*) FROM product_uses"},
 	} {
 		if err := db.QueryRowContext(context.Background(), c.sql).Scan(c.n); err != nil {
 			t.Fatal(err)

@@ -42,6 +42,11 @@ type Facts struct {
 	// from anyone, so it must not make an answer right).
 	Held      []string
 	Addresses []Address
+	// Products and OrderTypes are those a question may name
+	// (QuestionProducts, QuestionOrderTypes) and the Universal ones;
+	// OrderTypes is empty when any trade's order type is unknown.
+	Products   []string
+	OrderTypes []string
 }
 
 // Values returns the account's facts of kind k as option values.
@@ -80,6 +85,10 @@ func (f Facts) Values(k Kind) []string {
 		for _, a := range f.Addresses {
 			out = append(out, a.Address)
 		}
+	case ProductsUsed:
+		out = append(out, f.Products...)
+	case OrderTypes:
+		out = append(out, f.OrderTypes...)
 	}
 	sort.Strings(out)
 	return out
@@ -131,6 +140,12 @@ func Load(ctx context.Context, q store.Querier, accountID string, now time.Time)
 		return Facts{}, err
 	}
 	if f.Addresses, err = loadAddresses(ctx, q, accountID); err != nil {
+		return Facts{}, err
+	}
+	if f.Products, err = loadProducts(ctx, q, accountID); err != nil {
+		return Facts{}, err
+	}
+	if f.OrderTypes, err = loadOrderTypes(ctx, q, accountID); err != nil {
 		return Facts{}, err
 	}
 	return f, nil

@@ -37,6 +37,10 @@ var Specs = []Spec{
 	{AssetsSold, "Which of these assets have you sold on the exchange?", false, 2, []string{"trade.market", "trade.side"}},
 	{AssetsHeld, "Which of these assets do you hold in your account now?", false, 2, []string{"balance.asset"}},
 	{WithdrawalAddresses, "To which of these addresses have you withdrawn funds?", false, 2, []string{"withdrawal.address"}},
+	{Kind: ProductsUsed, Text: "Which of these have you used on the exchange?", MinFacts: 2,
+		Facts: factsOf("product.", QuestionProducts)},
+	{Kind: OrderTypes, Text: "Which of these order types have you had filled (executed)?", MinFacts: 2,
+		Facts: factsOf("trade.order_type.", QuestionOrderTypes)},
 }
 
 // SpecOf returns the spec of a kind.
@@ -65,4 +69,43 @@ var NotificationFacts = map[string][]string{
 	"exchange.withdrawal": {"withdrawal.coin", "withdrawal.network", "withdrawal.amount", "withdrawal.at"},
 	"rebind.code":         {"code"},
 	"rebind.notice":       {"event", "event.at", "event.ip", "mobile.masked"},
+	// The exchange's product emails: P2P order notices; earn subscription,
+	// redemption and settlement receipts; margin calls, liquidations and
+	// loan LTV alerts; copy-trading notices of the lead trader's moves;
+	// launchpool and launchpad results and rewards; card, pay, gift-card
+	// and NFT receipts. Each reveals that the owner uses the product.
+	"exchange.p2p":          {"product.p2p"},
+	"exchange.earn":         {"product.earn_flexible", "product.earn_fixed", "product.staking", "product.dual_investment", "product.auto_invest"},
+	"exchange.margin_call":  {"product.margin", "product.futures_usdt", "product.futures_coin", "product.options", "product.loan"},
+	"exchange.copy_trading": {"product.copy_trading"},
+	"exchange.launch":       {"product.launchpool", "product.launchpad"},
+	"exchange.payment":      {"product.card", "product.pay", "product.gift_card", "product.nft"},
 }
+
+// QuestionProducts and QuestionOrderTypes are the products (of
+// account.Products) and order types (of account.OrderTypes) a question may
+// name, as an answer or a decoy; the others are never shown. Left out:
+// every product an exchange email reveals (above), and the Universal
+// values. They rely on three
+// things an operator must check (docs/security.md): the exchange sends no
+// email when these products are used (bot, alert or convert notices by
+// push or in the app only), nor for order fills or triggered stop and
+// trailing orders; it pushes the first use of every one of these products
+// it offers, history included, since a product it offers but does not push
+// can be a decoy that its owner rightly ticks; and it pushes each fill's
+// order type as the order form named it to the user. An exchange that
+// differs switches products_used or order_types off (REBIND_QUIZ_KINDS).
+// Trades without an order type make that kind unavailable to the account.
+var (
+	QuestionProducts = []string{"convert", "dust_convert", "grid_bot", "dca_bot", "rebalancing_bot", "signal_bot",
+		"demo_trading", "pre_market", "price_alert"}
+	QuestionOrderTypes = []string{"stop_limit", "stop_market", "oco", "trailing_stop", "post_only", "ioc", "fok",
+		"iceberg", "twap", "scaled", "chase"}
+	// Universal are values nearly every account with facts of the kind
+	// has: spot trading and limit and market orders. They are facts, so the
+	// base rates of the others are shares of all traders, as for markets
+	// and assets, but are never asked whatever the estimate says
+	// (EstimateRates rates them 1): they prove nothing, and spot trading is
+	// what the trading questions already ask about.
+	Universal = map[Kind][]string{ProductsUsed: {"spot"}, OrderTypes: {"limit", "market"}}
+)

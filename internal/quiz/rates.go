@@ -104,6 +104,9 @@ func EstimateRates(ctx context.Context, q store.Querier, rng *rand.Rand, now tim
 		for v := range m {
 			m[v] /= totals[s.Kind] + priorWeight
 		}
+		for _, v := range Universal[s.Kind] {
+			m[v] = 1 // never asked, even while few accounts are sampled
+		}
 		out[s.Kind] = m
 	}
 	return out, nil

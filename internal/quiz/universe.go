@@ -15,6 +15,17 @@ var (
 		"USDT", "BTC", "ETH", "USDC", "SOL", "XRP", "BNB", "DOGE", "TRX", "TON", "ADA", "LTC", "LINK",
 		"AVAX", "DOT", "SHIB", "BCH", "POL", "ATOM", "XLM", "NEAR", "APT", "ARB", "OP", "FIL", "ETC",
 	})
+	// The products and order types a question may name, likeliest first:
+	// tools of every retail app (convert, alerts) before bots and the
+	// order types of active traders before algorithmic ones.
+	fallbackProducts = weighted([]string{
+		"convert", "price_alert", "dust_convert", "grid_bot", "dca_bot", "demo_trading", "pre_market",
+		"rebalancing_bot", "signal_bot",
+	})
+	fallbackOrderTypes = weighted([]string{
+		"stop_limit", "stop_market", "oco", "trailing_stop", "post_only", "ioc", "fok", "scaled", "twap",
+		"iceberg", "chase",
+	})
 )
 
 type value struct {
@@ -32,8 +43,13 @@ func weighted(values []string) []value {
 }
 
 func fallbackFor(k Kind) []value {
-	if k == MarketsTraded || k == FirstMarket {
+	switch k {
+	case MarketsTraded, FirstMarket:
 		return fallbackMarkets
+	case ProductsUsed:
+		return fallbackProducts
+	case OrderTypes:
+		return fallbackOrderTypes
 	}
 	return fallbackAssets
 }

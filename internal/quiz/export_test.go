@@ -1,0 +1,8 @@
+package quiz
+
+// The probes' SQL, for the plan test.
+const (
+	ProductsSQL         = productsSQL
+	OrderTypesSQL       = orderTypesSQL
+	UnknownOrderTypeSQL = unknownOrderTypeSQL
+)

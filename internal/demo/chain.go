@@ -5,16 +5,16 @@ import (
 	"math/rand/v2"
 	"strconv"
 	"strings"
+
+	"github.com/rebindhq/rebind/internal/chain"
 )
 
-// Alphabets of the encodings that chains write addresses and hashes in.
+// Alphabets of the encodings that chains write transaction ids in.
 const (
-	hexLower  = "0123456789abcdef"
-	hexUpper  = "0123456789ABCDEF"
-	base58    = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
-	bech32    = "qpzry9x8gf2tvdw0s3jn54khce6mua7l"
-	base32    = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
-	base64url = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+	hexLower = "0123456789abcdef"
+	hexUpper = "0123456789ABCDEF"
+	base58   = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+	base32   = "abcdefghijklmnopqrstuvwxyz234567"
 )
 
 // shape is a string of a fixed prefix and n characters from an alphabet.
@@ -33,46 +33,52 @@ func (s shape) draw(rng *rand.Rand) string {
 	return string(b)
 }
 
-// chain is how a network writes addresses and transaction ids. They are
-// random strings of the right shape, not valid checksummed values: the
-// formats make the data look right to a tester and to document checks that
-// compare strings, while 160 or more random bits make every value unique.
-type chain struct {
-	address, txid shape
+// formats is how a network writes addresses and transaction ids. Addresses
+// come from internal/chain: valid ones, checksums included, of the kinds
+// wallets use in their shares; the security questions make their decoy
+// addresses from the same table, so true and decoy come from one model.
+// Transaction ids are random strings of the right shape: they are only
+// compared as strings, and 256 random bits make every one unique.
+type formats struct {
+	address addresses
+	txid    shape
 }
 
+// addresses draws the addresses of one network.
+type addresses struct{ network *chain.Network }
+
+func (a addresses) draw(rng *rand.Rand) string { return a.network.New(rng) }
+
 var (
-	evmTx  = shape{"0x", hexLower, 64}
-	hexTx  = shape{"", hexLower, 64}
-	evm    = chain{shape{"0x", hexLower, 40}, evmTx}
-	chains = map[string]chain{
-		"ERC20": evm, "BSC": evm, "ARBITRUM": evm, "OPTIMISM": evm, "BASE": evm,
-		"POLYGON": evm, "AVAXC": evm, "ETC": evm,
-		"BTC":   {shape{"bc1q", bech32, 38}, hexTx},
-		"LTC":   {shape{"ltc1q", bech32, 38}, hexTx},
-		"DOGE":  {shape{"D", base58, 33}, hexTx},
-		"BCH":   {shape{"bitcoincash:q", bech32, 41}, hexTx},
-		"TRC20": {shape{"T", base58, 33}, hexTx},
-		"SOL":   {shape{"", base58, 44}, shape{"", base58, 88}},
-		"TON":   {shape{"UQ", base64url, 46}, hexTx},
-		"XRP":   {shape{"r", base58, 33}, shape{"", hexUpper, 64}},
-		"ADA":   {shape{"addr1q", bech32, 98}, hexTx},
-		"DOT":   {shape{"1", base58, 47}, evmTx},
-		"ATOM":  {shape{"cosmos1", bech32, 38}, shape{"", hexUpper, 64}},
-		"XLM":   {shape{"G", base32, 55}, hexTx},
-		"FIL":   {shape{"f1", strings.ToLower(base32), 39}, shape{"bafy2bzace", strings.ToLower(base32), 52}},
-		"NEAR":  {shape{"", hexLower, 64}, shape{"", base58, 44}},
-		"APT":   {shape{"0x", hexLower, 64}, evmTx},
+	evmTx = shape{"0x", hexLower, 64}
+	hexTx = shape{"", hexLower, 64}
+	txids = map[string]shape{
+		"ERC20": evmTx, "BSC": evmTx, "ARBITRUM": evmTx, "OPTIMISM": evmTx, "BASE": evmTx,
+		"POLYGON": evmTx, "AVAXC": evmTx, "ETC": evmTx,
+		"BTC": hexTx, "LTC": hexTx, "DOGE": hexTx, "BCH": hexTx, "TRC20": hexTx, "TON": hexTx, "ADA": hexTx,
+		"XLM": hexTx, "SOL": {"", base58, 88}, "XRP": {"", hexUpper, 64}, "DOT": evmTx, "ATOM": {"", hexUpper, 64},
+		"FIL": {"bafy2bzace", base32, 52}, "NEAR": {"", base58, 44}, "APT": evmTx,
 	}
+	chains = func() map[string]formats {
+		m := map[string]formats{}
+		for name, tx := range txids {
+			n, ok := chain.Lookup(name)
+			if !ok {
+				panic("demo: no address format for " + name)
+			}
+			m[name] = formats{addresses{n}, tx}
+		}
+		return m
+	}()
 )
 
 // chainOf returns the formats of a network; a network the table does not
 // know (in a custom population) is written like an EVM chain.
-func chainOf(network string) chain {
+func chainOf(network string) formats {
 	if c, ok := chains[network]; ok {
 		return c
 	}
-	return evm
+	return chains["ERC20"]
 }
 
 // amount draws an amount around median, log-normally with spread sigma, and

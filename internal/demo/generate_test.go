@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/rebindhq/rebind/internal/account"
+	"github.com/rebindhq/rebind/internal/chain"
 )
 
 var testNow = time.Date(2026, 3, 14, 9, 26, 53, 0, time.UTC)
@@ -135,19 +136,17 @@ func checkExternalIDs(t *testing.T, i int, a account.Activity) {
 	}
 }
 
-// checkShape checks that addresses and txids look like their network's.
+// checkShape checks that an address is valid on its network (format and
+// checksum) and that a txid looks like the network's.
 func checkShape(t *testing.T, tr account.Transfer) {
 	t.Helper()
-	c := chainOf(tr.Network)
-	for _, v := range []struct {
-		s     string
-		shape shape
-	}{{tr.Address, c.address}, {tr.TxID, c.txid}} {
-		rest, ok := strings.CutPrefix(v.s, v.shape.prefix)
-		if !ok || len(rest) != v.shape.n || strings.Trim(rest, v.shape.alphabet) != "" {
-			t.Fatalf("%s on %s: %q is not %q followed by %d of %q", tr.Coin, tr.Network, v.s,
-				v.shape.prefix, v.shape.n, v.shape.alphabet)
-		}
+	if err := chain.Valid(tr.Network, tr.Address); err != nil {
+		t.Fatalf("%s on %s: %v", tr.Coin, tr.Network, err)
+	}
+	s := chainOf(tr.Network).txid
+	rest, ok := strings.CutPrefix(tr.TxID, s.prefix)
+	if !ok || len(rest) != s.n || strings.Trim(rest, s.alphabet) != "" {
+		t.Fatalf("%s on %s: txid %q is not %q followed by %d of %q", tr.Coin, tr.Network, tr.TxID, s.prefix, s.n, s.alphabet)
 	}
 }
 
@@ -165,5 +164,30 @@ func TestAmounts(t *testing.T) {
 	}
 	if got := amount(rng, 1e-12, 0, 2); got != "0.01" {
 		t.Errorf("a tiny amount = %q, want the smallest unit 0.01", got)
+	}
+}
+
+// TestAddressesOfEveryNetworkAreValid draws 10,000 addresses of every
+// network of the population the way the generator does and checks each
+// against the network's validator (format and checksum).
+func TestAddressesOfEveryNetworkAreValid(t *testing.T) {
+	rng := RNG(3, 3)
+	seen := map[string]bool{}
+	for _, c := range DefaultPopulation().Coins {
+		for _, n := range c.Networks {
+			if seen[n.Name] {
+				continue
+			}
+			seen[n.Name] = true
+			for range 10_000 {
+				a := chainOf(n.Name).address.draw(rng)
+				if err := chain.Valid(n.Name, a); err != nil {
+					t.Fatalf("%s: %q: %v", n.Name, a, err)
+				}
+			}
+		}
+	}
+	if len(seen) < 23 {
+		t.Errorf("%d networks, want the 23 of the default population", len(seen))
 	}
 }

@@ -243,7 +243,7 @@ func waterFill(k, room []int, c int) []float64 {
 
 func option(k Kind, v string, networks map[string]string) Option {
 	if k != WithdrawalAddresses {
-		return Option{Value: v, Text: v}
+		return Option{Value: v, Text: OptionText(k, v)}
 	}
 	text := MaskAddress(v)
 	if n := networks[v]; n != "" {

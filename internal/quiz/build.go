@@ -1,6 +1,7 @@
 package quiz
 
 import (
+	"math"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -19,65 +20,130 @@ const OptionsPerQuestion = 8
 // maxCorrect bounds the correct options of a multi-answer question.
 const maxCorrect = 4
 
+// draft is one question's option set as drawn, with what the guessability
+// bound needs to know about it.
+type draft struct {
+	Kind    Kind     `json:"k"`
+	Options []Option `json:"o"`
+	// Facts is how many of the account's facts the question could show:
+	// the right options' count was drawn from 1 to min(Facts, maxCorrect).
+	Facts int `json:"f"`
+}
+
 // buildOptions makes the option set of one question for an account: c of
-// its own facts and OptionsPerQuestion-c distractors.
-//
-// A value x of the population's facts is among an account's facts with
-// probability π(x), its base rate, so it shows up as a right option about
-// in proportion to π(x). Distractors are drawn with weight π(x)/(1-π(x))
-// among values the account does not have (which happens with probability
-// 1-π(x)), so x shows up as a distractor in proportion to π(x) as well:
-// seeing an option, popular or rare, says nothing about whether it is
-// right. Addresses are unique, so their distractors are random addresses
-// shaped like the account's own. The result depends only on the inputs and
-// rng, which is seeded from the server secret.
-func buildOptions(spec Spec, real []string, rates map[string]float64, networks map[string]string, rng *rand.Rand) []Option {
-	real = slices.Clone(real)
-	rng.Shuffle(len(real), func(i, j int) { real[i], real[j] = real[j], real[i] })
+// its own facts and OptionsPerQuestion-c decoys drawn with weights (the
+// decoy weights of decoyWeights, which make every value appear as a decoy
+// as often as it appears as an answer), none of them a value in barred
+// (values that are neither answers nor decoys, such as an asset a recent
+// deposit brought). ok is false when no fact is left or the decoys cannot
+// fill the question: a question always shows exactly OptionsPerQuestion
+// options, or is not asked. Addresses are unique, so their decoys are
+// made, not drawn. The result depends only on the inputs and rng, which is
+// seeded from the server secret.
+func buildOptions(spec Spec, real []string, weights map[string]float64, networks map[string]string, barred map[string]bool, rng *rand.Rand) (draft, bool) {
+	free := func(v string) bool { return !barred[v] }
+	chosen := map[string]bool{}
+	var facts []string
+	for _, v := range real {
+		chosen[v] = true // every real fact is kept out of the decoys
+		if free(v) {
+			facts = append(facts, v)
+		}
+	}
+	if len(facts) == 0 {
+		return draft{}, false
+	}
+	rng.Shuffle(len(facts), func(i, j int) { facts[i], facts[j] = facts[j], facts[i] })
 	c := 1
 	if !spec.Single {
-		c = drawCorrect(rng, min(len(real), maxCorrect))
+		c = drawCorrect(rng, min(len(facts), maxCorrect))
 	}
-	chosen := map[string]bool{}
-	for _, v := range real {
-		chosen[v] = true // every real fact is kept out of the distractors
-	}
-	opts := make([]Option, 0, OptionsPerQuestion)
-	for _, v := range real[:c] {
-		opts = append(opts, option(spec.Kind, v, networks))
+	d := draft{Kind: spec.Kind, Facts: len(facts)}
+	for _, v := range facts[:c] {
+		d.Options = append(d.Options, option(spec.Kind, v, networks))
 	}
 	if spec.Kind == WithdrawalAddresses {
-		return addressDecoys(opts, real, chosen, networks, rng)
+		d.Options = addressDecoys(d.Options, facts, chosen, networks, rng)
+		return d, len(d.Options) == OptionsPerQuestion
 	}
-	pool := oddsWeights(rates)
-	for len(opts) < OptionsPerQuestion {
-		v := pick(pool, chosen, rng)
-		if v == "" {
+	var pool []value
+	for _, v := range sortedWeights(weights) {
+		if free(v.Value) && !chosen[v.Value] {
+			pool = append(pool, v)
+		}
+	}
+	decoys, ok := sampleProportional(pool, OptionsPerQuestion-len(d.Options), rng)
+	if !ok {
+		return draft{}, false
+	}
+	for _, v := range decoys {
+		d.Options = append(d.Options, option(spec.Kind, v, nil))
+	}
+	return d, true
+}
+
+// sampleProportional draws n distinct values so that each is drawn with a
+// chance proportional to its weight (Madow's systematic sampling over a
+// random order; values whose share would pass 1 are drawn for sure and
+// the rest shared among the others). Drawing one at a time by weight
+// without putting back would not do: it draws heavy values less often
+// than their weight, which made popular decoys rarer than popular answers.
+// It reports false when fewer than n values have weight.
+func sampleProportional(pool []value, n int, rng *rand.Rand) ([]string, bool) {
+	var live []value
+	for _, v := range pool {
+		if v.Weight > 0 {
+			live = append(live, v)
+		}
+	}
+	if n <= 0 {
+		return nil, true
+	}
+	if len(live) < n {
+		return nil, false
+	}
+	rng.Shuffle(len(live), func(i, j int) { live[i], live[j] = live[j], live[i] })
+	p := make([]float64, len(live))
+	sure := make([]bool, len(live))
+	for left := n; ; {
+		var total float64
+		for i, v := range live {
+			if !sure[i] {
+				total += v.Weight
+			}
+		}
+		capped := false
+		for i, v := range live {
+			if sure[i] {
+				continue
+			}
+			if p[i] = float64(left) * v.Weight / total; p[i] >= 1 {
+				sure[i], p[i], capped = true, 1, true
+				left--
+			}
+		}
+		if !capped {
 			break
 		}
-		chosen[v] = true
-		opts = append(opts, option(spec.Kind, v, nil))
 	}
-	return opts
-}
-
-// telling keeps the values with a base rate of at most MaxRate.
-func telling(rates map[string]float64) map[string]float64 {
-	out := make(map[string]float64, len(rates))
-	for v, r := range rates {
-		if r <= MaxRate {
-			out[v] = r
+	var out []string
+	u, cum := rng.Float64(), 0.0
+	for i, v := range live {
+		next := cum + p[i]
+		if math.Floor(next-u) > math.Floor(cum-u) || sure[i] {
+			out = append(out, v.Value)
 		}
+		cum = next
 	}
-	return out
+	return out, len(out) == n
 }
 
-// oddsWeights turns base rates into distractor weights π/(1-π), in a fixed
-// order so the seeded draw is reproducible.
-func oddsWeights(rates map[string]float64) []value {
-	out := make([]value, 0, len(rates))
-	for v, r := range rates {
-		out = append(out, value{v, r / (1 - r)})
+// sortedWeights lists the decoy weights in a fixed order, so the seeded
+// draw is reproducible.
+func sortedWeights(weights map[string]float64) []value {
+	out := make([]value, 0, len(weights))
+	for v, w := range weights {
+		out = append(out, value{v, w})
 	}
 	slices.SortFunc(out, func(a, b value) int { return strings.Compare(a.Value, b.Value) })
 	return out
@@ -100,28 +166,4 @@ func drawCorrect(rng *rand.Rand, most int) int {
 		x -= weights[k]
 	}
 	return most
-}
-
-// pick draws a value by weight among those not chosen yet.
-func pick(vals []value, chosen map[string]bool, rng *rand.Rand) string {
-	var total float64
-	for _, v := range vals {
-		if !chosen[v.Value] {
-			total += v.Weight
-		}
-	}
-	if total == 0 {
-		return ""
-	}
-	x := rng.Float64() * total
-	for _, v := range vals {
-		if chosen[v.Value] {
-			continue
-		}
-		if x < v.Weight {
-			return v.Value
-		}
-		x -= v.Weight
-	}
-	return ""
 }

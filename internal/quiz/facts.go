@@ -42,11 +42,35 @@ type Facts struct {
 	// from anyone, so it must not make an answer right).
 	Held      []string
 	Addresses []Address
+	// Recent are the assets a deposit brought in the last 30 days. They
+	// are neither answers nor decoys of the held question: the owner may
+	// hold them without having chosen to.
+	Recent []string
 	// Products and OrderTypes are those a question may name
 	// (QuestionProducts, QuestionOrderTypes) and the Universal ones;
 	// OrderTypes is empty when any trade's order type is unknown.
 	Products   []string
 	OrderTypes []string
+}
+
+// barred returns the values that questions of kind k may not show at all.
+func (f Facts) barred(k Kind) map[string]bool {
+	out := map[string]bool{}
+	if k == AssetsHeld {
+		for _, a := range f.Recent {
+			out[a] = true
+		}
+	}
+	return out
+}
+
+// networks maps each withdrawal address to its network.
+func (f Facts) networks() map[string]string {
+	out := make(map[string]string, len(f.Addresses))
+	for _, a := range f.Addresses {
+		out[a.Address] = a.Network
+	}
+	return out
 }
 
 // Values returns the account's facts of kind k as option values.
@@ -136,7 +160,7 @@ func Load(ctx context.Context, q store.Querier, accountID string, now time.Time)
 	if f.Markets, err = loadMarkets(ctx, q, accountID); err != nil {
 		return Facts{}, err
 	}
-	if f.Held, err = loadHeld(ctx, q, accountID, now); err != nil {
+	if f.Held, f.Recent, err = loadHeld(ctx, q, accountID, now); err != nil {
 		return Facts{}, err
 	}
 	if f.Addresses, err = loadAddresses(ctx, q, accountID); err != nil {
@@ -175,38 +199,42 @@ func loadMarkets(ctx context.Context, q store.Querier, accountID string) ([]Mark
 	return out, rows.Err()
 }
 
-func loadHeld(ctx context.Context, q store.Querier, accountID string, now time.Time) ([]string, error) {
+func loadHeld(ctx context.Context, q store.Querier, accountID string, now time.Time) (held, recentCoins []string, err error) {
 	recent := map[string]bool{}
 	rows, err := q.QueryContext(ctx, `SELECT DISTINCT coin FROM transfers WHERE account_id = $1 AND direction = 'deposit' AND at > $2`,
 		accountID, store.Millis(now.Add(-recentDeposit)))
 	if err != nil {
-		return nil, fmt.Errorf("quiz: recent deposits: %w", store.Translate(err))
+		return nil, nil, fmt.Errorf("quiz: recent deposits: %w", store.Translate(err))
 	}
 	for rows.Next() {
 		var coin string
 		if err := rows.Scan(&coin); err != nil {
 			rows.Close()
-			return nil, fmt.Errorf("quiz: recent deposits: %w", err)
+			return nil, nil, fmt.Errorf("quiz: recent deposits: %w", err)
 		}
 		recent[coin] = true
+		recentCoins = append(recentCoins, coin)
 	}
 	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, nil, fmt.Errorf("quiz: recent deposits: %w", err)
+	}
 	rows, err = q.QueryContext(ctx, `SELECT asset, amount FROM balances WHERE account_id = $1 ORDER BY asset`, accountID)
 	if err != nil {
-		return nil, fmt.Errorf("quiz: balances: %w", store.Translate(err))
+		return nil, nil, fmt.Errorf("quiz: balances: %w", store.Translate(err))
 	}
 	defer rows.Close()
-	var out []string
 	for rows.Next() {
 		var asset, amount string
 		if err := rows.Scan(&asset, &amount); err != nil {
-			return nil, fmt.Errorf("quiz: balances: %w", err)
+			return nil, nil, fmt.Errorf("quiz: balances: %w", err)
 		}
 		if strings.Trim(amount, "0.") != "" && !recent[asset] {
-			out = append(out, asset)
+			held = append(held, asset)
 		}
 	}
-	return out, rows.Err()
+	sort.Strings(recentCoins)
+	return held, recentCoins, rows.Err()
 }
 
 func loadAddresses(ctx context.Context, q store.Querier, accountID string) ([]Address, error) {

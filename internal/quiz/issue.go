@@ -27,6 +27,9 @@ type Question struct {
 	ID      string        `json:"id"`
 	Text    string        `json:"text"`
 	Options []ShownOption `json:"options"`
+	// Odds is the bound's chance that a best guess at this question is
+	// right (draft.odds). It never leaves the server.
+	Odds float64 `json:"-"`
 }
 
 // Issued is a quiz handed out.
@@ -36,6 +39,9 @@ type Issued struct {
 	Questions []Question `json:"questions"`
 	// Chance is which of the window's chances this quiz uses (1-based).
 	Chance int `json:"-"`
+	// Guessability is the bound's chance that one attempt at this quiz
+	// passes (guessability). It never leaves the server.
+	Guessability float64 `json:"-"`
 }
 
 // answerKey maps question ids to the ids of their correct options.
@@ -50,7 +56,7 @@ func (s *Service) Issue(ctx context.Context, tx *sql.Tx, flowID, accountID strin
 	if err != nil {
 		return Issued{}, err
 	}
-	rates, err := s.Rates(ctx, tx)
+	rates, weights, right, err := s.estimates(ctx, tx)
 	if err != nil {
 		return Issued{}, err
 	}
@@ -61,57 +67,126 @@ func (s *Service) Issue(ctx context.Context, tx *sql.Tx, flowID, accountID strin
 	if err != nil {
 		return Issued{}, err
 	}
-	qs, key, err := s.questions(ctx, tx, accountID, window, facts, rates)
+	qs, key, err := s.questions(ctx, tx, accountID, window, facts, estimates{rates, weights, right})
 	if err != nil {
 		return Issued{}, err
 	}
-	issued := Issued{ID: token.NewID(), ExpiresAt: now.Add(s.rules.Lifetime).Truncate(time.Millisecond), Questions: qs, Chance: chance}
+	issued := Issued{ID: token.NewID(), ExpiresAt: now.Add(s.rules.Lifetime).Truncate(time.Millisecond), Questions: qs, Chance: chance,
+		Guessability: 1}
+	for _, q := range qs {
+		issued.Guessability *= q.Odds
+	}
 	if err := s.store(ctx, tx, issued, flowID, accountID, key); err != nil {
 		return Issued{}, err
 	}
 	return issued, nil
 }
 
-// questions builds the quiz: the window's kinds in order, skipping any
-// whose stored options no longer include a correct one (the account's facts
-// changed since), until Questions are found. Ids and order are fresh random
-// values for every quiz; the option sets are not.
-func (s *Service) questions(ctx context.Context, tx *sql.Tx, accountID string, window int64, f Facts, rates Rates) ([]Question, answerKey, error) {
+// questions builds the quiz and its answer key. Ids and order are fresh
+// random values for every quiz; the option sets are not (assemble).
+func (s *Service) questions(ctx context.Context, tx *sql.Tx, accountID string, window int64, f Facts, e estimates) ([]Question, answerKey, error) {
+	drafts, err := s.assemble(ctx, tx, accountID, window, f, e)
+	if err != nil {
+		return nil, nil, err
+	}
 	shuffle := mrand.New(mrand.NewChaCha8(randomSeed()))
 	key := answerKey{}
 	var out []Question
-	for _, k := range s.pickKinds(accountID, window, s.Available(f, rates)) {
-		if len(out) == s.rules.Questions {
-			break
-		}
-		spec, _ := SpecOf(k)
-		opts, err := s.optionSet(ctx, tx, accountID, window, k, func() []Option {
-			return s.build(spec, f, rates[k], accountID, window)
-		})
-		if err != nil {
-			return nil, nil, err
-		}
-		q, correct := present(spec, opts, f.Values(k), shuffle)
-		if len(correct) == 0 {
-			continue
-		}
+	for _, d := range drafts {
+		spec, _ := SpecOf(d.Kind)
+		q, correct := present(spec, d.Options, f.Values(d.Kind), shuffle)
+		q.Odds = d.odds(e.right[d.Kind])
 		key[q.ID] = correct
 		out = append(out, q)
-	}
-	if len(out) < s.rules.Questions {
-		return nil, nil, apperr.New(apperr.QuizUnavailable, "this account does not have enough history for security questions; submit documents instead")
 	}
 	shuffle.Shuffle(len(out), func(i, j int) { out[i], out[j] = out[j], out[i] })
 	return out, key, nil
 }
 
-// build makes a kind's option set from the window's seeded generator.
-func (s *Service) build(spec Spec, f Facts, rates map[string]float64, accountID string, window int64) []Option {
-	networks := map[string]string{}
-	for _, a := range f.Addresses {
-		networks[a.Address] = a.Network
+// estimates are what the population tells about values: base rates, decoy
+// weights and each value's chance of being right when shown.
+type estimates struct {
+	rates, weights, right Rates
+}
+
+// maxDraws is how many times a window's quiz is drawn again when a draw is
+// too guessable, before the account is sent to documents.
+const maxDraws = 16
+
+// assemble returns the window's questions. A question shown in an earlier
+// chance of the window is shown again with exactly the same options while
+// it still has a right one (the account's facts may have changed since);
+// the rest are drawn now, from the window's kinds in their fixed order, so
+// that no two questions name the same asset, and stored. A draw whose
+// guessability is over MaxGuessability is drawn again; after maxDraws the
+// quiz is unavailable.
+func (s *Service) assemble(ctx context.Context, tx *sql.Tx, accountID string, window int64, f Facts, e estimates) ([]draft, error) {
+	stored, err := s.storedDrafts(ctx, tx, accountID, window)
+	if err != nil {
+		return nil, err
 	}
-	return buildOptions(spec, Telling(f, spec.Kind, Rates{spec.Kind: rates}), telling(rates), networks, s.rng(accountID, fmt.Sprint(window), string(spec.Kind)))
+	networks := f.networks()
+	order := s.pickKinds(accountID, window, s.Available(f, e.rates))
+	var kept []draft
+	for _, k := range order {
+		if d, ok := stored[k]; ok && len(kept) < s.rules.Questions && answerable(d, f) {
+			kept = append(kept, d)
+		}
+	}
+	if len(kept) == s.rules.Questions {
+		return kept, nil
+	}
+	for attempt := range maxDraws {
+		drafts, fresh := slices.Clone(kept), []draft(nil)
+		if attempt > 0 {
+			// Another draw may take other kinds: some mixes of an
+			// account's kinds are guessable and others are not.
+			order = slices.Clone(order)
+			s.rng(accountID, fmt.Sprint(window), "kinds", fmt.Sprint(attempt)).Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
+		}
+		for _, k := range order {
+			if len(drafts) == s.rules.Questions {
+				break
+			}
+			if _, ok := stored[k]; ok {
+				continue // shown before: never drawn anew in this window
+			}
+			spec, _ := SpecOf(k)
+			rng := s.rng(accountID, fmt.Sprint(window), string(k), fmt.Sprint(attempt))
+			d, ok := s.draw(spec, f, e, networks, rng)
+			if !ok {
+				continue
+			}
+			drafts, fresh = append(drafts, d), append(fresh, d)
+		}
+		if len(drafts) < s.rules.Questions {
+			break
+		}
+		if guessability(drafts, e.right) > MaxGuessability {
+			continue
+		}
+		if err := s.storeDrafts(ctx, tx, accountID, window, fresh); err != nil {
+			return nil, err
+		}
+		return drafts, nil
+	}
+	return nil, apperr.New(apperr.QuizUnavailable, "this account does not have enough history for security questions; submit documents instead")
+}
+
+// draw builds a question of kind spec.
+func (s *Service) draw(spec Spec, f Facts, e estimates, networks map[string]string, rng *mrand.Rand) (draft, bool) {
+	return buildOptions(spec, Telling(f, spec.Kind, e.rates), e.weights[spec.Kind], networks, f.barred(spec.Kind), rng)
+}
+
+// answerable reports whether a stored question still has a right option.
+func answerable(d draft, f Facts) bool {
+	facts := f.Values(d.Kind)
+	for _, o := range d.Options {
+		if slices.Contains(facts, o.Value) {
+			return true
+		}
+	}
+	return false
 }
 
 // present gives a question fresh ids and order and returns the ids of its

@@ -190,28 +190,46 @@ func (s *Service) pickKinds(accountID string, window int64, available []Kind) []
 	return kinds
 }
 
-// optionSet returns the stored option set of a kind for the window, making
-// and storing it on first use. A concurrent first use stores one set; both
-// read it back.
-func (s *Service) optionSet(ctx context.Context, tx *sql.Tx, accountID string, window int64, k Kind, build func() []Option) ([]Option, error) {
-	var raw string
-	err := tx.QueryRowContext(ctx, "SELECT options FROM quiz_options WHERE account_id = $1 AND window_start = $2 AND kind = $3",
-		accountID, window, string(k)).Scan(&raw)
-	if store.IsNoRows(err) {
-		b, _ := json.Marshal(build())
-		if _, err := tx.ExecContext(ctx, `INSERT INTO quiz_options (account_id, window_start, kind, options) VALUES ($1, $2, $3, $4)
-			ON CONFLICT DO NOTHING`, accountID, window, string(k), string(b)); err != nil {
-			return nil, fmt.Errorf("quiz: store options: %w", store.Translate(err))
-		}
-		err = tx.QueryRowContext(ctx, "SELECT options FROM quiz_options WHERE account_id = $1 AND window_start = $2 AND kind = $3",
-			accountID, window, string(k)).Scan(&raw)
-	}
+// storedDrafts reads the option sets the window's chances have shown.
+// Rows stored before drafts were kept whole hold only the options; they
+// count as drawn from a single fact, the most guessable case, so the bound
+// never underrates them.
+func (s *Service) storedDrafts(ctx context.Context, tx *sql.Tx, accountID string, window int64) (map[Kind]draft, error) {
+	rows, err := tx.QueryContext(ctx, "SELECT kind, options FROM quiz_options WHERE account_id = $1 AND window_start = $2", accountID, window)
 	if err != nil {
 		return nil, fmt.Errorf("quiz: options: %w", store.Translate(err))
 	}
-	var opts []Option
-	if err := json.Unmarshal([]byte(raw), &opts); err != nil {
-		return nil, fmt.Errorf("quiz: options: %w", err)
+	defer rows.Close()
+	out := map[Kind]draft{}
+	for rows.Next() {
+		var kind, raw string
+		if err := rows.Scan(&kind, &raw); err != nil {
+			return nil, fmt.Errorf("quiz: options: %w", err)
+		}
+		d := draft{Kind: Kind(kind), Facts: 1}
+		if err := json.Unmarshal([]byte(raw), &d); err != nil {
+			if err := json.Unmarshal([]byte(raw), &d.Options); err != nil {
+				return nil, fmt.Errorf("quiz: options: %w", err)
+			}
+		}
+		out[d.Kind] = d
 	}
-	return opts, nil
+	return out, rows.Err()
+}
+
+// storeDrafts keeps the window's newly drawn option sets. A concurrent first
+// draw of the same window cannot happen: issuing a quiz takes the account's
+// chance row first, which serialises them.
+func (s *Service) storeDrafts(ctx context.Context, tx *sql.Tx, accountID string, window int64, drafts []draft) error {
+	for _, d := range drafts {
+		b, err := json.Marshal(d)
+		if err != nil {
+			return fmt.Errorf("quiz: store options: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO quiz_options (account_id, window_start, kind, options) VALUES ($1, $2, $3, $4)`,
+			accountID, window, string(d.Kind), string(b)); err != nil {
+			return fmt.Errorf("quiz: store options: %w", store.Translate(err))
+		}
+	}
+	return nil
 }

@@ -109,7 +109,7 @@ func rightAnswers(t testing.TB, db *store.DB, accountID string, q quiz.Issued) m
 		answers[question.ID] = []string{}
 		for _, o := range question.Options {
 			for _, v := range f.Values(kind) {
-				if o.Text == v || (kind == quiz.WithdrawalAddresses && strings.HasPrefix(o.Text, quiz.MaskAddress(v))) {
+				if o.Text == quiz.OptionText(kind, v) || (kind == quiz.WithdrawalAddresses && strings.HasPrefix(o.Text, quiz.MaskAddress(v))) {
 					answers[question.ID] = append(answers[question.ID], o.ID)
 				}
 			}

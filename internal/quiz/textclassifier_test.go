@@ -81,7 +81,7 @@ func textOptions(t *testing.T, db *store.DB, s *quiz.Service, clk *clock.Fake, i
 // isFact reports whether an option's text shows one of the account's facts.
 func isFact(k quiz.Kind, text string, facts []string) bool {
 	for _, v := range facts {
-		if text == v || k == quiz.WithdrawalAddresses && strings.HasPrefix(text, quiz.MaskAddress(v)+" ") {
+		if text == quiz.OptionText(k, v) || k == quiz.WithdrawalAddresses && strings.HasPrefix(text, quiz.MaskAddress(v)+" ") {
 			return true
 		}
 	}
@@ -286,6 +286,24 @@ func auc(scores []float64, right []bool) float64 {
 	return (rankSum - pos*(pos+1)/2) / (pos * neg)
 }
 
+// aucStandardError is the standard error of an AUC measured on test
+// (Hanley and McNeil, 1982).
+func aucStandardError(a float64, test []textOption) float64 {
+	var pos, neg float64
+	for _, o := range test {
+		if o.Right {
+			pos++
+		} else {
+			neg++
+		}
+	}
+	if pos == 0 || neg == 0 {
+		return 0
+	}
+	q1, q2 := a/(2-a), 2*a*a/(1+a)
+	return math.Sqrt((a*(1-a) + (pos-1)*(q1-a*a) + (neg-1)*(q2-a*a)) / (pos * neg))
+}
+
 // splitByAccount puts the options of the first half of the accounts in
 // train and the rest in test.
 func splitByAccount(opts []textOption, accounts int) (train, test []textOption) {
@@ -365,9 +383,14 @@ func TestTextClassifierByKind(t *testing.T) {
 			continue
 		}
 		a := textClassifierAUC(t, spec.Kind, train, test)
-		t.Logf("%s: AUC %.3f (trained on %d options, tested on %d)", spec.Kind, a, len(train), len(test))
-		if spec.Kind == quiz.WithdrawalAddresses && len(test) >= 1000 && a > 0.55 {
-			t.Errorf("withdrawal addresses: a text-only classifier tells right from decoy with AUC %.3f, over 0.55", a)
+		se := aucStandardError(a, test)
+		t.Logf("%s: AUC %.3f ± %.3f (trained on %d options, tested on %d)", spec.Kind, a, se, len(train), len(test))
+		// Issue 8: at most 0.55, beyond sampling error (two standard
+		// errors), on every kind whose values can be balanced. Products
+		// and order types have too few values for that; the guessability
+		// bound prices their popularity instead (docs/security.md).
+		if spec.Kind != quiz.ProductsUsed && spec.Kind != quiz.OrderTypes && len(test) >= 200 && a-2*se > 0.55 {
+			t.Errorf("%s: a text-only classifier tells right from decoy with AUC %.3f ± %.3f, over 0.55", spec.Kind, a, se)
 		}
 	}
 }

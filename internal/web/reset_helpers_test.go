@@ -40,7 +40,7 @@ func rightAnswers(t *testing.T, s *apptest.Server, accountID string, qs []quiz.Q
 		ids := []string{}
 		for _, o := range q.Options {
 			for _, v := range f.Values(kind) {
-				if o.Text == v || (kind == quiz.WithdrawalAddresses && strings.HasPrefix(o.Text, quiz.MaskAddress(v))) {
+				if o.Text == quiz.OptionText(kind, v) || (kind == quiz.WithdrawalAddresses && strings.HasPrefix(o.Text, quiz.MaskAddress(v))) {
 					ids = append(ids, o.ID)
 				}
 			}

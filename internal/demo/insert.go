@@ -91,6 +91,14 @@ func Insert(ctx context.Context, db *store.DB, accounts []Generated, passwordHas
 	for i := range ids {
 		ids[i] = token.NewID()
 	}
+	return ids, InsertWithIDs(ctx, db, accounts, ids, passwordHash)
+}
+
+// InsertWithIDs is Insert with the accounts' ids given (ids[i] for
+// accounts[i]), for simulations that must come out the same every run:
+// the security questions are drawn from generators seeded with the
+// account's id.
+func InsertWithIDs(ctx context.Context, db *store.DB, accounts []Generated, ids []string, passwordHash string) error {
 	now := store.Millis(time.Now())
 	err := db.Tx(ctx, func(tx *sql.Tx) error {
 		for _, t := range tables(accounts, ids, passwordHash, now) {
@@ -100,10 +108,7 @@ func Insert(ctx context.Context, db *store.DB, accounts []Generated, passwordHas
 		}
 		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return ids, nil
+	return err
 }
 
 // tables lays the accounts out as rows, accounts first for the foreign keys.

@@ -352,19 +352,20 @@ func (m *attackerModel) bestSets(q quiz.Question, view [][]features, qi int) []g
 		sums[len(g.ids)] += g.prob
 	}
 	var out []guess
-	for size, gs := range bySize {
-		for _, g := range gs {
+	for size := range len(p) + 1 {
+		for _, g := range bySize[size] {
 			g.prob = g.prob / sums[size] * sizes[size] / total
 			out = append(out, g)
 		}
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].prob > out[j].prob })
+	sort.SliceStable(out, func(i, j int) bool { return out[i].prob > out[j].prob })
 	return out[:min(3, len(out))]
 }
 
 // plan is the attacker's three likeliest answer sets for the whole quiz,
 // with its belief in each.
 func (m *attackerModel) plan(q quiz.Issued) ([]map[string][]string, []float64) {
+	q = canonical(q)
 	view := readQuiz(q)
 	per := make([][]guess, len(q.Questions))
 	for i, question := range q.Questions {
@@ -382,7 +383,7 @@ func (m *attackerModel) plan(q quiz.Issued) ([]map[string][]string, []float64) {
 				next = append(next, combo{append(append([]int(nil), c.pick...), j), c.prob * g.prob})
 			}
 		}
-		sort.Slice(next, func(a, b int) bool { return next[a].prob > next[b].prob })
+		sort.SliceStable(next, func(a, b int) bool { return next[a].prob > next[b].prob })
 		combos = next[:min(3, len(next))]
 	}
 	var plans []map[string][]string
@@ -395,6 +396,21 @@ func (m *attackerModel) plan(q quiz.Issued) ([]map[string][]string, []float64) {
 		plans, beliefs = append(plans, answers), append(beliefs, c.prob)
 	}
 	return plans, beliefs
+}
+
+// canonical orders a quiz's questions and options by their texts, so that
+// the attacker's choices among equally likely answers do not follow the
+// random order they were shown in.
+func canonical(q quiz.Issued) quiz.Issued {
+	qs := make([]quiz.Question, len(q.Questions))
+	for i, question := range q.Questions {
+		question.Options = append([]quiz.ShownOption(nil), question.Options...)
+		sort.Slice(question.Options, func(a, b int) bool { return question.Options[a].Text < question.Options[b].Text })
+		qs[i] = question
+	}
+	sort.Slice(qs, func(a, b int) bool { return qs[a].Text < qs[b].Text })
+	q.Questions = qs
+	return q
 }
 
 // carryOver carries an attempt's answer sets over to a later chance by
@@ -523,8 +539,19 @@ func generated(t *testing.T, db *store.DB, seed uint64, from, n int) []string {
 	for i := range gens {
 		gens[i] = pop.At(seed, from+i, now)
 	}
-	ids, err := demo.Insert(context.Background(), db, gens, "x")
-	if err != nil {
+	// Ids from the seed as well: the questions are drawn from generators
+	// seeded with them, so the whole measure comes out the same every run.
+	ids := make([]string, n)
+	rng := demo.RNG(seed, -1)
+	const alphabet = "abcdefghijklmnopqrstuvwxyz234567"
+	for i := range ids {
+		b := make([]byte, 26)
+		for j := range b {
+			b[j] = alphabet[rng.IntN(len(alphabet))]
+		}
+		ids[i] = string(b)
+	}
+	if err := demo.InsertWithIDs(context.Background(), db, gens, ids, "x"); err != nil {
 		t.Fatal(err)
 	}
 	return ids

@@ -186,6 +186,9 @@ func quizKinds(names []string) ([]quiz.Kind, error) {
 	}
 	var kinds []quiz.Kind
 	for _, n := range names {
+		if n == "order_types" {
+			return nil, fmt.Errorf("REBIND_QUIZ_KINDS: order types are asked with the products, in products_used; remove order_types")
+		}
 		if _, ok := quiz.SpecOf(quiz.Kind(n)); !ok {
 			return nil, fmt.Errorf("REBIND_QUIZ_KINDS: unknown kind %q", n)
 		}

@@ -86,7 +86,7 @@ var Variables = []struct{ Name, Default, Meaning string }{
 	{"REBIND_SMS_PER_CALLING_CODE_DAY", "5000", "SMS to one country calling code a day"},
 	{"REBIND_SMS_PER_PREFIX_DAY", "10", "SMS to numbers sharing all but their last 4 digits, a day"},
 	{"REBIND_QUIZ_ENABLED", "true", "offer security questions in a mobile reset; false leaves documents only"},
-	{"REBIND_QUIZ_KINDS", "all", "comma-separated question kinds to use (see docs/security.md); switch `withdrawal_addresses` off if the exchange's withdrawal emails show addresses or transaction ids, `products_used` or `order_types` off unless the checks of docs/security.md hold"},
+	{"REBIND_QUIZ_KINDS", "all", "comma-separated question kinds to use (see docs/security.md); switch `withdrawal_addresses` off if the exchange's withdrawal emails show addresses or transaction ids, `products_used` off unless the checks of docs/security.md hold"},
 	{"REBIND_WITHDRAWAL_HOLD", "24h", "withdrawal hold after a security change"},
 	{"REBIND_SESSION_IDLE", "30m", "session ends after this long unused"},
 	{"REBIND_SESSION_ABSOLUTE", "12h", "session ends this long after sign-in"},

@@ -111,7 +111,6 @@ func (f Facts) Values(k Kind) []string {
 		}
 	case ProductsUsed:
 		out = append(out, f.Products...)
-	case OrderTypes:
 		out = append(out, f.OrderTypes...)
 	}
 	sort.Strings(out)

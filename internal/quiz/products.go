@@ -9,13 +9,10 @@ import (
 	"github.com/rebindhq/rebind/internal/store"
 )
 
-// Kinds about how the owner used the exchange. They name no asset, so they
-// are independent of the trading questions (mentions returns nothing for
-// them).
-const (
-	ProductsUsed Kind = "products_used"
-	OrderTypes   Kind = "order_types"
-)
+// ProductsUsed asks how the owner used the exchange: products and order
+// types. It names no asset, so it is independent of the trading questions
+// (assetsOf returns nothing for it).
+const ProductsUsed Kind = "products_used"
 
 // productTexts and orderTypeTexts are the option texts of the values that
 // may be asked (QuestionProducts, QuestionOrderTypes), as an exchange's own
@@ -55,8 +52,9 @@ func OptionText(k Kind, v string) string {
 	switch k {
 	case ProductsUsed:
 		t = productTexts[v]
-	case OrderTypes:
-		t = orderTypeTexts[v]
+		if t == "" {
+			t = orderTypeTexts[v]
+		}
 	}
 	if t == "" {
 		return v
@@ -103,7 +101,7 @@ const unknownOrderTypeSQL = `SELECT count(*) FROM (SELECT 1 FROM trades WHERE ac
 // loadProducts returns the products the account used that a question may
 // name, and spot.
 func loadProducts(ctx context.Context, q store.Querier, accountID string) ([]string, error) {
-	return loadDistinct(ctx, q, "products", productsSQL, accountID, QuestionProducts, Universal[ProductsUsed])
+	return loadDistinct(ctx, q, "products", productsSQL, accountID, QuestionProducts, UniversalProducts)
 }
 
 // loadOrderTypes returns the order types of the account's fills that a
@@ -119,7 +117,7 @@ func loadOrderTypes(ctx context.Context, q store.Querier, accountID string) ([]s
 	if unknown > 0 {
 		return nil, nil
 	}
-	return loadDistinct(ctx, q, "order types", orderTypesSQL, accountID, QuestionOrderTypes, Universal[OrderTypes])
+	return loadDistinct(ctx, q, "order types", orderTypesSQL, accountID, QuestionOrderTypes, UniversalOrderTypes)
 }
 
 // loadDistinct runs a loose index scan and keeps the values in keep or

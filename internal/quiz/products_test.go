@@ -35,9 +35,10 @@ func usage(orderTypes ...string) account.Activity {
 	return a
 }
 
-// SEC-KBA-7: the products and order types a question may name are loaded;
-// those an exchange email reveals and the near-universal ones are not, and
-// an account with a trade of unknown order type has no order-type facts.
+// SEC-KBA-7: the products and order types a question may name are loaded
+// as the facts of products_used; those an exchange email reveals and the
+// near-universal ones are not, and an account with a trade of unknown
+// order type has no order-type facts.
 func TestProductAndOrderTypeFacts(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
@@ -46,11 +47,9 @@ func TestProductAndOrderTypeFacts(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := f.Values(quiz.ProductsUsed); !slices.Equal(got, []string{"convert", "grid_bot", "spot"}) {
-			t.Errorf("products = %v, want convert, grid_bot and spot (p2p, futures and earn are emailed)", got)
-		}
-		if got := f.Values(quiz.OrderTypes); !slices.Equal(got, []string{"limit", "market", "oco", "post_only", "stop_limit"}) {
-			t.Errorf("order types = %v", got)
+		want := []string{"convert", "grid_bot", "limit", "market", "oco", "post_only", "spot", "stop_limit"}
+		if got := f.Values(quiz.ProductsUsed); !slices.Equal(got, want) {
+			t.Errorf("products and order types = %v, want %v (p2p, futures and earn are emailed)", got, want)
 		}
 		// Spot, limit and market are facts but never asked, whatever the
 		// sample says.
@@ -58,10 +57,9 @@ func TestProductAndOrderTypeFacts(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, k := range []quiz.Kind{quiz.ProductsUsed, quiz.OrderTypes} {
-			if got := quiz.Telling(f, k, rates); slices.ContainsFunc(got, func(v string) bool { return slices.Contains(quiz.Universal[k], v) }) {
-				t.Errorf("%s: telling values %v include a universal one (rates %v)", k, got, rates[k])
-			}
+		k := quiz.ProductsUsed
+		if got := quiz.Telling(f, k, rates); slices.ContainsFunc(got, func(v string) bool { return slices.Contains(quiz.Universal[k], v) }) {
+			t.Errorf("telling values %v include a universal one (rates %v)", got, rates[k])
 		}
 
 		id = newAccount(t, db, usage("stop_limit", "", "oco"))
@@ -69,14 +67,11 @@ func TestProductAndOrderTypeFacts(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := f.Values(quiz.OrderTypes); len(got) != 0 {
-			t.Errorf("with a trade of unknown order type: order types = %v, want none", got)
-		}
-		if got := f.Values(quiz.ProductsUsed); len(got) != 3 {
-			t.Errorf("products = %v", got)
+		if got := f.Values(quiz.ProductsUsed); !slices.Equal(got, []string{"convert", "grid_bot", "spot"}) {
+			t.Errorf("with a trade of unknown order type: %v, want the products only", got)
 		}
 		id = newAccount(t, db, account.Activity{})
-		if f, err = quiz.Load(ctx, db, id, now); err != nil || f.Values(quiz.ProductsUsed) != nil || f.Values(quiz.OrderTypes) != nil {
+		if f, err = quiz.Load(ctx, db, id, now); err != nil || f.Values(quiz.ProductsUsed) != nil {
 			t.Errorf("an account without history: %+v, %v", f, err)
 		}
 	})
@@ -94,20 +89,21 @@ func TestEveryProductAndOrderTypeIsClassified(t *testing.T) {
 		}
 	}
 	universal := map[string]bool{}
-	for _, v := range quiz.Universal[quiz.ProductsUsed] {
+	for _, v := range quiz.UniversalProducts {
 		universal["product."+v] = true
 	}
-	for _, v := range quiz.Universal[quiz.OrderTypes] {
+	for _, v := range quiz.UniversalOrderTypes {
 		universal["trade.order_type."+v] = true
 	}
+	texts := map[string]bool{}
+	var askable []string
 	for _, c := range []struct {
-		kind   quiz.Kind
 		prefix string
 		all    []string
 		asked  []string
 	}{
-		{quiz.ProductsUsed, "product.", account.Products, quiz.QuestionProducts},
-		{quiz.OrderTypes, "trade.order_type.", account.OrderTypes, quiz.QuestionOrderTypes},
+		{"product.", account.Products, quiz.QuestionProducts},
+		{"trade.order_type.", account.OrderTypes, quiz.QuestionOrderTypes},
 	} {
 		for _, v := range c.all {
 			n := 0
@@ -120,24 +116,29 @@ func TestEveryProductAndOrderTypeIsClassified(t *testing.T) {
 				t.Errorf("%s%s is in %d of asked, emailed and universal, want exactly one", c.prefix, v, n)
 			}
 		}
-		texts := map[string]bool{}
 		for _, v := range c.asked {
 			if !slices.Contains(c.all, v) {
 				t.Errorf("%s may be asked but the push does not accept it", v)
 			}
-			text := quiz.OptionText(c.kind, v)
+			// One question shows both lists: a value of one must not be
+			// a value of the other, and every text is its own.
+			if slices.Contains(askable, v) {
+				t.Errorf("%s is both a product and an order type", v)
+			}
+			askable = append(askable, v)
+			text := quiz.OptionText(quiz.ProductsUsed, v)
 			if text == v || texts[text] {
 				t.Errorf("%s shows %q: want a text of its own", v, text)
 			}
 			texts[text] = true
 		}
-		if len(c.asked) < quiz.OptionsPerQuestion+1 {
-			t.Errorf("%s: %d values may be asked; a question needs %d and one to spare", c.kind, len(c.asked), quiz.OptionsPerQuestion)
-		}
-		spec, ok := quiz.SpecOf(c.kind)
-		if !ok || len(spec.Facts) != len(c.asked) {
-			t.Errorf("%s declares facts %v, want one per askable value", c.kind, spec.Facts)
-		}
+	}
+	if len(askable) < 2*quiz.OptionsPerQuestion {
+		t.Errorf("%d values may be asked; a question needs %d, and twice that to balance its decoys", len(askable), quiz.OptionsPerQuestion)
+	}
+	spec, ok := quiz.SpecOf(quiz.ProductsUsed)
+	if !ok || len(spec.Facts) != len(askable) {
+		t.Errorf("products_used declares facts %v, want one per askable value", spec.Facts)
 	}
 }
 

@@ -1,5 +1,7 @@
 package quiz
 
+import "slices"
+
 // Fallback values: the exchange's common markets and assets with
 // Zipf-like weights, the prior of the base rates. They dominate only in a
 // new installation with few accounts; as accounts grow, the rates sampled
@@ -47,9 +49,7 @@ func fallbackFor(k Kind) []value {
 	case MarketsTraded, FirstMarket:
 		return fallbackMarkets
 	case ProductsUsed:
-		return fallbackProducts
-	case OrderTypes:
-		return fallbackOrderTypes
+		return append(slices.Clone(fallbackProducts), fallbackOrderTypes...)
 	}
 	return fallbackAssets
 }

@@ -165,11 +165,10 @@ func kindFacts(spec quiz.Spec, f quiz.Facts, rates quiz.Rates, asked bool) KindF
 		k.Facts = append(k.Facts, Fact{Shown: shown, Full: v})
 	}
 	if !asked {
-		telling := len(quiz.Telling(f, spec.Kind, rates))
-		if telling >= spec.MinFacts {
+		if len(quiz.Telling(f, spec.Kind, rates)) > 0 {
 			k.NotAsked = "not asked: this kind is switched off (REBIND_QUIZ_KINDS)"
 		} else {
-			k.NotAsked = fmt.Sprintf("not asked: needs %d facts that few accounts share, has %d", spec.MinFacts, telling)
+			k.NotAsked = "not asked: no fact of this kind that few accounts share"
 		}
 	}
 	return k

@@ -1,6 +1,7 @@
 package quiz
 
 import (
+	"cmp"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -40,7 +41,7 @@ type draft struct {
 // options, or is not asked. Addresses are unique, so their decoys are
 // made, not drawn. The result depends only on the inputs and rng, which is
 // seeded from the server secret.
-func buildOptions(spec Spec, real []string, weights map[string]float64, networks map[string]string, barred map[string]bool, rng *rand.Rand) (draft, bool) {
+func buildOptions(spec Spec, real []string, e estimates, networks map[string]string, barred, named map[string]bool, rng *rand.Rand) (draft, bool) {
 	free := func(v string) bool { return !barred[v] }
 	chosen := map[string]bool{}
 	var facts []string
@@ -53,7 +54,7 @@ func buildOptions(spec Spec, real []string, weights map[string]float64, networks
 	if len(facts) == 0 {
 		return draft{}, false
 	}
-	rng.Shuffle(len(facts), func(i, j int) { facts[i], facts[j] = facts[j], facts[i] })
+	facts = weightedOrder(facts, e.show[spec.Kind], rng)
 	c := 1
 	if !spec.Single {
 		c = drawCorrect(rng, min(len(facts), maxCorrect))
@@ -67,8 +68,11 @@ func buildOptions(spec Spec, real []string, weights map[string]float64, networks
 		return d, len(d.Options) == OptionsPerQuestion
 	}
 	var pool []value
-	for _, v := range sortedWeights(weights) {
+	for _, v := range e.pool(spec.Kind) {
 		if free(v.Value) && !chosen[v.Value] {
+			if assetsOf(spec.Kind, v.Value).in(named) {
+				v.Weight *= linkBoost
+			}
 			pool = append(pool, v)
 		}
 	}
@@ -80,6 +84,25 @@ func buildOptions(spec Spec, real []string, weights map[string]float64, networks
 		d.Options = append(d.Options, option(spec.Kind, v, nil))
 	}
 	return d, true
+}
+
+// weightedOrder returns values in a random order in which each comes
+// early with its weight in show (missing: 1): the first c are the right
+// options shown. Values so common among the accounts taking quizzes that
+// no decoy draw can show them as often as they are right are shown right
+// less often instead (calibrate).
+func weightedOrder(values []string, show map[string]float64, rng *rand.Rand) []string {
+	keys := make(map[string]float64, len(values))
+	for _, v := range values {
+		w, ok := show[v]
+		if !ok || w <= 0 {
+			w = 1
+		}
+		keys[v] = rng.ExpFloat64() / w
+	}
+	out := slices.Clone(values)
+	slices.SortStableFunc(out, func(a, b string) int { return cmp.Compare(keys[a], keys[b]) })
+	return out
 }
 
 // sampleProportional draws n distinct values so that each is drawn with a

@@ -8,6 +8,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"sync"
@@ -413,16 +414,23 @@ func TestIssuedQuizCarriesNoKey(t *testing.T) {
 }
 
 // SEC-KBA-11: the chance that random answers pass within 3 chances, from
-// the generator's parameters.
+// the generator's parameters; and a guesser who knows the rules and how
+// many facts a question was drawn from, but cannot tell its options apart,
+// is right with 1/ΣC(8, k) over k up to that count: 1/8, 1/36, 1/92,
+// 1/162. The bound refuses any quiz over MaxGuessability for a guesser who
+// knows more (TestInformedAttacker, TestCoverage).
 func TestBlindGuessOdds(t *testing.T) {
 	p := quiz.BlindPassChance(quiz.DefaultRules)
 	t.Logf("blind random answers pass within 3 chances with probability %.3g", p)
 	if p > 1e-6 {
 		t.Fatalf("blind-guess pass chance %.3g is over 10⁻⁶", p)
 	}
-	aware := quiz.SizeAwarePassChance(quiz.DefaultRules)
-	t.Logf("a guesser who knows the rules but not the account: at most %.3g", aware)
-	if aware > 1e-4 {
-		t.Fatalf("a rules-aware guess passes with %.3g", aware)
+	for facts, want := range map[int]float64{1: 1. / 8, 2: 1. / 36, 3: 1. / 92, 4: 1. / 162, 9: 1. / 162} {
+		if got := quiz.UniformOdds(quiz.MarketsTraded, facts); math.Abs(got-want) > 1e-12 {
+			t.Errorf("%d facts: odds %.6f, want %.6f", facts, got, want)
+		}
+	}
+	if got := quiz.UniformOdds(quiz.FirstMarket, 5); math.Abs(got-1./8) > 1e-12 {
+		t.Errorf("first market: odds %.6f, want 1/8", got)
 	}
 }

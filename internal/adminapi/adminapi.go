@@ -94,7 +94,7 @@ func (a *API) refuse(r *http.Request) error {
 		if err := a.Limiter.Take(ctx, tx, "ip:"+client.From(ctx).IP, AuthFailures); err != nil {
 			return err
 		}
-		return a.Audit.Append(ctx, tx, audit.Event{Actor: audit.ActorAnonymous, Action: "admin_auth_fail", Result: audit.Failed,
+		return a.Audit.Append(ctx, tx, audit.Event{Actor: audit.ActorAnonymous, Action: audit.AdminAuthFail, Result: audit.Failed,
 			Detail: map[string]string{"route": r.Pattern, "token": presented}})
 	})
 	if a.OnAuthFail != nil {
@@ -164,7 +164,7 @@ func (a *API) createAccount(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		return a.Audit.Append(r.Context(), tx, audit.Event{Actor: audit.ActorAdmin, AccountID: acc.ID,
-			Action: "account_created", Result: audit.OK, Detail: map[string]string{"kyc": strconv.FormatBool(acc.KYC),
+			Action: audit.AccountCreated, Result: audit.OK, Detail: map[string]string{"kyc": strconv.FormatBool(acc.KYC),
 				"mobile": account.MaskMobile(acc.Mobile)}})
 	})
 	if err != nil {
@@ -243,7 +243,7 @@ func (a *API) unfreeze(w http.ResponseWriter, r *http.Request) error {
 		if err != nil || !changed {
 			return err
 		}
-		return a.Audit.Append(r.Context(), tx, audit.Event{Actor: audit.ActorAdmin, AccountID: id, Action: "account_unfrozen", Result: audit.OK})
+		return a.Audit.Append(r.Context(), tx, audit.Event{Actor: audit.ActorAdmin, AccountID: id, Action: audit.AccountUnfrozen, Result: audit.OK})
 	})
 	if err != nil {
 		return err

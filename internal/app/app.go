@@ -23,6 +23,7 @@ import (
 	"github.com/rebindhq/rebind/internal/clock"
 	"github.com/rebindhq/rebind/internal/code"
 	"github.com/rebindhq/rebind/internal/config"
+	"github.com/rebindhq/rebind/internal/consequence"
 	"github.com/rebindhq/rebind/internal/demo"
 	"github.com/rebindhq/rebind/internal/flow"
 	"github.com/rebindhq/rebind/internal/flow/change"
@@ -161,19 +162,19 @@ func (a *App) flows(notifier *notify.Notifier) error {
 		return err
 	}
 	a.Quiz = quiz.New(a.Clock, cfg.Secret.Key(keys.QuizOptions), seal, kinds, quiz.DefaultRules)
-	a.Stop = &stoplink.Service{DB: a.DB, Clock: a.Clock, Accounts: a.Accounts, Flows: a.Flows, Sessions: a.Sessions,
-		Audit: a.Audit, Notifier: notifier}
+	a.Stop = &stoplink.Service{DB: a.DB, Clock: a.Clock, Notifier: notifier}
+	consequences := &consequence.Service{Clock: a.Clock, Accounts: a.Accounts, Flows: a.Flows, Holds: a.Holds, Sessions: a.Sessions,
+		Links: a.Stop, Notifier: notifier, Audit: a.Audit}
+	a.Stop.Freeze = consequences.Freeze
 	a.Reset = &reset.Service{DB: a.DB, Clock: a.Clock, SignIn: a.SignIn, Accounts: a.Accounts, Codes: a.Codes, Flows: a.Flows,
-		Quiz: a.Quiz, Holds: a.Holds, Sessions: a.Sessions, Audit: a.Audit, Notifier: notifier, StopLinks: a.Stop,
-		Hold: cfg.WithdrawalHold, QuizEnabled: cfg.QuizEnabled}
+		Quiz: a.Quiz, Audit: a.Audit, Consequences: consequences, Hold: cfg.WithdrawalHold, QuizEnabled: cfg.QuizEnabled}
 	a.PwReset = &pwreset.Service{DB: a.DB, Clock: a.Clock, Accounts: a.Accounts, Hasher: a.Hasher, Codes: a.Codes, Flows: a.Flows,
-		Holds: a.Holds, Sessions: a.Sessions, Audit: a.Audit, Notifier: notifier, StopLinks: a.Stop, Limiter: a.Limiter,
-		Hold: cfg.WithdrawalHold}
+		Audit: a.Audit, Consequences: consequences, Limiter: a.Limiter, Hold: cfg.WithdrawalHold}
 	if a.Captcha, err = captcha.NewSlider(a.DB, a.Clock); err != nil {
 		return err
 	}
-	a.Change = &change.Service{DB: a.DB, Clock: a.Clock, Accounts: a.Accounts, Codes: a.Codes, Flows: a.Flows, Holds: a.Holds,
-		Sessions: a.Sessions, Audit: a.Audit, Notifier: notifier, StopLinks: a.Stop, Captcha: a.Captcha, Limiter: a.Limiter, Hold: cfg.WithdrawalHold}
+	a.Change = &change.Service{DB: a.DB, Clock: a.Clock, Accounts: a.Accounts, Codes: a.Codes, Flows: a.Flows, Audit: a.Audit,
+		Consequences: consequences, Captcha: a.Captcha, Limiter: a.Limiter, Hold: cfg.WithdrawalHold}
 	a.Demo = &demo.Desk{DB: a.DB, Clock: a.Clock, Accounts: a.Accounts, Flows: a.Flows, Quiz: a.Quiz, Limiter: a.Limiter,
 		Hasher: a.Hasher, Audit: a.Audit, QuizEnabled: cfg.QuizEnabled, Dev: !cfg.Production}
 	return nil

@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/rebindhq/rebind/internal/client"
@@ -41,7 +42,7 @@ const (
 type Event struct {
 	Actor     string
 	AccountID string
-	Action    string
+	Action    Action
 	Result    string
 	FlowID    string
 	Detail    map[string]string
@@ -69,10 +70,17 @@ type Record struct {
 // Log appends to and reads the trail.
 type Log struct {
 	clock clock.Clock
+	// Failed hears of every event Write could not record (New logs it at
+	// ERROR; the app also counts it).
+	Failed func(ctx context.Context, e Event, err error)
 }
 
 // New returns a log that stamps events with c's time.
-func New(c clock.Clock) *Log { return &Log{clock: c} }
+func New(c clock.Clock) *Log {
+	return &Log{clock: c, Failed: func(ctx context.Context, e Event, err error) {
+		slog.ErrorContext(ctx, "audit event not recorded", "action", e.Action, "account", e.AccountID, "err", err)
+	}}
+}
 
 // Append adds e at the end of the chain inside tx. Taking the next sequence
 // number locks the chain head until tx ends, so concurrent writers queue
@@ -89,8 +97,11 @@ func (l *Log) Append(ctx context.Context, tx *sql.Tx, e Event) error {
 	if e.Actor == "" || e.Action == "" || e.Result == "" {
 		return errors.New("audit: event needs an actor, an action and a result")
 	}
+	if _, ok := Actions[e.Action]; !ok {
+		return fmt.Errorf("audit: %q is not an action (audit.Actions)", e.Action)
+	}
 	r := Record{At: l.clock.Now().Truncate(time.Millisecond), Actor: e.Actor, AccountID: e.AccountID,
-		Action: e.Action, Result: e.Result, IP: e.IP, RequestID: e.RequestID, FlowID: e.FlowID, Detail: e.Detail}
+		Action: string(e.Action), Result: e.Result, IP: e.IP, RequestID: e.RequestID, FlowID: e.FlowID, Detail: e.Detail}
 	if err := tx.QueryRowContext(ctx, "UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash").
 		Scan(&r.Seq, &r.PrevHash); err != nil {
 		return fmt.Errorf("audit: lock chain head: %w", store.Translate(err))
@@ -112,9 +123,13 @@ func (l *Log) Append(ctx context.Context, tx *sql.Tx, e Event) error {
 }
 
 // Write records e in a transaction of its own, for actions that change
-// nothing else (a failed sign-in).
-func (l *Log) Write(ctx context.Context, db *store.DB, e Event) error {
-	return db.Tx(ctx, func(tx *sql.Tx) error { return l.Append(ctx, tx, e) })
+// nothing else (a failed sign-in). What it records has happened already
+// (a wrong code is counted in its own statement), so a failure is not
+// the caller's to handle: Write reports it to Failed and returns nothing.
+func (l *Log) Write(ctx context.Context, db *store.DB, e Event) {
+	if err := db.Tx(ctx, func(tx *sql.Tx) error { return l.Append(ctx, tx, e) }); err != nil && l.Failed != nil {
+		l.Failed(ctx, e, err)
+	}
 }
 
 // digest is the event's hash: SHA-256 over the previous hash and the event's

@@ -5,6 +5,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"os"
+	"regexp"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -20,14 +23,12 @@ func TestAppendListVerify(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := client.With(context.Background(), client.Info{IP: "203.0.113.7", RequestID: "req-1"})
 		log := audit.New(clock.NewFake(time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)))
+		log.Failed = failOn(t)
 		for i := range 3 {
-			err := log.Write(ctx, db, audit.Event{Actor: audit.ActorUser, AccountID: "acc1", Action: "login.password",
+			log.Write(ctx, db, audit.Event{Actor: audit.ActorUser, AccountID: "acc1", Action: audit.AuthnPasswordOK,
 				Result: audit.OK, Detail: map[string]string{"n": fmt.Sprint(i)}})
-			if err != nil {
-				t.Fatal(err)
-			}
 		}
-		log.Write(ctx, db, audit.Event{Actor: audit.ActorAnonymous, Action: "login.password", Result: audit.Failed})
+		log.Write(ctx, db, audit.Event{Actor: audit.ActorAnonymous, Action: audit.AuthnLoginFail, Result: audit.Failed})
 		list, err := log.List(ctx, db, "acc1", 0, 10)
 		if err != nil || len(list) != 3 {
 			t.Fatalf("List = %d events, %v", len(list), err)
@@ -48,13 +49,12 @@ func TestConcurrentAppendsKeepOneChain(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		log := audit.New(clock.Real{})
+		log.Failed = failOn(t)
 		var wg sync.WaitGroup
 		for i := range 40 {
 			wg.Go(func() {
-				if err := log.Write(ctx, db, audit.Event{Actor: audit.ActorSystem, Action: "test", Result: audit.OK,
-					Detail: map[string]string{"i": fmt.Sprint(i)}}); err != nil {
-					t.Error(err)
-				}
+				log.Write(ctx, db, audit.Event{Actor: audit.ActorSystem, Action: audit.AccountCreated, Result: audit.OK,
+					Detail: map[string]string{"i": fmt.Sprint(i)}})
 			})
 		}
 		wg.Wait()
@@ -70,8 +70,9 @@ func TestVerifyFindsTampering(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		log := audit.New(clock.Real{})
+		log.Failed = failOn(t)
 		for range 3 {
-			log.Write(ctx, db, audit.Event{Actor: audit.ActorSystem, Action: "test", Result: audit.OK})
+			log.Write(ctx, db, audit.Event{Actor: audit.ActorSystem, Action: audit.AccountCreated, Result: audit.OK})
 		}
 		dropGuard(t, db)
 		if _, err := db.ExecContext(ctx, "UPDATE audit_events SET result = 'failed' WHERE seq = 2"); err != nil {
@@ -94,11 +95,78 @@ func TestEventNeedsActorActionResult(t *testing.T) {
 	db := storetest.SQLite(t)
 	log := audit.New(clock.Real{})
 	err := db.Tx(context.Background(), func(tx *sql.Tx) error {
-		return log.Append(context.Background(), tx, audit.Event{Action: "x"})
+		return log.Append(context.Background(), tx, audit.Event{Action: audit.AccountCreated})
 	})
 	if err == nil {
 		t.Fatal("incomplete event accepted")
 	}
+}
+
+// Actions are a closed list: an action outside it is refused, not stored.
+func TestUnknownActionRefused(t *testing.T) {
+	db := storetest.SQLite(t)
+	log := audit.New(clock.Real{})
+	err := db.Tx(context.Background(), func(tx *sql.Tx) error {
+		return log.Append(context.Background(), tx, audit.Event{Actor: audit.ActorUser, Action: "acount_created", Result: audit.OK})
+	})
+	if err == nil || !strings.Contains(err.Error(), "acount_created") {
+		t.Fatalf("a misspelt action: %v, want refused", err)
+	}
+	if n := storetest.Count(t, db, "SELECT count(*) FROM audit_events"); n != 0 {
+		t.Fatalf("%d events stored", n)
+	}
+}
+
+// An event Write cannot record is reported, never dropped in silence.
+func TestWriteReportsFailure(t *testing.T) {
+	db := storetest.SQLite(t)
+	log := audit.New(clock.Real{})
+	var reported []audit.Event
+	log.Failed = func(_ context.Context, e audit.Event, err error) {
+		if err == nil {
+			t.Error("reported without an error")
+		}
+		reported = append(reported, e)
+	}
+	log.Write(context.Background(), db, audit.Event{Actor: audit.ActorUser, Action: "no_such_action", Result: audit.OK})
+	log.Write(context.Background(), db, audit.Event{Actor: audit.ActorUser, Action: audit.SessionRevoked, Result: audit.OK})
+	if len(reported) != 1 || reported[0].Action != "no_such_action" {
+		t.Fatalf("reported %+v, want the one event that could not be recorded", reported)
+	}
+}
+
+// SEC-AUD: docs/security.md lists every action with what it records, and
+// nothing else.
+func TestActionsAreDocumented(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/security.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, ok := strings.Cut(string(doc), "\n### Audit actions\n")
+	if !ok {
+		t.Fatal("docs/security.md has no section \"### Audit actions\"")
+	}
+	section, _, _ = strings.Cut(section, "\n#")
+	rows := regexp.MustCompile("(?m)^\\| `([a-z_]+)` \\| ").FindAllStringSubmatch(section, -1)
+	documented := map[audit.Action]bool{}
+	for _, r := range rows {
+		documented[audit.Action(r[1])] = true
+	}
+	for a := range audit.Actions {
+		if !documented[a] {
+			t.Errorf("%s is not in docs/security.md's table of audit actions", a)
+		}
+	}
+	for a := range documented {
+		if _, ok := audit.Actions[a]; !ok {
+			t.Errorf("docs/security.md lists %s, which is not an action", a)
+		}
+	}
+}
+
+// failOn fails the test when an event is not recorded.
+func failOn(t *testing.T) func(context.Context, audit.Event, error) {
+	return func(_ context.Context, e audit.Event, err error) { t.Errorf("%s not recorded: %v", e.Action, err) }
 }
 
 func dropGuard(t *testing.T, db *store.DB) {

@@ -72,7 +72,7 @@ func (d *Desk) Renew(ctx context.Context, id string) (Renewed, error) {
 		if out.CountersCleared, err = d.Limiter.Clear(ctx, tx); err != nil {
 			return err
 		}
-		return d.Audit.Append(ctx, tx, audit.Event{Actor: audit.ActorDev, AccountID: a.ID, Action: "demo_account_renewed",
+		return d.Audit.Append(ctx, tx, audit.Event{Actor: audit.ActorDev, AccountID: a.ID, Action: audit.DemoAccountRenewed,
 			Result: audit.OK, Detail: map[string]string{
 				"flows_cancelled":  strconv.FormatInt(out.FlowsCancelled, 10),
 				"unfrozen":         strconv.FormatBool(out.Unfrozen),

@@ -139,7 +139,7 @@ func (s *Service) Start(ctx context.Context, c Credentials) (Pending, error) {
 		if f, err = s.Flows.Create(ctx, tx, Machine, a.ID, ip, map[string]string{"method": a.SecondFactor()}); err != nil {
 			return err
 		}
-		return s.Audit.Append(ctx, tx, audit.Event{Actor: audit.ActorUser, AccountID: a.ID, Action: "authn_password_ok",
+		return s.Audit.Append(ctx, tx, audit.Event{Actor: audit.ActorUser, AccountID: a.ID, Action: audit.AuthnPasswordOK,
 			Result: audit.OK, FlowID: f.ID, Detail: map[string]string{"method": a.SecondFactor()}})
 	})
 	if err != nil {
@@ -179,7 +179,7 @@ func (s *Service) send(ctx context.Context, tx *sql.Tx, f flow.Flow, a account.A
 		return Pending{}, err
 	}
 	p.ResendAt = sent.ResendAt
-	return p, s.Audit.Append(ctx, tx, audit.Event{Actor: audit.ActorUser, AccountID: a.ID, Action: "authn_code_sent",
+	return p, s.Audit.Append(ctx, tx, audit.Event{Actor: audit.ActorUser, AccountID: a.ID, Action: audit.AuthnCodeSent,
 		Result: audit.OK, FlowID: f.ID, Detail: map[string]string{"channel": string(req.Channel), "purpose": string(code.Login)}})
 }
 
@@ -228,7 +228,7 @@ func (s *Service) failed(ctx context.Context, accountID, email, reason string) {
 	if accountID == "" {
 		actor = audit.ActorAnonymous
 	}
-	s.Audit.Write(ctx, s.DB, audit.Event{Actor: actor, AccountID: accountID, Action: "authn_login_fail", Result: audit.Failed,
+	s.Audit.Write(ctx, s.DB, audit.Event{Actor: actor, AccountID: accountID, Action: audit.AuthnLoginFail, Result: audit.Failed,
 		Detail: map[string]string{"reason": reason, "email": account.MaskEmail(email)}})
 }
 
@@ -243,7 +243,7 @@ func (s *Service) refuse(ctx context.Context, accountID, email string, err error
 	if email != "" {
 		detail["email"] = account.MaskEmail(email)
 	}
-	s.Audit.Write(ctx, s.DB, audit.Event{Actor: actor, AccountID: accountID, Action: "excess_rate_limit_exceeded",
+	s.Audit.Write(ctx, s.DB, audit.Event{Actor: actor, AccountID: accountID, Action: audit.ExcessRateLimit,
 		Result: audit.Refused, Detail: detail})
 	return err
 }

@@ -34,7 +34,7 @@ func (s *Service) Verify(ctx context.Context, loginID, entered, previousToken st
 		return Signed{}, err
 	}
 	if _, err := s.Codes.Check(ctx, s.DB, f.ID, code.Login, entered); err != nil {
-		s.Audit.Write(ctx, s.DB, audit.Event{Actor: audit.ActorUser, AccountID: f.AccountID, Action: "authn_login_fail",
+		s.Audit.Write(ctx, s.DB, audit.Event{Actor: audit.ActorUser, AccountID: f.AccountID, Action: audit.AuthnLoginFail,
 			Result: audit.Failed, FlowID: f.ID, Detail: map[string]string{"reason": "code", "error": string(apperr.As(err).Code)}})
 		return Signed{}, err
 	}
@@ -69,7 +69,7 @@ func (s *Service) Verify(ctx context.Context, loginID, entered, previousToken st
 				detail["cancelled_reset"] = cancelled
 			}
 		}
-		return s.Audit.Append(ctx, tx, audit.Event{Actor: audit.ActorUser, AccountID: a.ID, Action: "authn_login_success",
+		return s.Audit.Append(ctx, tx, audit.Event{Actor: audit.ActorUser, AccountID: a.ID, Action: audit.AuthnLoginSuccess,
 			Result: audit.OK, FlowID: f.ID, Detail: detail})
 	})
 	return out, err
@@ -98,7 +98,7 @@ func (s *Service) SignOut(ctx context.Context, token string) error {
 		if err := s.Sessions.Revoke(ctx, tx, token); err != nil {
 			return err
 		}
-		return s.Audit.Append(ctx, tx, audit.Event{Actor: audit.ActorUser, AccountID: sess.AccountID, Action: "session_revoked",
+		return s.Audit.Append(ctx, tx, audit.Event{Actor: audit.ActorUser, AccountID: sess.AccountID, Action: audit.SessionRevoked,
 			Result: audit.OK, Detail: map[string]string{"session": sess.ID, "by": "sign_out"}})
 	})
 }

@@ -1,9 +1,10 @@
-// Package stoplink owns "This wasn't me": the link every notice of a
-// security event carries, and what following it does (SPEC §3.2.1). The
-// owner confirms on a page (a mail scanner that fetches links must not set
-// it off); then the account is frozen in one transaction: every open flow
-// is cancelled, every session ends, withdrawals and sign-in stop until
-// staff lift the freeze.
+// Package stoplink owns the "This wasn't me" links that every notice of a
+// security event carries (SPEC §3.2.1): making them, checking them, and
+// using one once. The owner confirms on a page (a mail scanner that
+// fetches links must not set it off); using the link runs Freeze, which
+// the consequence package provides (it freezes the account as one more
+// security change), in the same transaction. The package sits low: the
+// procedures that make links reach it through consequence.
 package stoplink
 
 import (
@@ -13,13 +14,9 @@ import (
 	"net/url"
 	"time"
 
-	"github.com/rebindhq/rebind/internal/account"
 	"github.com/rebindhq/rebind/internal/apperr"
-	"github.com/rebindhq/rebind/internal/audit"
 	"github.com/rebindhq/rebind/internal/clock"
-	"github.com/rebindhq/rebind/internal/flow"
 	"github.com/rebindhq/rebind/internal/notify"
-	"github.com/rebindhq/rebind/internal/session"
 	"github.com/rebindhq/rebind/internal/store"
 	"github.com/rebindhq/rebind/internal/token"
 )
@@ -32,11 +29,10 @@ const TTL = 30 * 24 * time.Hour
 type Service struct {
 	DB       *store.DB
 	Clock    clock.Clock
-	Accounts *account.Store
-	Flows    *flow.Store
-	Sessions *session.Manager
-	Audit    *audit.Log
-	Notifier *notify.Notifier
+	Notifier *notify.Notifier // makes the links' addresses
+	// Freeze is what using a link does, in the transaction that marks
+	// it used (consequence.Service.Freeze).
+	Freeze func(ctx context.Context, tx *sql.Tx, l Link) error
 }
 
 // Create stores a new link for an event on the account, in the event's
@@ -96,30 +92,7 @@ func (s *Service) Use(ctx context.Context, tok string) (Link, error) {
 		if n, _ := res.RowsAffected(); n == 0 {
 			return nil // used before
 		}
-		return s.freeze(ctx, tx, l)
+		return s.Freeze(ctx, tx, l)
 	})
 	return l, err
-}
-
-func (s *Service) freeze(ctx context.Context, tx *sql.Tx, l Link) error {
-	if _, err := s.Accounts.SetFrozen(ctx, tx, l.AccountID, true); err != nil {
-		return err
-	}
-	flows, err := s.Flows.CancelAllOpen(ctx, tx, l.AccountID, "")
-	if err != nil {
-		return err
-	}
-	sessions, err := s.Sessions.RevokeAll(ctx, tx, l.AccountID, "")
-	if err != nil {
-		return err
-	}
-	a, err := s.Accounts.ByID(ctx, tx, l.AccountID)
-	if err != nil {
-		return err
-	}
-	if err := s.Notifier.Notify(ctx, tx, a.Email, "", notify.Notice{Event: notify.AccountFrozen, At: s.Clock.Now()}); err != nil {
-		return err
-	}
-	return s.Audit.Append(ctx, tx, audit.Event{Actor: audit.ActorUser, AccountID: l.AccountID, Action: "account_frozen_by_owner",
-		Result: audit.OK, Detail: map[string]string{"event": l.Event, "flows_cancelled": fmt.Sprint(flows), "sessions_ended": fmt.Sprint(sessions)}})
 }

@@ -12,29 +12,24 @@ import (
 	"github.com/rebindhq/rebind/internal/client"
 	"github.com/rebindhq/rebind/internal/clock"
 	"github.com/rebindhq/rebind/internal/code"
+	"github.com/rebindhq/rebind/internal/consequence"
 	"github.com/rebindhq/rebind/internal/flow"
-	"github.com/rebindhq/rebind/internal/hold"
-	"github.com/rebindhq/rebind/internal/notify"
 	"github.com/rebindhq/rebind/internal/outbox"
 	"github.com/rebindhq/rebind/internal/ratelimit"
-	"github.com/rebindhq/rebind/internal/session"
-	"github.com/rebindhq/rebind/internal/stoplink"
 	"github.com/rebindhq/rebind/internal/store"
 )
 
 // Service runs changes and binds.
 type Service struct {
-	DB        *store.DB
-	Clock     clock.Clock
-	Accounts  *account.Store
-	Codes     *code.Service
-	Flows     *flow.Store
-	Holds     *hold.Store
-	Sessions  *session.Manager
-	Audit     *audit.Log
-	Notifier  *notify.Notifier
-	StopLinks *stoplink.Service
-	Captcha   captcha.Provider
+	DB       *store.DB
+	Clock    clock.Clock
+	Accounts *account.Store
+	Codes    *code.Service
+	Flows    *flow.Store
+	Audit    *audit.Log
+	// Consequences applies a change's or bind's outcome.
+	Consequences *consequence.Service
+	Captcha      captcha.Provider
 	// Limiter counts the codes sent without the puzzle (WithoutPuzzle).
 	Limiter *ratelimit.Limiter
 	// Hold is how long withdrawals are held after a change or bind.
@@ -73,6 +68,12 @@ func machineOf(k flow.Kind) *flow.Machine {
 	return ChangeMachine
 }
 
+// actions are each kind's audit actions: started, completed, cancelled.
+var actions = map[flow.Kind][3]audit.Action{
+	flow.MobileChange: {audit.MobileChangeStarted, audit.MobileChangeCompleted, audit.MobileChangeCancelled},
+	flow.MobileBind:   {audit.MobileBindStarted, audit.MobileBindCompleted, audit.MobileBindCancelled},
+}
+
 // Start opens a change (a number is bound) or a bind (none is); the wrong
 // one for the account is wrong_state. Opening one cancels an open one of
 // the same kind.
@@ -93,7 +94,7 @@ func (s *Service) Start(ctx context.Context, c Caller, kind flow.Kind) (View, er
 		if err != nil {
 			return err
 		}
-		return s.Audit.Append(ctx, tx, audit.Event{Actor: audit.ActorUser, AccountID: a.ID, Action: string(kind) + "_started",
+		return s.Audit.Append(ctx, tx, audit.Event{Actor: audit.ActorUser, AccountID: a.ID, Action: actions[kind][0],
 			Result: audit.OK, FlowID: f.ID})
 	})
 	if err != nil {
@@ -121,7 +122,7 @@ func (s *Service) Cancel(ctx context.Context, c Caller, kind flow.Kind, flowID s
 		if _, err := s.Flows.Fire(ctx, tx, machineOf(kind), f.ID, flow.Cancel, nil); err != nil {
 			return err
 		}
-		return s.Audit.Append(ctx, tx, audit.Event{Actor: audit.ActorUser, AccountID: c.AccountID, Action: string(kind) + "_cancelled",
+		return s.Audit.Append(ctx, tx, audit.Event{Actor: audit.ActorUser, AccountID: c.AccountID, Action: actions[kind][2],
 			Result: audit.OK, FlowID: f.ID})
 	})
 }
@@ -191,7 +192,7 @@ func (s *Service) sendFirst(ctx context.Context, c Caller, kind flow.Kind, flowI
 		if sent, err = s.Codes.Send(ctx, tx, code.Request{FlowID: f.ID, Purpose: p, Channel: ch, To: to, AccountID: a.ID}); err != nil {
 			return err
 		}
-		return s.Audit.Append(ctx, tx, audit.Event{Actor: audit.ActorUser, AccountID: a.ID, Action: "authn_code_sent", Result: audit.OK,
+		return s.Audit.Append(ctx, tx, audit.Event{Actor: audit.ActorUser, AccountID: a.ID, Action: audit.AuthnCodeSent, Result: audit.OK,
 			FlowID: f.ID, Detail: map[string]string{"channel": string(ch), "purpose": string(p)}})
 	})
 	return sent, err

@@ -3,17 +3,16 @@ package change
 import (
 	"context"
 	"database/sql"
-	"fmt"
 
 	"github.com/rebindhq/rebind/internal/account"
 	"github.com/rebindhq/rebind/internal/apperr"
 	"github.com/rebindhq/rebind/internal/audit"
 	"github.com/rebindhq/rebind/internal/client"
 	"github.com/rebindhq/rebind/internal/code"
+	"github.com/rebindhq/rebind/internal/consequence"
 	"github.com/rebindhq/rebind/internal/flow"
 	"github.com/rebindhq/rebind/internal/hold"
 	"github.com/rebindhq/rebind/internal/notify"
-	"github.com/rebindhq/rebind/internal/store"
 )
 
 // Confirm checks the SMS code sent to the new number and binds the number
@@ -32,7 +31,7 @@ func (s *Service) Confirm(ctx context.Context, c Caller, kind flow.Kind, flowID,
 	}
 	checked, err := s.Codes.Check(ctx, s.DB, f.ID, code.ChangeNewSMS, smsCode)
 	if err != nil {
-		s.Audit.Write(ctx, s.DB, audit.Event{Actor: audit.ActorUser, AccountID: a.ID, Action: "authn_code_fail", Result: audit.Failed,
+		s.Audit.Write(ctx, s.DB, audit.Event{Actor: audit.ActorUser, AccountID: a.ID, Action: audit.AuthnCodeFail, Result: audit.Failed,
 			FlowID: f.ID, Detail: map[string]string{"purpose": string(code.ChangeNewSMS), "error": string(apperr.As(err).Code)}})
 		return View{}, err
 	}
@@ -43,7 +42,7 @@ func (s *Service) Confirm(ctx context.Context, c Caller, kind flow.Kind, flowID,
 		return s.bind(ctx, tx, f, c, checked.Destination)
 	})
 	if apperr.Is(err, apperr.MobileUnavailable) {
-		s.Audit.Write(ctx, s.DB, audit.Event{Actor: audit.ActorUser, AccountID: a.ID, Action: string(kind) + "_completed",
+		s.Audit.Write(ctx, s.DB, audit.Event{Actor: audit.ActorUser, AccountID: a.ID, Action: actions[kind][1],
 			Result: audit.Refused, FlowID: f.ID, Detail: map[string]string{"reason": "number bound to another account"}})
 	}
 	if err != nil {
@@ -61,41 +60,18 @@ func (s *Service) Confirm(ctx context.Context, c Caller, kind flow.Kind, flowID,
 // end, and the owner is told by email, and for a change on the old number,
 // each time with a "This wasn't me" link.
 func (s *Service) bind(ctx context.Context, tx *sql.Tx, f flow.Flow, c Caller, number string) error {
-	reason := hold.MobileChange
+	reason, event := hold.MobileChange, notify.MobileChanged
 	if f.Kind == flow.MobileBind {
-		reason = hold.MobileBind
+		reason, event = hold.MobileBind, notify.MobileBound
 	}
-	ip := client.From(ctx).IP
-	old, err := s.Accounts.BindMobile(ctx, tx, c.AccountID, number, reason, ip, f.ID)
+	old, err := s.Accounts.BindMobile(ctx, tx, c.AccountID, number, reason, client.From(ctx).IP, f.ID)
 	if err != nil {
 		return err
 	}
-	until, err := s.Holds.Extend(ctx, tx, c.AccountID, reason, s.Hold)
-	if err != nil {
-		return err
-	}
-	ended, err := s.Sessions.RevokeAll(ctx, tx, c.AccountID, c.SessionID)
-	if err != nil {
-		return err
-	}
-	a, err := s.Accounts.ByID(ctx, tx, c.AccountID)
-	if err != nil {
-		return err
-	}
-	link, err := s.StopLinks.Create(ctx, tx, a.ID, string(f.Kind))
-	if err != nil {
-		return err
-	}
-	event := notify.MobileChanged
-	if f.Kind == flow.MobileBind {
-		event = notify.MobileBound
-	}
-	err = s.Notifier.Notify(ctx, tx, a.Email, old, notify.Notice{Event: event, StopLink: link, At: s.Clock.Now(), IP: ip,
-		HoldUntil: until, Mobile: account.MaskMobile(number)})
-	if err != nil {
-		return err
-	}
-	return s.Audit.Append(ctx, tx, audit.Event{Actor: audit.ActorUser, AccountID: a.ID, Action: string(f.Kind) + "_completed",
-		Result: audit.OK, FlowID: f.ID, Detail: map[string]string{"mobile": account.MaskMobile(number), "old": account.MaskMobile(old),
-			"hold_until": fmt.Sprint(store.Millis(until)), "sessions_ended": fmt.Sprint(ended)}})
+	_, err = s.Consequences.Apply(ctx, tx, consequence.Change{AccountID: c.AccountID, FlowID: f.ID, Hold: reason, HoldFor: s.Hold,
+		Sessions: consequence.EndOtherSessions, Session: c.SessionID, Link: string(f.Kind),
+		Notice: notify.Notice{Event: event, Mobile: account.MaskMobile(number)}, Mobile: old,
+		Actor: audit.ActorUser, Action: actions[f.Kind][1], Result: audit.OK,
+		Detail: map[string]string{"mobile": account.MaskMobile(number), "old": account.MaskMobile(old)}})
+	return err
 }

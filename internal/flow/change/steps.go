@@ -45,7 +45,7 @@ func (s *Service) Verify(ctx context.Context, c Caller, kind flow.Kind, flowID, 
 			continue
 		}
 		if _, err := s.Codes.Check(ctx, s.DB, f.ID, ch.purpose, ch.entered); err != nil {
-			s.Audit.Write(ctx, s.DB, audit.Event{Actor: audit.ActorUser, AccountID: a.ID, Action: "authn_code_fail", Result: audit.Failed,
+			s.Audit.Write(ctx, s.DB, audit.Event{Actor: audit.ActorUser, AccountID: a.ID, Action: audit.AuthnCodeFail, Result: audit.Failed,
 				FlowID: f.ID, Detail: map[string]string{"purpose": string(ch.purpose), "error": string(apperr.As(err).Code)}})
 			first = cmp(first, err)
 		}
@@ -183,7 +183,7 @@ func (s *Service) sendNew(ctx context.Context, c Caller, kind flow.Kind, flowID,
 		if f, err = s.Flows.Fire(ctx, tx, m, f.ID, SendNew, data); err != nil {
 			return err
 		}
-		return s.Audit.Append(ctx, tx, audit.Event{Actor: audit.ActorUser, AccountID: a.ID, Action: "authn_code_sent", Result: audit.OK,
+		return s.Audit.Append(ctx, tx, audit.Event{Actor: audit.ActorUser, AccountID: a.ID, Action: audit.AuthnCodeSent, Result: audit.OK,
 			FlowID: f.ID, Detail: detail})
 	})
 	if err != nil {

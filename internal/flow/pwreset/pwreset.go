@@ -7,7 +7,6 @@ package pwreset
 import (
 	"context"
 	"database/sql"
-	"fmt"
 	"time"
 
 	"github.com/rebindhq/rebind/internal/account"
@@ -16,14 +15,13 @@ import (
 	"github.com/rebindhq/rebind/internal/client"
 	"github.com/rebindhq/rebind/internal/clock"
 	"github.com/rebindhq/rebind/internal/code"
+	"github.com/rebindhq/rebind/internal/consequence"
 	"github.com/rebindhq/rebind/internal/flow"
 	"github.com/rebindhq/rebind/internal/hold"
 	"github.com/rebindhq/rebind/internal/notify"
 	"github.com/rebindhq/rebind/internal/outbox"
 	"github.com/rebindhq/rebind/internal/password"
 	"github.com/rebindhq/rebind/internal/ratelimit"
-	"github.com/rebindhq/rebind/internal/session"
-	"github.com/rebindhq/rebind/internal/stoplink"
 	"github.com/rebindhq/rebind/internal/store"
 )
 
@@ -50,19 +48,17 @@ var (
 
 // Service runs password resets.
 type Service struct {
-	DB        *store.DB
-	Clock     clock.Clock
-	Accounts  *account.Store
-	Hasher    *password.Hasher
-	Codes     *code.Service
-	Flows     *flow.Store
-	Holds     *hold.Store
-	Sessions  *session.Manager
-	Audit     *audit.Log
-	Notifier  *notify.Notifier
-	StopLinks *stoplink.Service
-	Limiter   *ratelimit.Limiter
-	Hold      time.Duration
+	DB       *store.DB
+	Clock    clock.Clock
+	Accounts *account.Store
+	Hasher   *password.Hasher
+	Codes    *code.Service
+	Flows    *flow.Store
+	Audit    *audit.Log
+	// Consequences applies a reset password's outcome.
+	Consequences *consequence.Service
+	Limiter      *ratelimit.Limiter
+	Hold         time.Duration
 }
 
 // Start opens a reset for email and sends a code to it if it has an
@@ -103,14 +99,14 @@ func (s *Service) send(ctx context.Context, tx *sql.Tx, f flow.Flow, a account.A
 		if _, err := s.Codes.Decoy(ctx, tx, req); err != nil {
 			return err
 		}
-		return s.Audit.Append(ctx, tx, audit.Event{Actor: audit.ActorAnonymous, Action: "password_reset_unknown_email",
+		return s.Audit.Append(ctx, tx, audit.Event{Actor: audit.ActorAnonymous, Action: audit.PasswordResetUnknown,
 			Result: audit.Refused, FlowID: f.ID})
 	}
 	req.To = a.Email
 	if _, err := s.Codes.Send(ctx, tx, req); err != nil {
 		return err
 	}
-	return s.Audit.Append(ctx, tx, audit.Event{Actor: audit.ActorUser, AccountID: a.ID, Action: "password_reset_started",
+	return s.Audit.Append(ctx, tx, audit.Event{Actor: audit.ActorUser, AccountID: a.ID, Action: audit.PasswordResetStarted,
 		Result: audit.OK, FlowID: f.ID})
 }
 
@@ -141,7 +137,7 @@ func (s *Service) Confirm(ctx context.Context, flowID, entered, newPassword stri
 	}
 	if _, err := s.Codes.Check(ctx, s.DB, f.ID, code.PasswordReset, entered); err != nil {
 		if f.AccountID != "" {
-			s.Audit.Write(ctx, s.DB, audit.Event{Actor: audit.ActorUser, AccountID: f.AccountID, Action: "authn_code_fail",
+			s.Audit.Write(ctx, s.DB, audit.Event{Actor: audit.ActorUser, AccountID: f.AccountID, Action: audit.AuthnCodeFail,
 				Result: audit.Failed, FlowID: f.ID, Detail: map[string]string{"purpose": string(code.PasswordReset)}})
 		}
 		return err
@@ -158,7 +154,9 @@ func (s *Service) Confirm(ctx context.Context, flowID, entered, newPassword stri
 	})
 }
 
-// apply sets the password and its consequences, in tx.
+// apply sets the password and its consequences, in tx: every session
+// ends, withdrawals are held, and the owner is told by email and on the
+// bound mobile, with a "This wasn't me" link.
 func (s *Service) apply(ctx context.Context, tx *sql.Tx, f flow.Flow, hash string) error {
 	a, err := s.Accounts.ByID(ctx, tx, f.AccountID)
 	if err != nil {
@@ -167,28 +165,12 @@ func (s *Service) apply(ctx context.Context, tx *sql.Tx, f flow.Flow, hash strin
 	if err := s.Accounts.SetPasswordHash(ctx, tx, a.ID, hash); err != nil {
 		return err
 	}
-	sessions, err := s.Sessions.RevokeAll(ctx, tx, a.ID, "")
-	if err != nil {
-		return err
-	}
-	until, err := s.Holds.Extend(ctx, tx, a.ID, hold.PasswordReset, s.Hold)
-	if err != nil {
-		return err
-	}
-	link, err := s.StopLinks.Create(ctx, tx, a.ID, "password_reset")
-	if err != nil {
-		return err
-	}
 	mobile := ""
 	if a.MobileVerification {
 		mobile = a.Mobile
 	}
-	err = s.Notifier.Notify(ctx, tx, a.Email, mobile, notify.Notice{Event: notify.PasswordChanged, StopLink: link,
-		At: s.Clock.Now(), IP: client.From(ctx).IP, HoldUntil: until})
-	if err != nil {
-		return err
-	}
-	return s.Audit.Append(ctx, tx, audit.Event{Actor: audit.ActorUser, AccountID: a.ID, Action: "password_reset_completed",
-		Result: audit.OK, FlowID: f.ID, Detail: map[string]string{"sessions_ended": fmt.Sprint(sessions),
-			"hold_until": fmt.Sprint(store.Millis(until))}})
+	_, err = s.Consequences.Apply(ctx, tx, consequence.Change{AccountID: a.ID, FlowID: f.ID, Hold: hold.PasswordReset, HoldFor: s.Hold,
+		Sessions: consequence.EndSessions, Link: "password_reset", Notice: notify.Notice{Event: notify.PasswordChanged}, Mobile: mobile,
+		Actor: audit.ActorUser, Action: audit.PasswordResetDone, Result: audit.OK})
+	return err
 }

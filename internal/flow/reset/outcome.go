@@ -3,15 +3,14 @@ package reset
 import (
 	"context"
 	"database/sql"
-	"fmt"
 	"time"
 
 	"github.com/rebindhq/rebind/internal/audit"
 	"github.com/rebindhq/rebind/internal/client"
+	"github.com/rebindhq/rebind/internal/consequence"
 	"github.com/rebindhq/rebind/internal/flow"
 	"github.com/rebindhq/rebind/internal/hold"
 	"github.com/rebindhq/rebind/internal/notify"
-	"github.com/rebindhq/rebind/internal/store"
 )
 
 // complete applies a successful reset inside tx, all or nothing: the number
@@ -21,39 +20,16 @@ import (
 // the account is cancelled, and the owner is told by email and on the old
 // number, with a "This wasn't me" link. It returns the end of the hold.
 func (s *Service) complete(ctx context.Context, tx *sql.Tx, f flow.Flow, method string) (time.Time, error) {
-	ip := client.From(ctx).IP
-	a, err := s.Accounts.ByID(ctx, tx, f.AccountID)
+	old, err := s.Accounts.UnbindMobile(ctx, tx, f.AccountID, "mobile_reset", client.From(ctx).IP, f.ID)
 	if err != nil {
 		return time.Time{}, err
 	}
-	old, err := s.Accounts.UnbindMobile(ctx, tx, a.ID, "mobile_reset", ip, f.ID)
-	if err != nil {
+	if err := s.Quiz.Renew(ctx, tx, f.AccountID); err != nil {
 		return time.Time{}, err
 	}
-	if err := s.Quiz.Renew(ctx, tx, a.ID); err != nil {
-		return time.Time{}, err
-	}
-	until, err := s.Holds.Extend(ctx, tx, a.ID, hold.MobileReset, s.Hold)
-	if err != nil {
-		return time.Time{}, err
-	}
-	sessions, err := s.Sessions.RevokeAll(ctx, tx, a.ID, "")
-	if err != nil {
-		return time.Time{}, err
-	}
-	if _, err := s.Flows.CancelAllOpen(ctx, tx, a.ID, f.ID); err != nil {
-		return time.Time{}, err
-	}
-	link, err := s.StopLinks.Create(ctx, tx, a.ID, "mobile_reset")
-	if err != nil {
-		return time.Time{}, err
-	}
-	err = s.Notifier.Notify(ctx, tx, a.Email, old, notify.Notice{Event: notify.ResetDone, StopLink: link,
-		At: s.Clock.Now(), IP: ip, HoldUntil: until})
-	if err != nil {
-		return time.Time{}, err
-	}
-	return until, s.Audit.Append(ctx, tx, audit.Event{Actor: audit.ActorUser, AccountID: a.ID, Action: "mobile_reset_completed",
-		Result: audit.OK, FlowID: f.ID, Detail: map[string]string{"method": method, "hold_until": fmt.Sprint(store.Millis(until)),
-			"sessions_ended": fmt.Sprint(sessions)}})
+	out, err := s.Consequences.Apply(ctx, tx, consequence.Change{AccountID: f.AccountID, FlowID: f.ID,
+		Hold: hold.MobileReset, HoldFor: s.Hold, Sessions: consequence.EndSessions, CancelFlows: true,
+		Link: "mobile_reset", Notice: notify.Notice{Event: notify.ResetDone}, Mobile: old,
+		Actor: audit.ActorUser, Action: audit.ResetCompleted, Result: audit.OK, Detail: map[string]string{"method": method}})
+	return out.HoldUntil, err
 }

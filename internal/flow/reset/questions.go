@@ -8,7 +8,7 @@ import (
 
 	"github.com/rebindhq/rebind/internal/apperr"
 	"github.com/rebindhq/rebind/internal/audit"
-	"github.com/rebindhq/rebind/internal/client"
+	"github.com/rebindhq/rebind/internal/consequence"
 	"github.com/rebindhq/rebind/internal/flow"
 	"github.com/rebindhq/rebind/internal/notify"
 	"github.com/rebindhq/rebind/internal/quiz"
@@ -41,11 +41,11 @@ func (s *Service) StartQuiz(ctx context.Context, flowID string) (quiz.Issued, er
 		if err := s.Flows.SetData(ctx, tx, f.ID, data); err != nil {
 			return err
 		}
-		return s.Audit.Append(ctx, tx, audit.Event{Actor: audit.ActorUser, AccountID: f.AccountID, Action: "mobile_reset_quiz_issued",
+		return s.Audit.Append(ctx, tx, audit.Event{Actor: audit.ActorUser, AccountID: f.AccountID, Action: audit.ResetQuizIssued,
 			Result: audit.OK, FlowID: f.ID, Detail: map[string]string{"chance": fmt.Sprint(issued.Chance)}})
 	})
 	if apperr.Is(err, apperr.QuizUnavailable) {
-		s.Audit.Write(ctx, s.DB, audit.Event{Actor: audit.ActorUser, AccountID: f.AccountID, Action: "mobile_reset_quiz_issued",
+		s.Audit.Write(ctx, s.DB, audit.Event{Actor: audit.ActorUser, AccountID: f.AccountID, Action: audit.ResetQuizIssued,
 			Result: audit.Refused, FlowID: f.ID, Detail: map[string]string{"reason": apperr.As(err).Message}})
 	}
 	return issued, err
@@ -119,22 +119,17 @@ func (s *Service) failed(ctx context.Context, tx *sql.Tx, f flow.Flow, chance in
 	if err != nil {
 		return 0, err
 	}
-	link, err := s.StopLinks.Create(ctx, tx, a.ID, "mobile_reset_quiz_failed")
-	if err != nil {
-		return 0, err
-	}
 	// The bound phone hears of it too: when an attacker is the one
 	// answering, the owner usually still holds it.
 	mobile := ""
 	if a.MobileVerification {
 		mobile = a.Mobile
 	}
-	if err := s.Notifier.Notify(ctx, tx, a.Email, mobile, notify.Notice{Event: notify.QuizFailed, StopLink: link,
-		At: s.Clock.Now(), IP: client.From(ctx).IP, ChancesLeft: left}); err != nil {
-		return 0, err
-	}
-	return left, s.Audit.Append(ctx, tx, audit.Event{Actor: audit.ActorUser, AccountID: a.ID, Action: "mobile_reset_quiz_failed",
-		Result: audit.Failed, FlowID: f.ID, Detail: map[string]string{"chance": fmt.Sprint(chance), "chances_left": fmt.Sprint(left)}})
+	_, err = s.Consequences.Apply(ctx, tx, consequence.Change{AccountID: a.ID, FlowID: f.ID, Link: "mobile_reset_quiz_failed",
+		Notice: notify.Notice{Event: notify.QuizFailed, ChancesLeft: left}, Mobile: mobile,
+		Actor: audit.ActorUser, Action: audit.ResetQuizFailed, Result: audit.Failed,
+		Detail: map[string]string{"chance": fmt.Sprint(chance), "chances_left": fmt.Sprint(left)}})
+	return left, err
 }
 
 // Cancel ends a reset at its user's request ("start over").
@@ -144,7 +139,7 @@ func (s *Service) Cancel(ctx context.Context, flowID string) error {
 		if err != nil {
 			return err
 		}
-		return s.Audit.Append(ctx, tx, audit.Event{Actor: audit.ActorUser, AccountID: f.AccountID, Action: "mobile_reset_cancelled",
+		return s.Audit.Append(ctx, tx, audit.Event{Actor: audit.ActorUser, AccountID: f.AccountID, Action: audit.ResetCancelled,
 			Result: audit.OK, FlowID: f.ID})
 	})
 }

@@ -11,14 +11,12 @@ import (
 	"github.com/rebindhq/rebind/internal/client"
 	"github.com/rebindhq/rebind/internal/clock"
 	"github.com/rebindhq/rebind/internal/code"
+	"github.com/rebindhq/rebind/internal/consequence"
 	"github.com/rebindhq/rebind/internal/flow"
-	"github.com/rebindhq/rebind/internal/hold"
 	"github.com/rebindhq/rebind/internal/notify"
 	"github.com/rebindhq/rebind/internal/outbox"
 	"github.com/rebindhq/rebind/internal/quiz"
-	"github.com/rebindhq/rebind/internal/session"
 	"github.com/rebindhq/rebind/internal/signin"
-	"github.com/rebindhq/rebind/internal/stoplink"
 	"github.com/rebindhq/rebind/internal/store"
 )
 
@@ -37,18 +35,17 @@ const (
 
 // Service runs resets.
 type Service struct {
-	DB        *store.DB
-	Clock     clock.Clock
-	SignIn    *signin.Service // checks email and password
-	Accounts  *account.Store
-	Codes     *code.Service
-	Flows     *flow.Store
-	Quiz      *quiz.Service
-	Holds     *hold.Store
-	Sessions  *session.Manager
-	Audit     *audit.Log
-	Notifier  *notify.Notifier
-	StopLinks *stoplink.Service
+	DB       *store.DB
+	Clock    clock.Clock
+	SignIn   *signin.Service // checks email and password
+	Accounts *account.Store
+	Codes    *code.Service
+	Flows    *flow.Store
+	Quiz     *quiz.Service
+	Audit    *audit.Log
+	// Consequences applies a reset's outcome and tells the owner of each
+	// step.
+	Consequences *consequence.Service
 	// Hold is how long withdrawals are held after a reset.
 	Hold time.Duration
 	// QuizEnabled offers security questions; off, documents are the only
@@ -96,7 +93,7 @@ func (s *Service) Start(ctx context.Context, c signin.Credentials) (View, error)
 		if v, err = s.sendCode(ctx, tx, f, a); err != nil {
 			return err
 		}
-		return s.Audit.Append(ctx, tx, audit.Event{Actor: audit.ActorUser, AccountID: a.ID, Action: "mobile_reset_started",
+		return s.Audit.Append(ctx, tx, audit.Event{Actor: audit.ActorUser, AccountID: a.ID, Action: audit.ResetStarted,
 			Result: audit.OK, FlowID: f.ID})
 	})
 	return v, err
@@ -107,7 +104,7 @@ func (s *Service) sendCode(ctx context.Context, tx *sql.Tx, f flow.Flow, a accou
 	if err != nil {
 		return View{}, err
 	}
-	err = s.Audit.Append(ctx, tx, audit.Event{Actor: audit.ActorUser, AccountID: a.ID, Action: "authn_code_sent", Result: audit.OK,
+	err = s.Audit.Append(ctx, tx, audit.Event{Actor: audit.ActorUser, AccountID: a.ID, Action: audit.AuthnCodeSent, Result: audit.OK,
 		FlowID: f.ID, Detail: map[string]string{"channel": "email", "purpose": string(code.ResetEmail)}})
 	return View{FlowID: f.ID, State: f.State, ExpiresAt: f.ExpiresAt, SentTo: account.MaskEmail(a.Email), ResendAt: sent.ResendAt}, err
 }
@@ -139,7 +136,7 @@ func (s *Service) VerifyEmailCode(ctx context.Context, flowID, entered string) (
 		return View{}, err
 	}
 	if _, err := s.Codes.Check(ctx, s.DB, f.ID, code.ResetEmail, entered); err != nil {
-		s.Audit.Write(ctx, s.DB, audit.Event{Actor: audit.ActorUser, AccountID: f.AccountID, Action: "authn_code_fail",
+		s.Audit.Write(ctx, s.DB, audit.Event{Actor: audit.ActorUser, AccountID: f.AccountID, Action: audit.AuthnCodeFail,
 			Result: audit.Failed, FlowID: f.ID, Detail: map[string]string{"purpose": string(code.ResetEmail), "error": string(apperr.As(err).Code)}})
 		return View{}, err
 	}
@@ -151,16 +148,12 @@ func (s *Service) VerifyEmailCode(ctx context.Context, flowID, entered string) (
 		if err != nil {
 			return err
 		}
-		link, err := s.StopLinks.Create(ctx, tx, a.ID, "mobile_reset_requested")
-		if err != nil {
-			return err
-		}
-		if err := s.Notifier.Notify(ctx, tx, "", a.Mobile, notify.Notice{Event: notify.ResetRequested, StopLink: link,
-			At: s.Clock.Now(), IP: client.From(ctx).IP}); err != nil {
-			return err
-		}
-		return s.Audit.Append(ctx, tx, audit.Event{Actor: audit.ActorUser, AccountID: a.ID, Action: "mobile_reset_email_verified",
-			Result: audit.OK, FlowID: f.ID})
+		// Only the bound phone is told: the email's owner is the one who
+		// just proved it.
+		_, err = s.Consequences.Apply(ctx, tx, consequence.Change{AccountID: a.ID, FlowID: f.ID, Link: "mobile_reset_requested",
+			Notice: notify.Notice{Event: notify.ResetRequested}, Mobile: a.Mobile, SMSOnly: true,
+			Actor: audit.ActorUser, Action: audit.ResetEmailVerified, Result: audit.OK})
+		return err
 	})
 	if err != nil {
 		return View{}, err

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 
+	"github.com/rebindhq/rebind/internal/httphtml"
 	"github.com/rebindhq/rebind/internal/outbox"
 )
 
@@ -13,7 +14,7 @@ func (p *Pages) devOutbox(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return p.render(w, r, http.StatusOK, "dev_outbox", "Dev outbox", msgs, "")
+	return p.site.Render(w, r, http.StatusOK, "dev_outbox", "Dev outbox", msgs, "")
 }
 
 // devAccounts shows the named demo accounts and the facts their security
@@ -24,7 +25,7 @@ func (p *Pages) devAccounts(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return p.render(w, r, http.StatusOK, "dev_accounts", "Demo accounts", map[string]any{
+	return p.site.Render(w, r, http.StatusOK, "dev_accounts", "Demo accounts", map[string]any{
 		"Cards": cards, "Renewed": r.URL.Query().Get("renewed")}, "")
 }
 
@@ -34,5 +35,5 @@ func (p *Pages) devRenew(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return redirect(w, r, "/dev/accounts?renewed="+url.QueryEscape(done.Email))
+	return httphtml.Redirect(w, r, "/dev/accounts?renewed="+url.QueryEscape(done.Email))
 }

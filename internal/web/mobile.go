@@ -13,6 +13,7 @@ import (
 	"github.com/rebindhq/rebind/internal/code"
 	"github.com/rebindhq/rebind/internal/flow"
 	"github.com/rebindhq/rebind/internal/flow/change"
+	"github.com/rebindhq/rebind/internal/httphtml"
 	"github.com/rebindhq/rebind/internal/phone"
 )
 
@@ -23,12 +24,12 @@ import (
 // id travels only in an HttpOnly cookie, never in a URL. A bind (no number
 // bound) is the same flow without the SMS code to an old number.
 
-func (p *Pages) mobileCookie() string { return p.cookieName("mobile") }
+func (p *Pages) mobileCookie() string { return p.site.CookieName("mobile") }
 
 // numberCookie keeps the new number between the number step and the
 // puzzle, and for "send again": the puzzle is bound to the number, and the
 // service shows the number it holds only masked.
-func (p *Pages) numberCookie() string { return p.cookieName("mobile_number") }
+func (p *Pages) numberCookie() string { return p.site.CookieName("mobile_number") }
 
 // mobileFlow is the signed-in caller and the flow of this browser.
 type mobileFlow struct {
@@ -81,7 +82,7 @@ func (p *Pages) mobileTitle(bind bool) string {
 func (p *Pages) signedIn(w http.ResponseWriter, r *http.Request) (change.Caller, account.Account, bool) {
 	s, acc, err := p.current(r)
 	if err != nil {
-		redirect(w, r, "/login")
+		httphtml.Redirect(w, r, "/login")
 		return change.Caller{}, account.Account{}, false
 	}
 	return change.Caller{AccountID: s.AccountID, SessionID: s.ID}, acc, true
@@ -90,7 +91,7 @@ func (p *Pages) signedIn(w http.ResponseWriter, r *http.Request) (change.Caller,
 // flowCookie reads this browser's flow from its cookie, which holds the
 // kind and the id: "bind.ID".
 func (p *Pages) flowCookie(r *http.Request) (flow.Kind, string, bool) {
-	kind, id, _ := strings.Cut(p.cookie(r, p.mobileCookie()), ".")
+	kind, id, _ := strings.Cut(httphtml.Cookie(r, p.mobileCookie()), ".")
 	if id == "" || (kind != "change" && kind != "bind") {
 		return "", "", false
 	}
@@ -110,7 +111,7 @@ func (p *Pages) mobileFlowOf(w http.ResponseWriter, r *http.Request) (mobileFlow
 	}
 	kind, id, ok := p.flowCookie(r)
 	if !ok {
-		redirect(w, r, "/settings/mobile")
+		httphtml.Redirect(w, r, "/settings/mobile")
 		return mobileFlow{}, false
 	}
 	return mobileFlow{caller: c, acc: acc, kind: kind, id: id}, true
@@ -123,7 +124,7 @@ func (p *Pages) mobilePage(w http.ResponseWriter, r *http.Request) error {
 	}
 	kind, id, ok := p.flowCookie(r)
 	if !ok {
-		if p.cookie(r, p.mobileCookie()) != "" {
+		if httphtml.Cookie(r, p.mobileCookie()) != "" {
 			p.clearMobile(w) // not a cookie of ours
 		}
 		return p.mobileIntro(w, r, http.StatusOK, acc, "", "")
@@ -135,12 +136,12 @@ func (p *Pages) mobilePage(w http.ResponseWriter, r *http.Request) error {
 func (p *Pages) mobileIntro(w http.ResponseWriter, r *http.Request, status int, acc account.Account, notice, msg string) error {
 	d := mobilePage{Bind: acc.Mobile == "", Hold: span(p.Change.Hold), Notice: notice}
 	d.Current = acc.MaskedMobile()
-	return p.render(w, r, status, "mobile_intro", p.mobileTitle(d.Bind), d, msg)
+	return p.site.Render(w, r, status, "mobile_intro", p.mobileTitle(d.Bind), d, msg)
 }
 
 func (p *Pages) clearMobile(w http.ResponseWriter) {
-	p.clearCookie(w, p.mobileCookie())
-	p.clearCookie(w, p.numberCookie())
+	p.site.ClearCookie(w, p.mobileCookie())
+	p.site.ClearCookie(w, p.numberCookie())
 }
 
 // mobileShow shows the page of the step the flow stands at, with d's
@@ -162,7 +163,7 @@ func (p *Pages) mobileShow(w http.ResponseWriter, r *http.Request, f mobileFlow,
 		if err := p.resendTimes(r, f, &d); err != nil {
 			return err
 		}
-		return p.render(w, r, status, "mobile_verify", title, d, msg)
+		return p.site.Render(w, r, status, "mobile_verify", title, d, msg)
 	case change.NewNumber, change.ConfirmNew:
 		if d.page == "puzzle" {
 			return p.renderPuzzle(w, r, f, status, d, msg)
@@ -175,11 +176,11 @@ func (p *Pages) mobileShow(w http.ResponseWriter, r *http.Request, f mobileFlow,
 			return err
 		}
 		d.NewResendAt = at
-		return p.render(w, r, status, "mobile_confirm", title, d, msg)
+		return p.site.Render(w, r, status, "mobile_confirm", title, d, msg)
 	case flow.Completed:
 		// Shown once: a later visit starts afresh.
 		p.clearMobile(w)
-		return p.render(w, r, status, "mobile_done", title, d, msg)
+		return p.site.Render(w, r, status, "mobile_done", title, d, msg)
 	}
 	p.clearMobile(w)
 	return p.mobileIntro(w, r, http.StatusGone, f.acc,
@@ -216,13 +217,13 @@ func (p *Pages) mobileRefused(w http.ResponseWriter, r *http.Request, f mobileFl
 	case apperr.WrongState:
 		v, serr := p.Change.Status(r.Context(), f.caller, f.kind, f.id)
 		if serr == nil && !slices.Contains(steps, v.State) {
-			return redirect(w, r, "/settings/mobile")
+			return httphtml.Redirect(w, r, "/settings/mobile")
 		}
-		msg = sentence(e.Message)
+		msg = httphtml.Sentence(e.Message)
 	case apperr.InvalidCode, apperr.CodeExpired, apperr.RateLimited:
 		msg = codeError(e)
 	case apperr.InvalidMobile, apperr.MobileUnavailable, apperr.InvalidRequest:
-		msg = sentence(e.Message)
+		msg = httphtml.Sentence(e.Message)
 	default:
 		return err
 	}

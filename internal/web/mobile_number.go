@@ -12,6 +12,7 @@ import (
 	"github.com/rebindhq/rebind/internal/apperr"
 	"github.com/rebindhq/rebind/internal/captcha"
 	"github.com/rebindhq/rebind/internal/flow/change"
+	"github.com/rebindhq/rebind/internal/httphtml"
 	"github.com/rebindhq/rebind/internal/httpjson"
 	"github.com/rebindhq/rebind/internal/phone"
 )
@@ -28,7 +29,7 @@ func (p *Pages) checkNumber(acc account.Account, region, number string) (phone.N
 	n, err := change.ParseNumber(region, number)
 	switch {
 	case err != nil:
-		return phone.Number{}, sentence(apperr.As(err).Message)
+		return phone.Number{}, httphtml.Sentence(apperr.As(err).Message)
 	case n.E164() == acc.Mobile:
 		return phone.Number{}, "This is the number bound to your account now. Enter a new one."
 	case !p.Change.Codes.SMSAllowed(n.Region()):
@@ -63,7 +64,7 @@ func (p *Pages) mobileCheck(w http.ResponseWriter, r *http.Request) error {
 // newNumberOf reads the number kept for the puzzle: "SG:+6581234567", the
 // country chosen and the number checked.
 func (p *Pages) newNumberOf(r *http.Request) (region, e164 string, ok bool) {
-	region, e164, _ = strings.Cut(p.cookie(r, p.numberCookie()), ":")
+	region, e164, _ = strings.Cut(httphtml.Cookie(r, p.numberCookie()), ":")
 	return region, e164, region != "" && e164 != ""
 }
 
@@ -80,7 +81,7 @@ func (p *Pages) renderNumber(w http.ResponseWriter, r *http.Request, status int,
 		}
 	}
 	d.Countries = countryOptions()
-	return p.render(w, r, status, "mobile_number", p.mobileTitle(d.Bind), d, msg)
+	return p.site.Render(w, r, status, "mobile_number", p.mobileTitle(d.Bind), d, msg)
 }
 
 func (p *Pages) mobileNumberPage(w http.ResponseWriter, r *http.Request) error {
@@ -102,7 +103,7 @@ func (p *Pages) mobileNumber(w http.ResponseWriter, r *http.Request) error {
 		return p.mobileRefused(w, r, f, mobilePage{}, "", err)
 	}
 	if v.State != change.NewNumber && v.State != change.ConfirmNew {
-		return redirect(w, r, "/settings/mobile")
+		return httphtml.Redirect(w, r, "/settings/mobile")
 	}
 	region, number := strings.ToUpper(strings.TrimSpace(r.PostFormValue("country"))), r.PostFormValue("number")
 	n, msg := p.checkNumber(f.acc, region, number)
@@ -110,8 +111,8 @@ func (p *Pages) mobileNumber(w http.ResponseWriter, r *http.Request) error {
 		d := mobilePage{page: "number", Region: region, Number: number, NumberError: msg}
 		return p.mobileShow(w, r, f, http.StatusBadRequest, d, "")
 	}
-	p.setCookie(w, p.numberCookie(), region+":"+n.E164(), change.Lifetime)
-	return redirect(w, r, "/settings/mobile/puzzle")
+	p.site.SetCookie(w, p.numberCookie(), region+":"+n.E164(), change.Lifetime)
+	return httphtml.Redirect(w, r, "/settings/mobile/puzzle")
 }
 
 // puzzleView is a challenge as the puzzle template shows it.
@@ -133,7 +134,7 @@ func (p *Pages) renderPuzzle(w http.ResponseWriter, r *http.Request, f mobileFlo
 	d.NewNumber, d.NoPuzzlePerDay = account.MaskMobile(e164), change.WithoutPuzzle.Limit
 	if err := p.Change.PuzzleFor(r.Context(), f.caller, f.id); err != nil {
 		if apperr.Is(err, apperr.RateLimited) {
-			return p.render(w, r, apperr.As(err).Code.Status(), "mobile_puzzle", p.mobileTitle(d.Bind), d, apperr.As(err).Message)
+			return p.site.Render(w, r, apperr.As(err).Code.Status(), "mobile_puzzle", p.mobileTitle(d.Bind), d, apperr.As(err).Message)
 		}
 		return err
 	}
@@ -147,7 +148,7 @@ func (p *Pages) renderPuzzle(w http.ResponseWriter, r *http.Request, f mobileFlo
 	}
 	d.Puzzle = puzzleView{ID: ch.ID, Background: template.URL(ch.Background), Piece: template.URL(ch.Piece),
 		PieceY: ch.PieceY, Width: ch.Width, Height: ch.Height}
-	return p.render(w, r, status, "mobile_puzzle", p.mobileTitle(d.Bind), d, msg)
+	return p.site.Render(w, r, status, "mobile_puzzle", p.mobileTitle(d.Bind), d, msg)
 }
 
 func (p *Pages) mobilePuzzlePage(w http.ResponseWriter, r *http.Request) error {
@@ -209,7 +210,7 @@ func (p *Pages) numberStep(w http.ResponseWriter, r *http.Request) (f mobileFlow
 		return f, "", "", false
 	}
 	if region, e164, ok = p.newNumberOf(r); !ok {
-		redirect(w, r, "/settings/mobile/number")
+		httphtml.Redirect(w, r, "/settings/mobile/number")
 	}
 	return f, region, e164, ok
 }
@@ -220,14 +221,14 @@ func (p *Pages) newNumberSent(w http.ResponseWriter, r *http.Request, f mobileFl
 	again := mobilePage{page: "puzzle"}
 	switch e := apperr.As(err); {
 	case err == nil:
-		return redirect(w, r, "/settings/mobile")
+		return httphtml.Redirect(w, r, "/settings/mobile")
 	case e.Code == apperr.CaptchaInvalid:
 		return p.mobileShow(w, r, f, http.StatusUnprocessableEntity, again, notSolved)
 	case e.Code == apperr.InvalidMobile || e.Code == apperr.MobileUnavailable || e.Code == apperr.InvalidRequest:
 		d := mobilePage{page: "number", Region: region, Number: e164}
 		return p.mobileRefused(w, r, f, d, "number", err, change.NewNumber, change.ConfirmNew)
 	case e.Code == apperr.RateLimited && e.Fields["limit"] == change.WithoutPuzzle.Name:
-		return p.mobileShow(w, r, f, e.Code.Status(), again, sentence(e.Message))
+		return p.mobileShow(w, r, f, e.Code.Status(), again, httphtml.Sentence(e.Message))
 	}
 	return p.mobileRefused(w, r, f, mobilePage{}, "", err, change.NewNumber, change.ConfirmNew)
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/rebindhq/rebind/internal/apperr"
 	"github.com/rebindhq/rebind/internal/flow"
 	"github.com/rebindhq/rebind/internal/flow/change"
+	"github.com/rebindhq/rebind/internal/httphtml"
 )
 
 // The actions of the change and bind pages. Each translates a form into one
@@ -29,11 +30,11 @@ func (p *Pages) mobileStart(w http.ResponseWriter, r *http.Request) error {
 		if e.Code.Status() >= 500 {
 			return err
 		}
-		return p.mobileIntro(w, r, e.Code.Status(), acc, "", sentence(e.Message))
+		return p.mobileIntro(w, r, e.Code.Status(), acc, "", httphtml.Sentence(e.Message))
 	}
-	p.setCookie(w, p.mobileCookie(), flowCookieValue(v), change.Lifetime)
-	p.clearCookie(w, p.numberCookie())
-	return redirect(w, r, "/settings/mobile")
+	p.site.SetCookie(w, p.mobileCookie(), flowCookieValue(v), change.Lifetime)
+	p.site.ClearCookie(w, p.numberCookie())
+	return httphtml.Redirect(w, r, "/settings/mobile")
 }
 
 // mobileEmailCode sends the [Email verification code].
@@ -45,7 +46,7 @@ func (p *Pages) mobileEmailCode(w http.ResponseWriter, r *http.Request) error {
 	if _, err := p.Change.SendEmailCode(r.Context(), f.caller, f.kind, f.id); err != nil {
 		return p.mobileRefused(w, r, f, mobilePage{}, "email", err, f.machine().Initial)
 	}
-	return redirect(w, r, "/settings/mobile")
+	return httphtml.Redirect(w, r, "/settings/mobile")
 }
 
 // mobileSMSCode sends the [SMS code] to the number bound now.
@@ -55,12 +56,12 @@ func (p *Pages) mobileSMSCode(w http.ResponseWriter, r *http.Request) error {
 		return nil
 	}
 	if f.kind != flow.MobileChange {
-		return redirect(w, r, "/settings/mobile") // a bind has no old number
+		return httphtml.Redirect(w, r, "/settings/mobile") // a bind has no old number
 	}
 	if _, err := p.Change.SendSMSCode(r.Context(), f.caller, f.id); err != nil {
 		return p.mobileRefused(w, r, f, mobilePage{}, "sms", err, change.VerifyCurrent)
 	}
-	return redirect(w, r, "/settings/mobile")
+	return httphtml.Redirect(w, r, "/settings/mobile")
 }
 
 // mobileVerify checks the codes of the first step: [Next].
@@ -75,7 +76,7 @@ func (p *Pages) mobileVerify(w http.ResponseWriter, r *http.Request) error {
 	}
 	_, err := p.Change.Verify(r.Context(), f.caller, f.kind, f.id, email, sms)
 	if err == nil {
-		return redirect(w, r, "/settings/mobile")
+		return httphtml.Redirect(w, r, "/settings/mobile")
 	}
 	e := apperr.As(err)
 	if e.Code != apperr.InvalidCode && e.Code != apperr.CodeExpired && e.Code != apperr.InvalidRequest {
@@ -127,7 +128,7 @@ func (p *Pages) mobileConfirm(w http.ResponseWriter, r *http.Request) error {
 		// Said only now that the code proved the phone is at hand, and
 		// without saying whose it is.
 		region, _, _ := p.newNumberOf(r)
-		p.clearCookie(w, p.numberCookie())
+		p.site.ClearCookie(w, p.numberCookie())
 		d := mobilePage{page: "number", Region: region,
 			NumberError: "This number cannot be bound to your account. Enter another number."}
 		return p.mobileShow(w, r, f, http.StatusUnprocessableEntity, d, "")
@@ -135,7 +136,7 @@ func (p *Pages) mobileConfirm(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return p.mobileRefused(w, r, f, mobilePage{}, "sms", err, change.ConfirmNew)
 	}
-	return redirect(w, r, "/settings/mobile")
+	return httphtml.Redirect(w, r, "/settings/mobile")
 }
 
 // mobileCancel ends the change (or bind) and leaves it. A flow that has
@@ -150,5 +151,5 @@ func (p *Pages) mobileCancel(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	p.clearMobile(w)
-	return redirect(w, r, "/settings")
+	return httphtml.Redirect(w, r, "/settings")
 }

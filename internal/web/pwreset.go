@@ -8,6 +8,7 @@ import (
 	"github.com/rebindhq/rebind/internal/apperr"
 	"github.com/rebindhq/rebind/internal/code"
 	"github.com/rebindhq/rebind/internal/flow/pwreset"
+	"github.com/rebindhq/rebind/internal/httphtml"
 )
 
 // The password reset pages (SPEC §3.4). An email without an account goes
@@ -16,7 +17,7 @@ import (
 
 const pwTitle = "Reset password"
 
-func (p *Pages) pwCookie() string { return p.cookieName("pwreset") }
+func (p *Pages) pwCookie() string { return p.site.CookieName("pwreset") }
 
 // pwPage is what the password reset templates receive.
 type pwPage struct {
@@ -26,13 +27,13 @@ type pwPage struct {
 }
 
 func (p *Pages) pwResetPage(w http.ResponseWriter, r *http.Request) error {
-	return p.render(w, r, http.StatusOK, "password_reset", pwTitle, pwPage{}, "")
+	return p.site.Render(w, r, http.StatusOK, "password_reset", pwTitle, pwPage{}, "")
 }
 
 func (p *Pages) pwResetStart(w http.ResponseWriter, r *http.Request) error {
 	email := strings.TrimSpace(r.PostFormValue("email"))
 	if email == "" {
-		return p.render(w, r, http.StatusBadRequest, "password_reset", pwTitle, pwPage{}, "Enter the email of your account.")
+		return p.site.Render(w, r, http.StatusBadRequest, "password_reset", pwTitle, pwPage{}, "Enter the email of your account.")
 	}
 	id, err := p.PwReset.Start(r.Context(), email)
 	if err != nil {
@@ -46,15 +47,15 @@ func (p *Pages) pwResetStart(w http.ResponseWriter, r *http.Request) error {
 		default:
 			return err
 		}
-		return p.render(w, r, e.Code.Status(), "password_reset", pwTitle, pwPage{Email: email}, msg)
+		return p.site.Render(w, r, e.Code.Status(), "password_reset", pwTitle, pwPage{Email: email}, msg)
 	}
-	p.setCookie(w, p.pwCookie(), id, pwreset.Machine.Lifetime)
-	return redirect(w, r, "/password-reset/confirm")
+	p.site.SetCookie(w, p.pwCookie(), id, pwreset.Machine.Lifetime)
+	return httphtml.Redirect(w, r, "/password-reset/confirm")
 }
 
 func (p *Pages) pwResetConfirmPage(w http.ResponseWriter, r *http.Request) error {
-	if p.cookie(r, p.pwCookie()) == "" {
-		return redirect(w, r, "/password-reset")
+	if httphtml.Cookie(r, p.pwCookie()) == "" {
+		return httphtml.Redirect(w, r, "/password-reset")
 	}
 	return p.renderPwConfirm(w, r, http.StatusOK, "")
 }
@@ -63,28 +64,28 @@ func (p *Pages) pwResetConfirmPage(w http.ResponseWriter, r *http.Request) error
 // countdown is read from the code slot, which a decoy has too.
 // pwreset.Service has no status call, hence the code service.
 func (p *Pages) renderPwConfirm(w http.ResponseWriter, r *http.Request, status int, msg string) error {
-	at, err := p.PwReset.Codes.ResendAt(r.Context(), p.DB, p.cookie(r, p.pwCookie()), code.PasswordReset)
+	at, err := p.PwReset.Codes.ResendAt(r.Context(), p.DB, httphtml.Cookie(r, p.pwCookie()), code.PasswordReset)
 	if err != nil && !apperr.Is(err, apperr.NotFound) {
 		return err
 	}
-	return p.render(w, r, status, "password_reset_confirm", pwTitle, pwPage{ResendAt: at}, msg)
+	return p.site.Render(w, r, status, "password_reset_confirm", pwTitle, pwPage{ResendAt: at}, msg)
 }
 
 func (p *Pages) pwResetResend(w http.ResponseWriter, r *http.Request) error {
-	id := p.cookie(r, p.pwCookie())
+	id := httphtml.Cookie(r, p.pwCookie())
 	if id == "" {
-		return redirect(w, r, "/password-reset")
+		return httphtml.Redirect(w, r, "/password-reset")
 	}
 	if err := p.PwReset.Resend(r.Context(), id); err != nil {
 		return p.pwRefused(w, r, err)
 	}
-	return redirect(w, r, "/password-reset/confirm")
+	return httphtml.Redirect(w, r, "/password-reset/confirm")
 }
 
 func (p *Pages) pwResetConfirm(w http.ResponseWriter, r *http.Request) error {
-	id := p.cookie(r, p.pwCookie())
+	id := httphtml.Cookie(r, p.pwCookie())
 	if id == "" {
-		return redirect(w, r, "/password-reset")
+		return httphtml.Redirect(w, r, "/password-reset")
 	}
 	entered, pw := strings.TrimSpace(r.PostFormValue("code")), r.PostFormValue("password")
 	switch {
@@ -100,8 +101,8 @@ func (p *Pages) pwResetConfirm(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return p.pwRefused(w, r, err)
 	}
-	p.clearCookie(w, p.pwCookie())
-	return redirect(w, r, "/password-reset/done")
+	p.site.ClearCookie(w, p.pwCookie())
+	return httphtml.Redirect(w, r, "/password-reset/done")
 }
 
 // pwRefused shows why a step was refused.
@@ -110,8 +111,8 @@ func (p *Pages) pwRefused(w http.ResponseWriter, r *http.Request, err error) err
 	var msg string
 	switch e.Code {
 	case apperr.FlowExpired, apperr.NotFound:
-		p.clearCookie(w, p.pwCookie())
-		return p.render(w, r, http.StatusGone, "password_reset", pwTitle, pwPage{}, "This password reset has expired. Start again.")
+		p.site.ClearCookie(w, p.pwCookie())
+		return p.site.Render(w, r, http.StatusGone, "password_reset", pwTitle, pwPage{}, "This password reset has expired. Start again.")
 	case apperr.InvalidCode:
 		msg = codeMessage(e)
 	case apperr.CodeExpired:
@@ -127,5 +128,5 @@ func (p *Pages) pwRefused(w http.ResponseWriter, r *http.Request, err error) err
 }
 
 func (p *Pages) pwResetDone(w http.ResponseWriter, r *http.Request) error {
-	return p.render(w, r, http.StatusOK, "password_reset_done", pwTitle, pwPage{Hold: span(p.PwReset.Hold)}, "")
+	return p.site.Render(w, r, http.StatusOK, "password_reset_done", pwTitle, pwPage{Hold: span(p.PwReset.Hold)}, "")
 }

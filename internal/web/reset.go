@@ -9,6 +9,7 @@ import (
 	"github.com/rebindhq/rebind/internal/apperr"
 	"github.com/rebindhq/rebind/internal/flow"
 	"github.com/rebindhq/rebind/internal/flow/reset"
+	"github.com/rebindhq/rebind/internal/httphtml"
 	"github.com/rebindhq/rebind/internal/quiz"
 )
 
@@ -20,12 +21,12 @@ import (
 
 const resetTitle = "Reset Mobile Verification"
 
-func (p *Pages) resetCookie() string { return p.cookieName("reset") }
+func (p *Pages) resetCookie() string { return p.site.CookieName("reset") }
 
 // agreedCookie records that the reset instructions were accepted: no flow
 // exists until email and password are checked, and the service's Start is
 // only called once the user agreed (the API's "agree": true).
-func (p *Pages) agreedCookie() string { return p.cookieName("reset_agreed") }
+func (p *Pages) agreedCookie() string { return p.site.CookieName("reset_agreed") }
 
 // resetPage is what the reset templates receive.
 type resetPage struct {
@@ -60,13 +61,13 @@ func (p *Pages) resetData(v reset.View) resetPage {
 }
 
 func (p *Pages) resetMobilePage(w http.ResponseWriter, r *http.Request) error {
-	id := p.cookie(r, p.resetCookie())
+	id := httphtml.Cookie(r, p.resetCookie())
 	if id == "" {
 		return p.resetIntro(w, r, http.StatusOK, "", "")
 	}
 	v, err := p.Reset.Status(r.Context(), id)
 	if apperr.Is(err, apperr.NotFound) {
-		p.clearCookie(w, p.resetCookie())
+		p.site.ClearCookie(w, p.resetCookie())
 		return p.resetIntro(w, r, http.StatusOK, "", "")
 	}
 	if err != nil {
@@ -78,18 +79,18 @@ func (p *Pages) resetMobilePage(w http.ResponseWriter, r *http.Request) error {
 // resetIntro shows the first steps: the instructions, or the account step
 // once they were accepted.
 func (p *Pages) resetIntro(w http.ResponseWriter, r *http.Request, status int, email, msg string) error {
-	if p.cookie(r, p.agreedCookie()) == "" {
+	if httphtml.Cookie(r, p.agreedCookie()) == "" {
 		return p.renderInstructions(w, r, status, "", msg)
 	}
 	d := p.resetData(reset.View{})
 	d.Email = email
-	return p.render(w, r, status, "reset_mobile_account", resetTitle, d, msg)
+	return p.site.Render(w, r, status, "reset_mobile_account", resetTitle, d, msg)
 }
 
 func (p *Pages) renderInstructions(w http.ResponseWriter, r *http.Request, status int, notice, msg string) error {
 	d := p.resetData(reset.View{})
 	d.Notice = notice
-	return p.render(w, r, status, "reset_mobile", resetTitle, d, msg)
+	return p.site.Render(w, r, status, "reset_mobile", resetTitle, d, msg)
 }
 
 // renderReset shows the page of the step flow v stands at.
@@ -97,27 +98,27 @@ func (p *Pages) renderReset(w http.ResponseWriter, r *http.Request, status int, 
 	d := p.resetData(v)
 	switch v.State {
 	case reset.EmailCodeRequired:
-		return p.render(w, r, status, "reset_mobile_code", resetTitle, d, msg)
+		return p.site.Render(w, r, status, "reset_mobile_code", resetTitle, d, msg)
 	case reset.MethodRequired:
 		// The flow keeps the id of its last quiz: back here with one, that
 		// attempt failed or ran out of time.
 		if v.QuizID != "" {
-			return p.render(w, r, status, "reset_mobile_failed", resetTitle, d, msg)
+			return p.site.Render(w, r, status, "reset_mobile_failed", resetTitle, d, msg)
 		}
-		return p.render(w, r, status, "reset_mobile_method", resetTitle, d, msg)
+		return p.site.Render(w, r, status, "reset_mobile_method", resetTitle, d, msg)
 	case reset.QuizInProgress:
 		q, err := p.Reset.CurrentQuiz(r.Context(), v.FlowID)
 		if err != nil {
 			return err // an error page, not a redirect: a stuck quiz must not loop
 		}
 		d.Quiz = q
-		return p.render(w, r, status, "reset_mobile_quiz", resetTitle, d, msg)
+		return p.site.Render(w, r, status, "reset_mobile_quiz", resetTitle, d, msg)
 	case flow.Completed:
 		// Shown once: the reset is over and a later visit starts afresh.
-		p.clearCookie(w, p.resetCookie())
-		return p.render(w, r, status, "reset_mobile_done", resetTitle, d, msg)
+		p.site.ClearCookie(w, p.resetCookie())
+		return p.site.Render(w, r, status, "reset_mobile_done", resetTitle, d, msg)
 	}
-	p.clearCookie(w, p.resetCookie())
+	p.site.ClearCookie(w, p.resetCookie())
 	return p.renderInstructions(w, r, status, "The reset you started is no longer open: it expired, was cancelled, or was replaced by a newer one. You can start again below.", msg)
 }
 
@@ -131,7 +132,7 @@ func (p *Pages) resetRefused(w http.ResponseWriter, r *http.Request, step flow.S
 	var msg string
 	switch e.Code {
 	case apperr.FlowExpired, apperr.NotFound:
-		p.clearCookie(w, p.resetCookie())
+		p.site.ClearCookie(w, p.resetCookie())
 		return p.renderInstructions(w, r, http.StatusGone, "", "This reset has expired or was cancelled. Start again.")
 	case apperr.InvalidCode:
 		msg = codeMessage(e)
@@ -144,21 +145,21 @@ func (p *Pages) resetRefused(w http.ResponseWriter, r *http.Request, step flow.S
 	default:
 		return err
 	}
-	v, serr := p.Reset.Status(r.Context(), p.cookie(r, p.resetCookie()))
+	v, serr := p.Reset.Status(r.Context(), httphtml.Cookie(r, p.resetCookie()))
 	if serr != nil {
 		return p.resetRefused(w, r, step, serr)
 	}
 	if e.Code == apperr.WrongState && v.State != step {
-		return redirect(w, r, "/reset-mobile")
+		return httphtml.Redirect(w, r, "/reset-mobile")
 	}
 	return p.renderReset(w, r, e.Code.Status(), v, msg)
 }
 
 // resetFlowID returns the flow of this browser, or sends it to the start.
 func (p *Pages) resetFlowID(w http.ResponseWriter, r *http.Request) (string, bool) {
-	id := p.cookie(r, p.resetCookie())
+	id := httphtml.Cookie(r, p.resetCookie())
 	if id == "" {
-		redirect(w, r, "/reset-mobile")
+		httphtml.Redirect(w, r, "/reset-mobile")
 		return "", false
 	}
 	return id, true

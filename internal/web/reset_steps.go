@@ -6,6 +6,7 @@ import (
 
 	"github.com/rebindhq/rebind/internal/apperr"
 	"github.com/rebindhq/rebind/internal/flow/reset"
+	"github.com/rebindhq/rebind/internal/httphtml"
 	"github.com/rebindhq/rebind/internal/quiz"
 )
 
@@ -17,8 +18,8 @@ func (p *Pages) resetAgree(w http.ResponseWriter, r *http.Request) error {
 	if r.PostFormValue("agree") != "yes" {
 		return p.renderInstructions(w, r, http.StatusBadRequest, "", "Tick the box to confirm that you have read and accept the reset instructions.")
 	}
-	p.setCookie(w, p.agreedCookie(), "yes", reset.Machine.Lifetime)
-	return redirect(w, r, "/reset-mobile")
+	p.site.SetCookie(w, p.agreedCookie(), "yes", reset.Machine.Lifetime)
+	return httphtml.Redirect(w, r, "/reset-mobile")
 }
 
 // maxPassword bounds what is hashed: longer is wrong anyway, and hashing
@@ -28,7 +29,7 @@ const maxPassword = 1024
 // resetStart checks email and password and opens the reset, which sends
 // the email code.
 func (p *Pages) resetStart(w http.ResponseWriter, r *http.Request) error {
-	if p.cookie(r, p.agreedCookie()) == "" {
+	if httphtml.Cookie(r, p.agreedCookie()) == "" {
 		return p.renderInstructions(w, r, http.StatusBadRequest, "", "Read the reset instructions and tick the box to accept them first.")
 	}
 	email, pw := strings.TrimSpace(r.PostFormValue("email")), r.PostFormValue("password")
@@ -53,9 +54,9 @@ func (p *Pages) resetStart(w http.ResponseWriter, r *http.Request) error {
 		}
 		return p.resetIntro(w, r, e.Code.Status(), email, msg)
 	}
-	p.setCookie(w, p.resetCookie(), v.FlowID, reset.Machine.Lifetime)
-	p.clearCookie(w, p.agreedCookie())
-	return redirect(w, r, "/reset-mobile")
+	p.site.SetCookie(w, p.resetCookie(), v.FlowID, reset.Machine.Lifetime)
+	p.site.ClearCookie(w, p.agreedCookie())
+	return httphtml.Redirect(w, r, "/reset-mobile")
 }
 
 // resetResend sends a new email code.
@@ -67,7 +68,7 @@ func (p *Pages) resetResend(w http.ResponseWriter, r *http.Request) error {
 	if _, err := p.Reset.ResendEmailCode(r.Context(), id); err != nil {
 		return p.resetRefused(w, r, reset.EmailCodeRequired, err)
 	}
-	return redirect(w, r, "/reset-mobile")
+	return httphtml.Redirect(w, r, "/reset-mobile")
 }
 
 // resetVerify checks the email code.
@@ -83,7 +84,7 @@ func (p *Pages) resetVerify(w http.ResponseWriter, r *http.Request) error {
 	if _, err := p.Reset.VerifyEmailCode(r.Context(), id, entered); err != nil {
 		return p.resetRefused(w, r, reset.EmailCodeRequired, err)
 	}
-	return redirect(w, r, "/reset-mobile")
+	return httphtml.Redirect(w, r, "/reset-mobile")
 }
 
 // resetQuiz issues security questions: [Start now], or [Continue] after a
@@ -96,7 +97,7 @@ func (p *Pages) resetQuiz(w http.ResponseWriter, r *http.Request) error {
 	if _, err := p.Reset.StartQuiz(r.Context(), id); err != nil {
 		return p.resetRefused(w, r, reset.MethodRequired, err)
 	}
-	return redirect(w, r, "/reset-mobile")
+	return httphtml.Redirect(w, r, "/reset-mobile")
 }
 
 // resetAnswers submits the ticked options. Every question of the quiz is
@@ -113,7 +114,7 @@ func (p *Pages) resetAnswers(w http.ResponseWriter, r *http.Request) error {
 	// A form from an older page (the back button) would otherwise be
 	// checked, as all blanks, against the questions now live.
 	if q.ID != r.PostFormValue("quiz") {
-		return redirect(w, r, "/reset-mobile")
+		return httphtml.Redirect(w, r, "/reset-mobile")
 	}
 	answers := make(map[string][]string, len(q.Questions))
 	blank := map[string]bool{}
@@ -129,7 +130,7 @@ func (p *Pages) resetAnswers(w http.ResponseWriter, r *http.Request) error {
 	if _, err := p.Reset.Answer(r.Context(), id, q.ID, answers); err != nil {
 		return p.resetRefused(w, r, reset.QuizInProgress, err)
 	}
-	return redirect(w, r, "/reset-mobile")
+	return httphtml.Redirect(w, r, "/reset-mobile")
 }
 
 // askBlank shows the same questions again, with what was ticked, when a
@@ -151,21 +152,21 @@ func (p *Pages) askBlank(w http.ResponseWriter, r *http.Request, id string, q qu
 			d.Ticked[question][o] = true
 		}
 	}
-	return p.render(w, r, http.StatusUnprocessableEntity, "reset_mobile_quiz", resetTitle, d, "")
+	return p.site.Render(w, r, http.StatusUnprocessableEntity, "reset_mobile_quiz", resetTitle, d, "")
 }
 
 // resetCancel ends this browser's reset, to start again (perhaps with
 // another account). A flow that already ended needs nothing more.
 func (p *Pages) resetCancel(w http.ResponseWriter, r *http.Request) error {
-	if id := p.cookie(r, p.resetCookie()); id != "" {
+	if id := httphtml.Cookie(r, p.resetCookie()); id != "" {
 		err := p.Reset.Cancel(r.Context(), id)
 		if err != nil && !apperr.Is(err, apperr.NotFound) && !apperr.Is(err, apperr.WrongState) && !apperr.Is(err, apperr.FlowExpired) {
 			return err
 		}
 	}
-	p.clearCookie(w, p.resetCookie())
-	p.clearCookie(w, p.agreedCookie())
-	return redirect(w, r, "/reset-mobile")
+	p.site.ClearCookie(w, p.resetCookie())
+	p.site.ClearCookie(w, p.agreedCookie())
+	return httphtml.Redirect(w, r, "/reset-mobile")
 }
 
 // resetDocuments describes the documents the account's class needs.
@@ -176,10 +177,10 @@ func (p *Pages) resetDocuments(w http.ResponseWriter, r *http.Request) error {
 	}
 	v, err := p.Reset.Status(r.Context(), id)
 	if apperr.Is(err, apperr.NotFound) || (err == nil && v.State != reset.MethodRequired) {
-		return redirect(w, r, "/reset-mobile")
+		return httphtml.Redirect(w, r, "/reset-mobile")
 	}
 	if err != nil {
 		return err
 	}
-	return p.render(w, r, http.StatusOK, "reset_mobile_documents", resetTitle, p.resetData(v), "")
+	return p.site.Render(w, r, http.StatusOK, "reset_mobile_documents", resetTitle, p.resetData(v), "")
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/rebindhq/rebind/internal/apperr"
+	"github.com/rebindhq/rebind/internal/httphtml"
 	"github.com/rebindhq/rebind/internal/outbox"
 	"github.com/rebindhq/rebind/internal/session"
 	"github.com/rebindhq/rebind/internal/signin"
@@ -15,13 +16,13 @@ import (
 func (p *Pages) home(w http.ResponseWriter, r *http.Request) error {
 	_, acc, err := p.current(r)
 	if err != nil {
-		return p.render(w, r, http.StatusOK, "home", "Welcome", nil, "")
+		return p.site.Render(w, r, http.StatusOK, "home", "Welcome", nil, "")
 	}
 	holds, err := p.Holds.Active(r.Context(), p.DB, acc.ID)
 	if err != nil {
 		return err
 	}
-	return p.render(w, r, http.StatusOK, "account", "Account", map[string]any{"Holds": holds}, "")
+	return p.site.Render(w, r, http.StatusOK, "account", "Account", map[string]any{"Holds": holds}, "")
 }
 
 type loginForm struct {
@@ -29,20 +30,20 @@ type loginForm struct {
 }
 
 func (p *Pages) loginPage(w http.ResponseWriter, r *http.Request) error {
-	return p.render(w, r, http.StatusOK, "login", "Log In", loginForm{}, "")
+	return p.site.Render(w, r, http.StatusOK, "login", "Log In", loginForm{}, "")
 }
 
 func (p *Pages) login(w http.ResponseWriter, r *http.Request) error {
 	email, pw := strings.TrimSpace(r.PostFormValue("email")), r.PostFormValue("password")
 	if email == "" || pw == "" {
-		return p.render(w, r, http.StatusBadRequest, "login", "Log In", loginForm{Email: email}, "Enter your email and password.")
+		return p.site.Render(w, r, http.StatusBadRequest, "login", "Log In", loginForm{Email: email}, "Enter your email and password.")
 	}
 	pending, err := p.SignIn.Start(r.Context(), p.credentials(r, email, pw))
 	if err != nil && pending.LoginID != "" {
 		// The password was right but no code could be sent: the
 		// second-factor page says when to ask again and offers the way
 		// out for a phone that is not at hand.
-		p.setCookie(w, p.cookieName("login"), pending.LoginID, signin.Machine.Lifetime)
+		p.site.SetCookie(w, p.site.CookieName("login"), pending.LoginID, signin.Machine.Lifetime)
 		return p.renderVerify(w, r, apperr.As(err).Code.Status(), pending, apperr.As(err).Message)
 	}
 	if err != nil {
@@ -50,16 +51,16 @@ func (p *Pages) login(w http.ResponseWriter, r *http.Request) error {
 		if e.Code.Status() >= 500 {
 			return err
 		}
-		return p.render(w, r, e.Code.Status(), "login", "Log In", loginForm{Email: email}, e.Message)
+		return p.site.Render(w, r, e.Code.Status(), "login", "Log In", loginForm{Email: email}, e.Message)
 	}
-	p.setCookie(w, p.cookieName("login"), pending.LoginID, signin.Machine.Lifetime)
-	return redirect(w, r, "/login/verify")
+	p.site.SetCookie(w, p.site.CookieName("login"), pending.LoginID, signin.Machine.Lifetime)
+	return httphtml.Redirect(w, r, "/login/verify")
 }
 
 // credentials are what the sign-in and reset forms present, with this
 // browser's device token.
 func (p *Pages) credentials(r *http.Request, email, pw string) signin.Credentials {
-	return signin.Credentials{Email: email, Password: pw, Device: p.cookie(r, signin.DeviceCookieName(p.Secure))}
+	return signin.Credentials{Email: email, Password: pw, Device: httphtml.Cookie(r, signin.DeviceCookieName(p.Secure))}
 }
 
 // verifyView is the second-factor page.
@@ -69,7 +70,7 @@ type verifyView struct {
 }
 
 func (p *Pages) pending(r *http.Request) (signin.Pending, error) {
-	id := p.cookie(r, p.cookieName("login"))
+	id := httphtml.Cookie(r, p.site.CookieName("login"))
 	if id == "" {
 		return signin.Pending{}, apperr.New(apperr.NotFound, "no sign-in in progress")
 	}
@@ -79,26 +80,26 @@ func (p *Pages) pending(r *http.Request) (signin.Pending, error) {
 func (p *Pages) verifyPage(w http.ResponseWriter, r *http.Request) error {
 	pending, err := p.pending(r)
 	if err != nil {
-		return redirect(w, r, "/login")
+		return httphtml.Redirect(w, r, "/login")
 	}
 	return p.renderVerify(w, r, http.StatusOK, pending, "")
 }
 
 func (p *Pages) renderVerify(w http.ResponseWriter, r *http.Request, status int, pending signin.Pending, msg string) error {
-	return p.render(w, r, status, "login_verify", "Security verification",
+	return p.site.Render(w, r, status, "login_verify", "Security verification",
 		verifyView{Pending: pending, SMS: pending.Method == string(outbox.SMS)}, msg)
 }
 
 func (p *Pages) verify(w http.ResponseWriter, r *http.Request) error {
 	pending, err := p.pending(r)
 	if err != nil {
-		return redirect(w, r, "/login")
+		return httphtml.Redirect(w, r, "/login")
 	}
 	entered := strings.TrimSpace(r.PostFormValue("code"))
 	if entered == "" {
 		return p.renderVerify(w, r, http.StatusBadRequest, pending, "Enter the 6-digit code.")
 	}
-	signed, err := p.SignIn.Verify(r.Context(), pending.LoginID, entered, p.cookie(r, session.CookieName(p.Secure)))
+	signed, err := p.SignIn.Verify(r.Context(), pending.LoginID, entered, httphtml.Cookie(r, session.CookieName(p.Secure)))
 	if err != nil {
 		e := apperr.As(err)
 		switch e.Code {
@@ -109,10 +110,10 @@ func (p *Pages) verify(w http.ResponseWriter, r *http.Request) error {
 		}
 		return err
 	}
-	p.clearCookie(w, p.cookieName("login"))
-	p.setCookie(w, session.CookieName(p.Secure), signed.Token, time.Until(signed.Session.ExpiresAt))
-	p.setCookie(w, signin.DeviceCookieName(p.Secure), signed.Device, signin.DeviceLifetime)
-	return redirect(w, r, "/")
+	p.site.ClearCookie(w, p.site.CookieName("login"))
+	p.site.SetCookie(w, session.CookieName(p.Secure), signed.Token, time.Until(signed.Session.ExpiresAt))
+	p.site.SetCookie(w, signin.DeviceCookieName(p.Secure), signed.Device, signin.DeviceLifetime)
+	return httphtml.Redirect(w, r, "/")
 }
 
 func codeMessage(e *apperr.Error) string {
@@ -125,7 +126,7 @@ func codeMessage(e *apperr.Error) string {
 func (p *Pages) resend(w http.ResponseWriter, r *http.Request) error {
 	pending, err := p.pending(r)
 	if err != nil {
-		return redirect(w, r, "/login")
+		return httphtml.Redirect(w, r, "/login")
 	}
 	fresh, err := p.SignIn.Resend(r.Context(), pending.LoginID)
 	if err != nil {
@@ -142,22 +143,22 @@ func (p *Pages) resend(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (p *Pages) unavailablePage(w http.ResponseWriter, r *http.Request) error {
-	return p.render(w, r, http.StatusOK, "login_unavailable", "Security authentication unavailable?", nil, "")
+	return p.site.Render(w, r, http.StatusOK, "login_unavailable", "Security authentication unavailable?", nil, "")
 }
 
 func (p *Pages) logout(w http.ResponseWriter, r *http.Request) error {
-	if tok := p.cookie(r, session.CookieName(p.Secure)); tok != "" {
+	if tok := httphtml.Cookie(r, session.CookieName(p.Secure)); tok != "" {
 		if err := p.SignIn.SignOut(r.Context(), tok); err != nil && !apperr.Is(err, apperr.Unauthorized) {
 			return err
 		}
 	}
-	p.clearCookie(w, session.CookieName(p.Secure))
-	return redirect(w, r, "/login")
+	p.site.ClearCookie(w, session.CookieName(p.Secure))
+	return httphtml.Redirect(w, r, "/login")
 }
 
 func (p *Pages) settings(w http.ResponseWriter, r *http.Request) error {
 	if _, _, err := p.current(r); err != nil {
-		return redirect(w, r, "/login")
+		return httphtml.Redirect(w, r, "/login")
 	}
-	return p.render(w, r, http.StatusOK, "settings", "Settings", nil, "")
+	return p.site.Render(w, r, http.StatusOK, "settings", "Settings", nil, "")
 }

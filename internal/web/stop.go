@@ -5,6 +5,7 @@ import (
 	"net/url"
 
 	"github.com/rebindhq/rebind/internal/apperr"
+	"github.com/rebindhq/rebind/internal/httphtml"
 )
 
 // The "This wasn't me" pages (SPEC §3.2.1). GET only reads: mail scanners
@@ -30,30 +31,30 @@ func (p *Pages) stopPage(w http.ResponseWriter, r *http.Request) error {
 	tok := r.URL.Query().Get("t")
 	l, err := p.Stop.Check(r.Context(), tok)
 	if apperr.Is(err, apperr.NotFound) {
-		return p.render(w, r, http.StatusNotFound, "stop_invalid", stopTitle, nil, "")
+		return p.site.Render(w, r, http.StatusNotFound, "stop_invalid", stopTitle, nil, "")
 	}
 	if err != nil {
 		return err
 	}
 	if l.Used {
-		return p.render(w, r, http.StatusOK, "stop_done", stopTitle, nil, "")
+		return p.site.Render(w, r, http.StatusOK, "stop_done", stopTitle, nil, "")
 	}
 	what, ok := stopEvents[l.Event]
 	if !ok {
 		what = "a security setting of your account was changed"
 	}
-	return p.render(w, r, http.StatusOK, "stop", stopTitle, stopPage{Token: tok, What: what}, "")
+	return p.site.Render(w, r, http.StatusOK, "stop", stopTitle, stopPage{Token: tok, What: what}, "")
 }
 
 func (p *Pages) stop(w http.ResponseWriter, r *http.Request) error {
 	tok := r.PostFormValue("t")
 	_, err := p.Stop.Use(r.Context(), tok)
 	if apperr.Is(err, apperr.NotFound) {
-		return p.render(w, r, http.StatusNotFound, "stop_invalid", stopTitle, nil, "")
+		return p.site.Render(w, r, http.StatusNotFound, "stop_invalid", stopTitle, nil, "")
 	}
 	if err != nil {
 		return err
 	}
 	// The link now reads as used, which its page shows as the confirmation.
-	return redirect(w, r, "/stop?"+url.Values{"t": {tok}}.Encode())
+	return httphtml.Redirect(w, r, "/stop?"+url.Values{"t": {tok}}.Encode())
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/rebindhq/rebind/internal/apperr"
 	"github.com/rebindhq/rebind/internal/captcha"
 	"github.com/rebindhq/rebind/internal/clock"
+	"github.com/rebindhq/rebind/internal/credential"
 	"github.com/rebindhq/rebind/internal/flow"
 	"github.com/rebindhq/rebind/internal/flow/change"
 	"github.com/rebindhq/rebind/internal/flow/pwreset"
@@ -104,10 +105,8 @@ func (a *API) startSignIn(w http.ResponseWriter, r *http.Request) error {
 		return httpjson.Missing("email")
 	case req.Password == "":
 		return httpjson.Missing("password")
-	case len(req.Password) > 1024:
-		return apperr.New(apperr.InvalidCredentials, "the email or password is not right")
 	}
-	p, err := a.SignIn.Start(r.Context(), signin.Credentials{Email: req.Email, Password: req.Password, Device: r.Header.Get(signin.DeviceHeader)})
+	p, err := a.SignIn.Start(r.Context(), credential.Credentials{Email: req.Email, Password: req.Password, Device: r.Header.Get(credential.DeviceHeader)})
 	if err != nil {
 		return err
 	}

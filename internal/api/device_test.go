@@ -13,7 +13,7 @@ import (
 
 	"github.com/rebindhq/rebind/internal/app/apptest"
 	"github.com/rebindhq/rebind/internal/clock"
-	"github.com/rebindhq/rebind/internal/signin"
+	"github.com/rebindhq/rebind/internal/credential"
 	"github.com/rebindhq/rebind/internal/store/storetest"
 )
 
@@ -31,7 +31,7 @@ func fromDevice(t *testing.T, s *apptest.Server, path, dev string, body any) app
 	}
 	req.Header.Set("Content-Type", "application/json")
 	if dev != "" {
-		req.Header.Set(signin.DeviceHeader, dev)
+		req.Header.Set(credential.DeviceHeader, dev)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -111,11 +111,11 @@ func TestStrangersCannotSpendTheOwnersPasswordAttempts(t *testing.T) {
 		}
 	}
 	r = fromDevice(t, s, "/api/v1/sessions", dev, signInBody("devoted@example.com", pw))
-	if r.Status != 429 || r.Body["error"].(map[string]any)["limit"] != signin.PerDevice.Name {
+	if r.Status != 429 || r.Body["error"].(map[string]any)["limit"] != credential.PerDevice.Name {
 		t.Fatalf("11th attempt from one device: %d %s", r.Status, r.Raw)
 	}
 	// A device token lasts 180 days from its sign-in.
-	clk.Advance(signin.DeviceLifetime + time.Minute)
+	clk.Advance(credential.DeviceLifetime + time.Minute)
 	for range 10 {
 		s.Do(t, "POST", "/api/v1/sessions", "", signInBody("devoted@example.com", "guess-"+pw))
 	}

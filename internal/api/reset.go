@@ -5,9 +5,9 @@ import (
 	"time"
 
 	"github.com/rebindhq/rebind/internal/apperr"
+	"github.com/rebindhq/rebind/internal/credential"
 	"github.com/rebindhq/rebind/internal/flow/reset"
 	"github.com/rebindhq/rebind/internal/httpjson"
-	"github.com/rebindhq/rebind/internal/signin"
 )
 
 // resetView is a reset's state as the API shows it.
@@ -40,10 +40,8 @@ func (a *API) startReset(w http.ResponseWriter, r *http.Request) error {
 		return httpjson.Missing("password")
 	case req.Agree == nil || !*req.Agree:
 		return apperr.New(apperr.InvalidRequest, `read the reset instructions and agree to them ("agree": true)`)
-	case len(req.Password) > 1024:
-		return apperr.New(apperr.InvalidCredentials, "the email or password is not right")
 	}
-	v, err := a.Reset.Start(r.Context(), signin.Credentials{Email: req.Email, Password: req.Password, Device: r.Header.Get(signin.DeviceHeader)})
+	v, err := a.Reset.Start(r.Context(), credential.Credentials{Email: req.Email, Password: req.Password, Device: r.Header.Get(credential.DeviceHeader)})
 	if err != nil {
 		return err
 	}

@@ -24,6 +24,7 @@ import (
 	"github.com/rebindhq/rebind/internal/code"
 	"github.com/rebindhq/rebind/internal/config"
 	"github.com/rebindhq/rebind/internal/consequence"
+	"github.com/rebindhq/rebind/internal/credential"
 	"github.com/rebindhq/rebind/internal/demo"
 	"github.com/rebindhq/rebind/internal/flow"
 	"github.com/rebindhq/rebind/internal/flow/change"
@@ -61,6 +62,7 @@ type App struct {
 	Codes    *code.Service
 	Sessions *session.Manager
 	Limiter  *ratelimit.Limiter
+	Check    *credential.Checker
 	SignIn   *signin.Service
 	Quiz     *quiz.Service
 	Reset    *reset.Service
@@ -127,8 +129,10 @@ func New(cfg *config.Config, db *store.DB, log *slog.Logger, opts Options) (*App
 	a.Codes = code.New(clk, cfg.Secret.Key(keys.CodeHMAC), rules, a.Limiter, notifier)
 	a.metrics = newMetrics(db)
 	a.Codes.OnLimit = a.codeRefused
-	a.SignIn = &signin.Service{DB: db, Clock: clk, Accounts: a.Accounts, Hasher: a.Hasher, Codes: a.Codes,
-		Flows: a.Flows, Sessions: a.Sessions, Audit: a.Audit, Limiter: a.Limiter, DeviceKey: cfg.Secret.Key(keys.DeviceToken)}
+	a.Check = &credential.Checker{DB: db, Clock: clk, Accounts: a.Accounts, Hasher: a.Hasher, Limiter: a.Limiter, Audit: a.Audit,
+		DeviceKey: cfg.Secret.Key(keys.DeviceToken)}
+	a.SignIn = &signin.Service{DB: db, Clock: clk, Accounts: a.Accounts, Check: a.Check, Codes: a.Codes,
+		Flows: a.Flows, Sessions: a.Sessions, Audit: a.Audit}
 	if err := a.flows(notifier); err != nil {
 		return nil, err
 	}
@@ -166,7 +170,7 @@ func (a *App) flows(notifier *notify.Notifier) error {
 	consequences := &consequence.Service{Clock: a.Clock, Accounts: a.Accounts, Flows: a.Flows, Holds: a.Holds, Sessions: a.Sessions,
 		Links: a.Stop, Notifier: notifier, Audit: a.Audit}
 	a.Stop.Freeze = consequences.Freeze
-	a.Reset = &reset.Service{DB: a.DB, Clock: a.Clock, SignIn: a.SignIn, Accounts: a.Accounts, Codes: a.Codes, Flows: a.Flows,
+	a.Reset = &reset.Service{DB: a.DB, Clock: a.Clock, Check: a.Check, Accounts: a.Accounts, Codes: a.Codes, Flows: a.Flows,
 		Quiz: a.Quiz, Audit: a.Audit, Consequences: consequences, Hold: cfg.WithdrawalHold, QuizEnabled: cfg.QuizEnabled}
 	a.PwReset = &pwreset.Service{DB: a.DB, Clock: a.Clock, Accounts: a.Accounts, Hasher: a.Hasher, Codes: a.Codes, Flows: a.Flows,
 		Audit: a.Audit, Consequences: consequences, Limiter: a.Limiter, Hold: cfg.WithdrawalHold}

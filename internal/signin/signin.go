@@ -15,10 +15,9 @@ import (
 	"github.com/rebindhq/rebind/internal/client"
 	"github.com/rebindhq/rebind/internal/clock"
 	"github.com/rebindhq/rebind/internal/code"
+	"github.com/rebindhq/rebind/internal/credential"
 	"github.com/rebindhq/rebind/internal/flow"
 	"github.com/rebindhq/rebind/internal/outbox"
-	"github.com/rebindhq/rebind/internal/password"
-	"github.com/rebindhq/rebind/internal/ratelimit"
 	"github.com/rebindhq/rebind/internal/session"
 	"github.com/rebindhq/rebind/internal/store"
 )
@@ -38,39 +37,21 @@ var Machine = &flow.Machine{
 	Terminal:    []flow.State{flow.Completed},
 }
 
-// Limits on password attempts. They count every attempt, right or wrong,
-// and are kept for addresses that have no account, so they say nothing
-// about which accounts exist. The per-address limit is loose because many
-// users share one address behind carrier NAT; the per-email limit is the
-// tight one. Anyone can spend both, so a device that signed in to the
-// account before is held to PerDevice instead (device.go).
-var (
-	PerIP    = ratelimit.Rule{Name: "signin_ip", Limit: 100, Window: 10 * time.Minute, Refusal: "too many sign-in attempts from your network"}
-	PerEmail = ratelimit.Rule{Name: "signin_email", Limit: 10, Window: 15 * time.Minute, Refusal: "too many sign-in attempts for this email"}
-)
-
 // Service signs users in.
 type Service struct {
 	DB       *store.DB
 	Clock    clock.Clock
 	Accounts *account.Store
-	Hasher   *password.Hasher
+	// Check checks the email and password and issues device tokens.
+	Check    *credential.Checker
 	Codes    *code.Service
 	Flows    *flow.Store
 	Sessions *session.Manager
 	Audit    *audit.Log
-	Limiter  *ratelimit.Limiter
-	// DeviceKey signs device tokens.
-	DeviceKey []byte
 }
 
-// Credentials are what a caller presents to start a sign-in or a reset.
-type Credentials struct {
-	Email    string
-	Password string
-	// Device is a device token from an earlier sign-in, if any.
-	Device string
-}
+// Credentials are what a caller presents to start a sign-in.
+type Credentials = credential.Credentials
 
 // Pending is a sign-in waiting for its second factor.
 type Pending struct {
@@ -82,46 +63,6 @@ type Pending struct {
 	ResendAt time.Time
 }
 
-// CheckPassword checks an email and password for any procedure that starts
-// with them (sign-in, mobile reset). Attempts count against limits per
-// client address and per email, whether or not the account exists, or,
-// from a device that signed in to the account before, against that
-// device's own limit. A wrong email and a wrong password give the same
-// error after the same work: an unknown email is checked against a dummy
-// hash. A frozen account is forbidden, after the right password only.
-func (s *Service) CheckPassword(ctx context.Context, c Credentials) (account.Account, error) {
-	ip := client.From(ctx).IP
-	_, norm, _ := account.NormalizeEmail(c.Email)
-	if norm == "" {
-		norm = c.Email
-	}
-	a, err := s.Accounts.ByEmail(ctx, s.DB, c.Email)
-	if err != nil && !apperr.Is(err, apperr.NotFound) {
-		return account.Account{}, err
-	}
-	if device := s.trustedDevice(c.Device, a); device != "" {
-		err = s.Limiter.Take(ctx, s.DB, "device:"+device, PerDevice)
-	} else if err = s.Limiter.Take(ctx, s.DB, "ip:"+ip, PerIP); err == nil {
-		err = s.Limiter.Take(ctx, s.DB, "email:"+norm, PerEmail)
-	}
-	if err != nil {
-		return account.Account{}, s.refuse(ctx, "", c.Email, err)
-	}
-	ok, err := s.Hasher.Verify(ctx, c.Password, a.PasswordHash)
-	if err != nil {
-		return account.Account{}, apperr.Wrap(apperr.Unavailable, "too busy; try again shortly", err)
-	}
-	if !ok {
-		s.failed(ctx, a.ID, c.Email, "password")
-		return account.Account{}, apperr.New(apperr.InvalidCredentials, "the email or password is not right")
-	}
-	if a.Frozen {
-		s.failed(ctx, a.ID, c.Email, "frozen")
-		return account.Account{}, apperr.New(apperr.Forbidden, "this account is frozen; contact support to unlock it")
-	}
-	return a, nil
-}
-
 // Start checks email and password and sends the second-factor code.
 //
 // Once the password is right the sign-in exists even when a limit refuses
@@ -129,7 +70,7 @@ func (s *Service) CheckPassword(ctx context.Context, c Credentials) (account.Acc
 // again, and the returned Pending lets a page offer the second-factor step
 // and its way out, "Security authentication unavailable?".
 func (s *Service) Start(ctx context.Context, c Credentials) (Pending, error) {
-	a, err := s.CheckPassword(ctx, c)
+	a, err := s.Check.Check(ctx, c)
 	if err != nil {
 		return Pending{}, err
 	}
@@ -153,7 +94,7 @@ func (s *Service) Start(ctx context.Context, c Credentials) (Pending, error) {
 	if apperr.Is(err, apperr.RateLimited) {
 		p = pendingOf(f, a)
 		p.ResendAt = s.Clock.Now().Add(apperr.RetryIn(err))
-		return p, s.refuse(ctx, a.ID, c.Email, apperr.As(err).With("login_id", f.ID))
+		return p, s.Check.Refused(ctx, a.ID, c.Email, apperr.As(err).With("login_id", f.ID))
 	}
 	return p, err
 }
@@ -199,7 +140,7 @@ func (s *Service) Resend(ctx context.Context, loginID string) (Pending, error) {
 		return err
 	})
 	if apperr.Is(err, apperr.RateLimited) {
-		s.refuse(ctx, f.AccountID, "", err)
+		s.Check.Refused(ctx, f.AccountID, "", err)
 	}
 	return p, err
 }
@@ -220,30 +161,4 @@ func (s *Service) Status(ctx context.Context, loginID string) (Pending, error) {
 	}
 	p.ResendAt, err = s.Codes.ResendAt(ctx, s.DB, f.ID, code.Login)
 	return p, err
-}
-
-// failed audits a refused password (reason "password") or a frozen account.
-func (s *Service) failed(ctx context.Context, accountID, email, reason string) {
-	actor := audit.ActorUser
-	if accountID == "" {
-		actor = audit.ActorAnonymous
-	}
-	s.Audit.Write(ctx, s.DB, audit.Event{Actor: actor, AccountID: accountID, Action: audit.AuthnLoginFail, Result: audit.Failed,
-		Detail: map[string]string{"reason": reason, "email": account.MaskEmail(email)}})
-}
-
-// refuse audits a rate-limited attempt and returns its error.
-func (s *Service) refuse(ctx context.Context, accountID, email string, err error) error {
-	actor := audit.ActorUser
-	if accountID == "" {
-		actor = audit.ActorAnonymous
-	}
-	limit, _ := apperr.As(err).Fields["limit"].(string)
-	detail := map[string]string{"limit": limit}
-	if email != "" {
-		detail["email"] = account.MaskEmail(email)
-	}
-	s.Audit.Write(ctx, s.DB, audit.Event{Actor: actor, AccountID: accountID, Action: audit.ExcessRateLimit,
-		Result: audit.Refused, Detail: detail})
-	return err
 }

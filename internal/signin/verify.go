@@ -58,7 +58,7 @@ func (s *Service) Verify(ctx context.Context, loginID, entered, previousToken st
 		if err != nil {
 			return err
 		}
-		out.Device = s.deviceToken(a)
+		out.Device = s.Check.DeviceToken(a)
 		detail := map[string]string{"method": f.Data["method"], "session": out.Session.ID}
 		if f.Data["method"] == "sms" {
 			cancelled, err := s.Flows.CancelExclusive(ctx, tx, flow.MobileReset, a.ID)

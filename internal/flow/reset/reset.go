@@ -12,11 +12,11 @@ import (
 	"github.com/rebindhq/rebind/internal/clock"
 	"github.com/rebindhq/rebind/internal/code"
 	"github.com/rebindhq/rebind/internal/consequence"
+	"github.com/rebindhq/rebind/internal/credential"
 	"github.com/rebindhq/rebind/internal/flow"
 	"github.com/rebindhq/rebind/internal/notify"
 	"github.com/rebindhq/rebind/internal/outbox"
 	"github.com/rebindhq/rebind/internal/quiz"
-	"github.com/rebindhq/rebind/internal/signin"
 	"github.com/rebindhq/rebind/internal/store"
 )
 
@@ -37,7 +37,7 @@ const (
 type Service struct {
 	DB       *store.DB
 	Clock    clock.Clock
-	SignIn   *signin.Service // checks email and password
+	Check    *credential.Checker // checks email and password
 	Accounts *account.Store
 	Codes    *code.Service
 	Flows    *flow.Store
@@ -73,8 +73,8 @@ type View struct {
 // Start checks email and password (same answer for a wrong one and an
 // unknown email), opens a reset (cancelling an older open one) and sends
 // the email code.
-func (s *Service) Start(ctx context.Context, c signin.Credentials) (View, error) {
-	a, err := s.SignIn.CheckPassword(ctx, c)
+func (s *Service) Start(ctx context.Context, c credential.Credentials) (View, error) {
+	a, err := s.Check.Check(ctx, c)
 	if err != nil {
 		return View{}, err
 	}

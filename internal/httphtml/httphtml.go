@@ -7,6 +7,7 @@
 package httphtml
 
 import (
+	"errors"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -31,28 +32,66 @@ type Site struct {
 	// CookiePrefix starts every cookie name ("rebind_"). Cookies do not
 	// tell ports apart, so two surfaces on one host need two prefixes.
 	CookiePrefix string
+	// MaxForm bounds the body of a form post (DefaultMaxForm when 0);
+	// past it the post is refused before its fields are read.
+	MaxForm int64
 	// View returns what a page's template receives, given the kit's part;
 	// nil gives the templates the View itself. A surface embeds View in a
 	// struct of its own to add what its layout shows (who is signed in).
 	View func(r *http.Request, v View) any
 }
 
-// Wrap returns h as an http.Handler. It checks the form token of every
-// state-changing request, refuses a form, query or address holding a NUL
-// or invalid UTF-8 (which no field takes, and PostgreSQL cannot store),
-// and renders a returned error as the error page.
+// DefaultMaxForm is the largest form post a page takes: its fields are
+// short, so 64 KiB is far more than any needs. (Uploads, which need
+// more, are not page forms.)
+const DefaultMaxForm = 64 << 10
+
+// Wrap returns h as an http.Handler. It bounds every form post's body,
+// checks the form token of every state-changing request, refuses a form,
+// query or address holding a NUL or invalid UTF-8 (which no field takes,
+// and PostgreSQL cannot store), and renders a returned error as the
+// error page.
 func (s *Site) Wrap(h Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var err error
-		if r.Method == http.MethodPost && !s.ValidCSRF(r) {
-			err = apperr.New(apperr.Forbidden, "This form has expired. Go back, reload the page and try again.")
-		} else if err = httpjson.CheckText(r); err == nil {
+		err := s.check(w, r)
+		if err == nil {
 			err = h(w, r)
 		}
 		if err != nil {
 			s.ErrorPage(w, r, err)
 		}
 	})
+}
+
+// check is what every request passes before its handler runs.
+func (s *Site) check(w http.ResponseWriter, r *http.Request) error {
+	if r.Method == http.MethodPost {
+		if err := s.readForm(w, r); err != nil {
+			return err
+		}
+		if !s.ValidCSRF(r) {
+			return apperr.New(apperr.Forbidden, "This form has expired. Go back, reload the page and try again.")
+		}
+	}
+	return httpjson.CheckText(r)
+}
+
+// readForm reads a post's form within MaxForm bytes.
+func (s *Site) readForm(w http.ResponseWriter, r *http.Request) error {
+	limit := s.MaxForm
+	if limit <= 0 {
+		limit = DefaultMaxForm
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, limit)
+	err := r.ParseForm()
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		return apperr.New(apperr.FileTooLarge, "This form is too large to send. Go back and shorten what you typed.")
+	}
+	if err != nil {
+		return apperr.New(apperr.InvalidRequest, "This form could not be read. Go back, reload the page and try again.")
+	}
+	return nil
 }
 
 // Refusal answers every request with err as an error page, for refusals

@@ -217,6 +217,12 @@ func TestWrap(t *testing.T) {
 		{"NUL in a field", post(url.Values{"csrf": {tok}, "email": {"a\x00"}}, ck), 400, `Field &#34;email&#34; holds a NUL`},
 		{"NUL in the query", httptest.NewRequest("GET", "/?q=%00", nil), 400, `Field &#34;q&#34; holds a NUL`},
 		{"a GET needs no token", httptest.NewRequest("GET", "/", nil), 303, ""},
+		// Every page form's body is bounded, before its token or fields
+		// are read (the sign-in form once read whatever it was sent).
+		{"form over the bound", post(url.Values{"csrf": {tok}, "email": {strings.Repeat("a", DefaultMaxForm)}}, ck), 413,
+			"This form is too large to send."},
+		{"form at the bound", post(url.Values{"csrf": {tok}, "e": {strings.Repeat("a", DefaultMaxForm-len("csrf=&e=")-len(url.QueryEscape(tok)))}}, ck),
+			303, ""},
 	} {
 		w := httptest.NewRecorder()
 		h.ServeHTTP(w, c.r)

@@ -50,9 +50,6 @@ type Service struct {
 	Audit    *audit.Log
 }
 
-// Credentials are what a caller presents to start a sign-in.
-type Credentials = credential.Credentials
-
 // Pending is a sign-in waiting for its second factor.
 type Pending struct {
 	LoginID string
@@ -69,7 +66,7 @@ type Pending struct {
 // the code: the error then carries the login id and says when to ask
 // again, and the returned Pending lets a page offer the second-factor step
 // and its way out, "Security authentication unavailable?".
-func (s *Service) Start(ctx context.Context, c Credentials) (Pending, error) {
+func (s *Service) Start(ctx context.Context, c credential.Credentials) (Pending, error) {
 	a, err := s.Check.Check(ctx, c)
 	if err != nil {
 		return Pending{}, err

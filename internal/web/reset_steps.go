@@ -22,10 +22,6 @@ func (p *Pages) resetAgree(w http.ResponseWriter, r *http.Request) error {
 	return httphtml.Redirect(w, r, "/reset-mobile")
 }
 
-// maxPassword bounds what is hashed: longer is wrong anyway, and hashing
-// megabytes of form body would be work for nothing.
-const maxPassword = 1024
-
 // resetStart checks email and password and opens the reset, which sends
 // the email code.
 func (p *Pages) resetStart(w http.ResponseWriter, r *http.Request) error {
@@ -36,11 +32,7 @@ func (p *Pages) resetStart(w http.ResponseWriter, r *http.Request) error {
 	if email == "" || pw == "" {
 		return p.resetIntro(w, r, http.StatusBadRequest, email, "Enter your email and password.")
 	}
-	var v reset.View
-	var err error = apperr.New(apperr.InvalidCredentials, "the email or password is not right")
-	if len(pw) <= maxPassword {
-		v, err = p.Reset.Start(r.Context(), p.credentials(r, email, pw))
-	}
+	v, err := p.Reset.Start(r.Context(), p.credentials(r, email, pw))
 	if err != nil {
 		e := apperr.As(err)
 		var msg string

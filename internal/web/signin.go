@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/rebindhq/rebind/internal/apperr"
+	"github.com/rebindhq/rebind/internal/credential"
 	"github.com/rebindhq/rebind/internal/httphtml"
 	"github.com/rebindhq/rebind/internal/outbox"
 	"github.com/rebindhq/rebind/internal/session"
@@ -59,8 +60,8 @@ func (p *Pages) login(w http.ResponseWriter, r *http.Request) error {
 
 // credentials are what the sign-in and reset forms present, with this
 // browser's device token.
-func (p *Pages) credentials(r *http.Request, email, pw string) signin.Credentials {
-	return signin.Credentials{Email: email, Password: pw, Device: httphtml.Cookie(r, signin.DeviceCookieName(p.Secure))}
+func (p *Pages) credentials(r *http.Request, email, pw string) credential.Credentials {
+	return credential.Credentials{Email: email, Password: pw, Device: httphtml.Cookie(r, credential.DeviceCookieName(p.Secure))}
 }
 
 // verifyView is the second-factor page.
@@ -112,7 +113,7 @@ func (p *Pages) verify(w http.ResponseWriter, r *http.Request) error {
 	}
 	p.site.ClearCookie(w, p.site.CookieName("login"))
 	p.site.SetCookie(w, session.CookieName(p.Secure), signed.Token, time.Until(signed.Session.ExpiresAt))
-	p.site.SetCookie(w, signin.DeviceCookieName(p.Secure), signed.Device, signin.DeviceLifetime)
+	p.site.SetCookie(w, credential.DeviceCookieName(p.Secure), signed.Device, credential.DeviceLifetime)
 	return httphtml.Redirect(w, r, "/")
 }
 

@@ -57,10 +57,12 @@ func demoCmd(ctx context.Context, args []string, getenv func(string) string, std
 	return nil
 }
 
-// announce prints how to use a dev server that just started: where it
-// listens, where messages go, the admin token, and the demo accounts.
-func announce(ctx context.Context, cfg *config.Config, a *app.App, db *store.DB, addr string, stdout io.Writer) error {
+// announce prints how to use a server that just started: where its two
+// listeners are and, in dev mode, where messages go, the admin token, and
+// the demo accounts.
+func announce(ctx context.Context, cfg *config.Config, a *app.App, db *store.DB, addr, internal string, stdout io.Writer) error {
 	fmt.Fprintf(stdout, "rebind listening on http://%s (%s mode, %s database)\n", addr, mode(cfg), db.Dialect)
+	fmt.Fprintf(stdout, "admin API and metrics on the internal address http://%s (keep it off the internet)\n", internal)
 	if cfg.Production {
 		return nil
 	}

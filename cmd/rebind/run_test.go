@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"io"
+	"net"
 	"net/http"
 	"path/filepath"
 	"regexp"
@@ -16,7 +17,7 @@ import (
 func env(t *testing.T, extra map[string]string) func(string) string {
 	dir := t.TempDir()
 	m := map[string]string{"REBIND_DATA_DIR": dir, "REBIND_DATABASE_URL": "sqlite://" + filepath.Join(dir, "rebind.db"),
-		"REBIND_ADDR": "127.0.0.1:0"}
+		"REBIND_ADDR": "127.0.0.1:0", "REBIND_INTERNAL_ADDR": "127.0.0.1:0"}
 	for k, v := range extra {
 		m[k] = v
 	}
@@ -24,7 +25,8 @@ func env(t *testing.T, extra map[string]string) func(string) string {
 }
 
 // TestServeStartsADevServer runs the whole program in-process on port 0,
-// as "go run ./cmd/rebind" would, and checks it serves, seeds the demo
+// as "go run ./cmd/rebind" would, and checks it serves on both listeners
+// (the admin API and /metrics on the internal one only), seeds the demo
 // accounts, prints how to sign in, and stops on cancel.
 func TestServeStartsADevServer(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
@@ -36,7 +38,7 @@ func TestServeStartsADevServer(t *testing.T) {
 		pw.Close()
 	}()
 	var out strings.Builder
-	var addr, accountsURL string
+	var addr, internal, token, accountsURL string
 	lines := make(chan string)
 	go func() {
 		sc := bufio.NewScanner(pr)
@@ -46,6 +48,8 @@ func TestServeStartsADevServer(t *testing.T) {
 		close(lines)
 	}()
 	listening := regexp.MustCompile(`listening on (http://\S+)`)
+	internalAt := regexp.MustCompile(`admin API and metrics on the internal address (http://\S+)`)
+	tokenIs := regexp.MustCompile(`admin API token: (\S+)`)
 	demoPage := regexp.MustCompile(`http://\S+/dev/accounts\b`)
 	// The banner ends with the link to the demo accounts' page.
 	deadline := time.After(30 * time.Second)
@@ -64,6 +68,12 @@ func TestServeStartsADevServer(t *testing.T) {
 		if m := listening.FindStringSubmatch(line); m != nil {
 			addr = m[1]
 		}
+		if m := internalAt.FindStringSubmatch(line); m != nil {
+			internal = m[1]
+		}
+		if m := tokenIs.FindStringSubmatch(line); m != nil {
+			token = m[1]
+		}
 		accountsURL = demoPage.FindString(line)
 	}
 	go func() {
@@ -76,12 +86,31 @@ func TestServeStartsADevServer(t *testing.T) {
 			t.Errorf("start-up output lacks %q:\n%s", want, text)
 		}
 	}
-	resp, err := http.Get(addr + "/healthz")
-	if err != nil || resp.StatusCode != 200 {
-		t.Fatalf("healthz: %v", err)
+	if addr == "" || internal == "" || addr == internal || token == "" {
+		t.Fatalf("the start-up output does not name both addresses and the token:\n%s", text)
+	}
+	for _, base := range []string{addr, internal} {
+		for _, path := range []string{"/healthz", "/readyz"} {
+			if status := statusOf(t, "GET", base+path, "", ""); status != 200 {
+				t.Errorf("%s%s: %d", base, path, status)
+			}
+		}
+	}
+	if status := statusOf(t, "GET", addr+"/metrics", "", ""); status != 404 {
+		t.Errorf("public /metrics: %d, want 404", status)
+	}
+	if status := statusOf(t, "GET", internal+"/metrics", "", ""); status != 200 {
+		t.Errorf("internal /metrics: %d", status)
+	}
+	create := `{"email":"service@example.com","password":"tangerine-orbit-42"}`
+	if status := statusOf(t, "POST", addr+"/admin/v1/accounts", token, create); status != 404 {
+		t.Errorf("the admin API on the public address: %d, want 404", status)
+	}
+	if status := statusOf(t, "POST", internal+"/admin/v1/accounts", token, create); status != 201 {
+		t.Errorf("the admin API on the internal address: %d, want 201", status)
 	}
 	// The printed link opens the page that shows the demo accounts.
-	resp, err = http.Get(accountsURL)
+	resp, err := http.Get(accountsURL)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,6 +133,66 @@ func TestServeStartsADevServer(t *testing.T) {
 	case <-time.After(15 * time.Second):
 		t.Fatal("server did not stop")
 	}
+	// Both listeners are closed.
+	for _, base := range []string{addr, internal} {
+		if resp, err := http.Get(base + "/healthz"); err == nil {
+			resp.Body.Close()
+			t.Errorf("%s still answers after the stop: %d", base, resp.StatusCode)
+		}
+	}
+}
+
+// statusOf sends a request, with bearer and a JSON body when given, and
+// returns the status.
+func statusOf(t *testing.T, method, url, bearer, body string) int {
+	t.Helper()
+	req, err := http.NewRequest(method, url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if bearer != "" {
+		req.Header.Set("Authorization", "Bearer "+bearer)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// An internal address that cannot be bound stops the start with an error
+// naming it, and the public address is let go.
+func TestServeFailsWhenTheInternalAddressIsTaken(t *testing.T) {
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	public, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	free := public.Addr().String()
+	public.Close()
+	done := make(chan error, 1)
+	go func() {
+		done <- run(context.Background(), nil, env(t, map[string]string{"REBIND_ADDR": free, "REBIND_INTERNAL_ADDR": taken.Addr().String()}), io.Discard, io.Discard)
+	}()
+	select {
+	case err = <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("serve did not fail with its internal address taken")
+	}
+	if err == nil || !strings.Contains(err.Error(), "REBIND_INTERNAL_ADDR") || !strings.Contains(err.Error(), taken.Addr().String()) {
+		t.Fatalf("serve with its internal address taken: %v", err)
+	}
+	ln, err := net.Listen("tcp", free)
+	if err != nil {
+		t.Fatalf("the public address was not released: %v", err)
+	}
+	ln.Close()
 }
 
 func TestProductionRefusesToStartWithDevDefaults(t *testing.T) {

@@ -33,34 +33,34 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", cfg.Addr)
+	pub, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
-		return fmt.Errorf("listen: %w", err)
+		return fmt.Errorf("listen on REBIND_ADDR: %w", err)
 	}
-	if err := announce(ctx, cfg, a, db, ln.Addr().String(), stdout); err != nil {
-		ln.Close()
+	internal, err := net.Listen("tcp", cfg.InternalAddr)
+	if err != nil {
+		pub.Close()
+		return fmt.Errorf("listen on REBIND_INTERNAL_ADDR (admin API and metrics): %w", err)
+	}
+	if err := announce(ctx, cfg, a, db, pub.Addr().String(), internal.Addr().String(), stdout); err != nil {
+		pub.Close()
+		internal.Close()
 		return err
 	}
-	srv := &http.Server{
-		Handler:           a.Handler(),
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      60 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          nil,
-	}
+	servers := []*http.Server{newServer(a.PublicHandler()), newServer(a.InternalHandler())}
 	bgCtx, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
 	wg.Go(func() { a.Run(bgCtx) })
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
+	served := make(chan error, len(servers))
+	go func() { served <- servers[0].Serve(pub) }()
+	go func() { served <- servers[1].Serve(internal) }()
+	// Either listener failing stops both: half a server is not one to run.
 	select {
 	case err = <-served:
 	case <-ctx.Done():
-		shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		err = srv.Shutdown(shutdownCtx)
-		cancel()
+	}
+	if serr := shutdown(servers); err == nil {
+		err = serr
 	}
 	stopBackground()
 	wg.Wait()
@@ -69,6 +69,32 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	log.Info("stopped")
 	return err
+}
+
+// shutdown stops the servers together: they stop accepting at once and
+// share one 10 s deadline for the requests in flight.
+func shutdown(servers []*http.Server) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	errs := make([]error, len(servers))
+	var wg sync.WaitGroup
+	for i, srv := range servers {
+		wg.Go(func() { errs[i] = srv.Shutdown(ctx) })
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+func newServer(h http.Handler) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          nil,
+	}
 }
 
 // prepareSchema migrates in dev; production must run "rebind migrate"

@@ -15,7 +15,7 @@ const pw = "tangerine-orbit-42"
 func TestAdminTokenRequired(t *testing.T) {
 	s := apptest.Start(t, apptest.Options{})
 	for _, tok := range []string{"", "wrong", apptest.AdminToken + "x", strings.ToUpper(apptest.AdminToken)} {
-		r := s.Do(t, "POST", "/admin/v1/accounts", tok, map[string]any{"email": "a@example.com", "password": pw})
+		r := s.DoInternal(t, "POST", "/admin/v1/accounts", tok, map[string]any{"email": "a@example.com", "password": pw})
 		if r.Status != 401 || r.ErrorCode() != "unauthorized" || r.Header.Get("WWW-Authenticate") == "" {
 			t.Errorf("token %q: %d %s", tok, r.Status, r.Raw)
 		}
@@ -23,7 +23,7 @@ func TestAdminTokenRequired(t *testing.T) {
 	// A user's session token is not an admin token.
 	s.CreateAccount(t, "u@example.com", pw, "", false)
 	user := s.SignIn(t, "u@example.com", pw, "u@example.com")
-	if r := s.Do(t, "GET", "/admin/v1/audit?account=x", user, nil); r.Status != 401 {
+	if r := s.DoInternal(t, "GET", "/admin/v1/audit?account=x", user, nil); r.Status != 401 {
 		t.Fatalf("user token on the admin API: %d", r.Status)
 	}
 }

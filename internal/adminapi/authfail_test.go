@@ -36,7 +36,7 @@ func TestWrongAdminTokensAreLimitedAuditedAndCounted(t *testing.T) {
 			}
 			wg.Go(func() {
 				<-gate
-				r := s.Do(t, "GET", path, tok, nil)
+				r := s.DoInternal(t, "GET", path, tok, nil)
 				switch {
 				case r.Status == 401 && r.ErrorCode() == "unauthorized":
 					evaluated.Add(1)
@@ -62,10 +62,10 @@ func TestWrongAdminTokensAreLimitedAuditedAndCounted(t *testing.T) {
 		if r := s.Admin(t, "GET", path, nil); r.Status != 200 {
 			t.Fatalf("the right token from a limited address: %d %s", r.Status, r.Raw)
 		}
-		if r := s.Do(t, "GET", path, "guess-again-"+strings.Repeat("y", 30), nil); r.Status != 429 {
+		if r := s.DoInternal(t, "GET", path, "guess-again-"+strings.Repeat("y", 30), nil); r.Status != 429 {
 			t.Fatalf("a wrong token after the right one: %d %s", r.Status, r.Raw)
 		}
-		metrics := get(t, s.URL+"/metrics")
+		metrics := get(t, s.InternalURL+"/metrics")
 		for _, want := range []string{`rebind_admin_auth_failures_total{outcome="refused"} 20`, `rebind_admin_auth_failures_total{outcome="limited"} 21`} {
 			if !strings.Contains(metrics, want) {
 				t.Errorf("/metrics lacks %s", want)

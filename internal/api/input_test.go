@@ -214,6 +214,9 @@ func (fs *fuzzServer) request(r jsonRoute, slot int, value string) (*http.Reques
 		query = strings.TrimPrefix(query+"&x="+url.QueryEscape(value), "&")
 	}
 	u := fs.s.URL + path
+	if strings.HasPrefix(path, "/admin/") {
+		u = fs.s.InternalURL + path // the admin API is on the internal listener only
+	}
 	if query != "" {
 		u += "?" + query
 	}

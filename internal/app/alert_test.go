@@ -42,7 +42,7 @@ func TestSpentDestinationBudgetIsCountedAndAlerted(t *testing.T) {
 			t.Fatalf("sign-in %d: %d %s", i+1, r.Status, r.Raw)
 		}
 	}
-	resp, err := http.Get(s.URL + "/metrics")
+	resp, err := http.Get(s.InternalURL + "/metrics")
 	if err != nil {
 		t.Fatal(err)
 	}

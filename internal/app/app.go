@@ -1,7 +1,7 @@
 // Package app wires rebind together: it builds every service from the
-// configuration, registers each surface's route table on one mux behind the
-// shared middleware, and runs the background workers. It is the one place
-// that knows how the parts fit.
+// configuration, registers each surface's route table on the mux of its
+// listener (public or internal) behind that listener's middleware, and runs
+// the background workers. It is the one place that knows how the parts fit.
 package app
 
 import (
@@ -16,8 +16,6 @@ import (
 	"time"
 
 	"github.com/rebindhq/rebind/internal/account"
-	"github.com/rebindhq/rebind/internal/adminapi"
-	"github.com/rebindhq/rebind/internal/api"
 	"github.com/rebindhq/rebind/internal/audit"
 	"github.com/rebindhq/rebind/internal/captcha"
 	"github.com/rebindhq/rebind/internal/clock"
@@ -31,10 +29,8 @@ import (
 	"github.com/rebindhq/rebind/internal/flow/pwreset"
 	"github.com/rebindhq/rebind/internal/flow/reset"
 	"github.com/rebindhq/rebind/internal/hold"
-	"github.com/rebindhq/rebind/internal/httpjson"
 	"github.com/rebindhq/rebind/internal/keys"
 	"github.com/rebindhq/rebind/internal/mail"
-	"github.com/rebindhq/rebind/internal/middleware"
 	"github.com/rebindhq/rebind/internal/notify"
 	"github.com/rebindhq/rebind/internal/outbox"
 	"github.com/rebindhq/rebind/internal/password"
@@ -45,7 +41,6 @@ import (
 	"github.com/rebindhq/rebind/internal/sms"
 	"github.com/rebindhq/rebind/internal/stoplink"
 	"github.com/rebindhq/rebind/internal/store"
-	"github.com/rebindhq/rebind/internal/web"
 )
 
 // App is a wired rebind server.
@@ -75,8 +70,9 @@ type App struct {
 	// dev mode.
 	Demo *demo.Desk
 
-	handler http.Handler
-	metrics *metrics
+	public   http.Handler
+	internal http.Handler
+	metrics  *metrics
 }
 
 // Options adjust an App for tests.
@@ -227,46 +223,6 @@ func (a *App) senders() (map[outbox.Channel]outbox.Sender, error) {
 	}
 	return senders, nil
 }
-
-func (a *App) routes() error {
-	cfg := a.Config
-	mux := http.NewServeMux()
-	ad := httpjson.Adapter{Log: a.Log}
-	secure := cfg.BaseURL.Scheme == "https"
-	(&api.API{DB: a.DB, Clock: a.Clock, SignIn: a.SignIn, Holds: a.Holds, Reset: a.Reset, PwReset: a.PwReset, Stop: a.Stop,
-		Change: a.Change, Captcha: a.Captcha, Limiter: a.Limiter, CookieName: session.CookieName(secure), Dev: !cfg.Production}).Routes(mux, ad)
-	(&adminapi.API{DB: a.DB, Clock: a.Clock, Token: cfg.AdminToken, Accounts: a.Accounts, Holds: a.Holds,
-		Hasher: a.Hasher, Audit: a.Audit, Limiter: a.Limiter, OnAuthFail: a.metrics.adminAuthFailed}).Routes(mux, ad)
-	pages := &web.Pages{DB: a.DB, Clock: a.Clock, Log: a.Log, Brand: cfg.Brand, SignIn: a.SignIn, Holds: a.Holds,
-		Reset: a.Reset, PwReset: a.PwReset, Stop: a.Stop, Quiz: a.Quiz,
-		Change: a.Change, Captcha: a.Captcha, Limiter: a.Limiter,
-		CSRFKey: cfg.Secret.Key(keys.CSRF), Secure: secure, Dev: !cfg.Production, Demo: a.Demo}
-	if err := pages.Routes(mux); err != nil {
-		return err
-	}
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		httpjson.Write(w, http.StatusOK, map[string]string{"status": "ok"})
-	})
-	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
-		if err := a.DB.Ready(r.Context()); err != nil {
-			ad.WriteError(w, r, err)
-			return
-		}
-		httpjson.Write(w, http.StatusOK, map[string]string{"status": "ready"})
-	})
-	mux.Handle("GET /metrics", a.metrics.handler())
-	a.handler = middleware.Chain(mux,
-		middleware.Client(cfg.TrustedProxies),
-		middleware.Log(a.Log, a.metrics.observe),
-		middleware.Recover(a.Log),
-		middleware.SecurityHeaders(secure),
-		middleware.CrossOrigin(crossOriginDenied(ad, pages)),
-	)
-	return nil
-}
-
-// Handler is the whole HTTP surface.
-func (a *App) Handler() http.Handler { return a.handler }
 
 // Run runs the background work (outbox delivery, clean-up of ended
 // sessions and counters) until ctx ends.

@@ -149,7 +149,7 @@ func TestHealthReadinessMetrics(t *testing.T) {
 		}
 	}
 	s.Do(t, "POST", "/api/v1/sessions", "", map[string]string{"email": "m@example.com", "password": pw})
-	resp, err := http.Get(s.URL + "/metrics")
+	resp, err := http.Get(s.InternalURL + "/metrics")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -22,12 +22,16 @@ import (
 
 // Config is everything rebind is configured with.
 type Config struct {
-	Production  bool
-	Addr        string
-	DatabaseURL string
-	DataDir     string
-	BaseURL     *url.URL
-	Brand       string
+	Production bool
+	// Addr is the public listener: pages, the user API, health checks.
+	Addr string
+	// InternalAddr is the internal listener: the admin API, /metrics,
+	// health checks (and the staff console when it comes).
+	InternalAddr string
+	DatabaseURL  string
+	DataDir      string
+	BaseURL      *url.URL
+	Brand        string
 	// AdminToken authenticates the exchange's services on the admin API.
 	AdminToken string
 	// Secret is the server secret all keys are derived from.
@@ -66,7 +70,8 @@ func (c *Config) DevOutbox() bool { return c.SMTPURL == "" || c.SMSURL == "" }
 // Variables is the documented list of environment variables, in README order.
 var Variables = []struct{ Name, Default, Meaning string }{
 	{"REBIND_ENV", "dev", "`dev` or `production`; production refuses every dev default below"},
-	{"REBIND_ADDR", "127.0.0.1:8080", "listen address"},
+	{"REBIND_ADDR", "127.0.0.1:8080", "public listen address: pages, user API, `/healthz`, `/readyz`"},
+	{"REBIND_INTERNAL_ADDR", "127.0.0.1:8081", "internal listen address: admin API, `/metrics`, `/healthz`, `/readyz`; reachable by the exchange's services and monitoring only, never the internet"},
 	{"REBIND_DATABASE_URL", "sqlite:data/rebind.db", "`postgres://…`, `sqlite:///abs/path.db` or `sqlite:rel/path.db`"},
 	{"REBIND_DATA_DIR", "data", "folder for documents and dev secrets"},
 	{"REBIND_BASE_URL", "http://<REBIND_ADDR>", "canonical site address used in links; https required in production"},
@@ -119,6 +124,12 @@ func Load(getenv func(string) string, overrides map[string]string) (*Config, err
 	c.Addr = get("REBIND_ADDR", "127.0.0.1:8080")
 	if _, _, err := splitAddr(c.Addr); err != nil {
 		bad("REBIND_ADDR", "%v", err)
+	}
+	c.InternalAddr = get("REBIND_INTERNAL_ADDR", "127.0.0.1:8081")
+	if _, port, err := splitAddr(c.InternalAddr); err != nil {
+		bad("REBIND_INTERNAL_ADDR", "%v", err)
+	} else if port != 0 && c.InternalAddr == c.Addr {
+		bad("REBIND_INTERNAL_ADDR", "must differ from REBIND_ADDR: the admin API must not share the public address")
 	}
 	c.DatabaseURL = get("REBIND_DATABASE_URL", "sqlite:data/rebind.db")
 	c.DataDir = get("REBIND_DATA_DIR", "data")

@@ -16,13 +16,22 @@ func TestDevDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Production || c.Addr != "127.0.0.1:8080" || c.DatabaseURL != "sqlite:data/rebind.db" || !c.DevOutbox() ||
+	if c.Production || c.Addr != "127.0.0.1:8080" || c.InternalAddr != "127.0.0.1:8081" || c.DatabaseURL != "sqlite:data/rebind.db" || !c.DevOutbox() ||
 		!c.Demo || c.WithdrawalHold != 24*time.Hour || c.BaseURL.String() != "http://127.0.0.1:8080" {
 		t.Fatalf("dev defaults: %+v", c)
 	}
 	c, _ = Load(env(map[string]string{"REBIND_ADDR": "0.0.0.0:9000"}), map[string]string{"REBIND_ADDR": "127.0.0.1:7000"})
 	if c.Addr != "127.0.0.1:7000" {
 		t.Fatalf("flag did not override the environment: %s", c.Addr)
+	}
+	c, err = Load(env(map[string]string{"REBIND_INTERNAL_ADDR": "10.0.0.5:9091"}), nil)
+	if err != nil || c.InternalAddr != "10.0.0.5:9091" || c.Addr != "127.0.0.1:8080" {
+		t.Fatalf("internal address from the environment: %+v, %v", c, err)
+	}
+	// Port 0 (a free port each) is not a collision; tests start that way.
+	c, err = Load(env(map[string]string{"REBIND_ADDR": "127.0.0.1:0", "REBIND_INTERNAL_ADDR": "127.0.0.1:0"}), nil)
+	if err != nil || c.InternalAddr != "127.0.0.1:0" {
+		t.Fatalf("both on port 0: %+v, %v", c, err)
 	}
 }
 
@@ -60,6 +69,7 @@ func TestBadValues(t *testing.T) {
 	for name, value := range map[string]string{
 		"REBIND_ENV":             "staging",
 		"REBIND_ADDR":            "8080",
+		"REBIND_INTERNAL_ADDR":   "localhost",
 		"REBIND_BRAND":           "<script>",
 		"REBIND_BASE_URL":        "ftp://x",
 		"REBIND_ADMIN_TOKEN":     "short",
@@ -74,6 +84,11 @@ func TestBadValues(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), name) {
 			t.Errorf("%s=%q: %v", name, value, err)
 		}
+	}
+	// The admin API on the public address is what the two listeners are for.
+	if _, err := Load(env(map[string]string{"REBIND_ADDR": "0.0.0.0:8080", "REBIND_INTERNAL_ADDR": "0.0.0.0:8080"}), nil); err == nil ||
+		!strings.Contains(err.Error(), "REBIND_INTERNAL_ADDR: must differ from REBIND_ADDR") {
+		t.Errorf("one address for both listeners: %v", err)
 	}
 	c, err := Load(env(map[string]string{"REBIND_TRUSTED_PROXIES": "10.0.0.0/8, 192.0.2.7"}), nil)
 	if err != nil || len(c.TrustedProxies) != 2 || c.TrustedProxies[1].Bits() != 32 {

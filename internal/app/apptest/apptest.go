@@ -1,5 +1,6 @@
 // Package apptest starts a whole rebind server for tests: real database
-// (SQLite, or PostgreSQL when asked), real HTTP on 127.0.0.1, the outbox
+// (SQLite, or PostgreSQL when asked), real HTTP on 127.0.0.1 (the public
+// and the internal listener, each on its own port), the outbox
 // worker running, messages readable from the dev outbox or from in-process
 // SMTP and SMS servers.
 package apptest
@@ -57,8 +58,11 @@ type Options struct {
 // Server is a running test server.
 type Server struct {
 	*app.App
-	URL    string
-	Secret string
+	// URL is the public listener (pages, user API); InternalURL the
+	// internal one (admin API, /metrics).
+	URL         string
+	InternalURL string
+	Secret      string
 }
 
 // Start starts a server and stops it when the test ends.
@@ -106,16 +110,18 @@ func Start(t testing.TB, opts Options) *Server {
 	}
 	a.Worker.Poll = 20 * time.Millisecond
 	a.Worker.BaseBackoff, a.Worker.MaxBackoff = 20*time.Millisecond, 200*time.Millisecond
-	srv := httptest.NewServer(a.Handler())
+	public := httptest.NewServer(a.PublicHandler())
+	internal := httptest.NewServer(a.InternalHandler())
 	runCtx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	wg.Go(func() { a.Run(runCtx) })
 	t.Cleanup(func() {
-		srv.Close()
+		public.Close()
+		internal.Close()
 		cancel()
 		wg.Wait()
 	})
-	return &Server{App: a, URL: srv.URL, Secret: env["REBIND_SECRET"]}
+	return &Server{App: a, URL: public.URL, InternalURL: internal.URL, Secret: env["REBIND_SECRET"]}
 }
 
 // Client is an HTTP client with its own cookie jar, like one browser.
@@ -139,9 +145,21 @@ func (r Response) ErrorCode() string {
 	return code
 }
 
-// Do sends a JSON request. body may be nil, a string (sent as is) or any
-// value (encoded as JSON). bearer, when set, is sent as the bearer token.
+// Do sends a JSON request to the public listener. body may be nil, a
+// string (sent as is) or any value (encoded as JSON). bearer, when set, is
+// sent as the bearer token.
 func (s *Server) Do(t testing.TB, method, path, bearer string, body any) Response {
+	t.Helper()
+	return do(t, s.URL, method, path, bearer, body)
+}
+
+// DoInternal sends a JSON request to the internal listener, as Do.
+func (s *Server) DoInternal(t testing.TB, method, path, bearer string, body any) Response {
+	t.Helper()
+	return do(t, s.InternalURL, method, path, bearer, body)
+}
+
+func do(t testing.TB, base, method, path, bearer string, body any) Response {
 	t.Helper()
 	var rd io.Reader
 	switch b := body.(type) {
@@ -155,7 +173,7 @@ func (s *Server) Do(t testing.TB, method, path, bearer string, body any) Respons
 		}
 		rd = bytes.NewReader(raw)
 	}
-	req, err := http.NewRequest(method, s.URL+path, rd)
+	req, err := http.NewRequest(method, base+path, rd)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -180,10 +198,11 @@ func (s *Server) Do(t testing.TB, method, path, bearer string, body any) Respons
 	return out
 }
 
-// Admin sends an admin API request.
+// Admin sends an admin API request (with the admin token, to the internal
+// listener).
 func (s *Server) Admin(t testing.TB, method, path string, body any) Response {
 	t.Helper()
-	return s.Do(t, method, path, AdminToken, body)
+	return s.DoInternal(t, method, path, AdminToken, body)
 }
 
 // CreateAccount creates an account through the admin API and returns its id.

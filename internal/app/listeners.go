@@ -1,0 +1,109 @@
+package app
+
+import (
+	"net/http"
+
+	"github.com/rebindhq/rebind/internal/adminapi"
+	"github.com/rebindhq/rebind/internal/api"
+	"github.com/rebindhq/rebind/internal/apperr"
+	"github.com/rebindhq/rebind/internal/httpjson"
+	"github.com/rebindhq/rebind/internal/keys"
+	"github.com/rebindhq/rebind/internal/middleware"
+	"github.com/rebindhq/rebind/internal/session"
+	"github.com/rebindhq/rebind/internal/web"
+)
+
+// PublicHandler is what REBIND_ADDR serves: the pages, the user API and
+// the health checks. The admin API and /metrics are not on it, so there
+// they are unknown paths (404) like any other.
+func (a *App) PublicHandler() http.Handler { return a.public }
+
+// InternalHandler is what REBIND_INTERNAL_ADDR serves: the admin API,
+// /metrics and the health checks, for the exchange's services and
+// monitoring only.
+func (a *App) InternalHandler() http.Handler { return a.internal }
+
+// internalOnly are the paths the internal listener serves and the public
+// one answers 404 (the staff console's /staff/ joins them when it comes).
+var internalOnly = []string{"/admin/", "/metrics"}
+
+func (a *App) routes() error {
+	ad := httpjson.Adapter{Log: a.Log}
+	if err := a.publicRoutes(ad); err != nil {
+		return err
+	}
+	a.internalRoutes(ad)
+	return nil
+}
+
+func (a *App) publicRoutes(ad httpjson.Adapter) error {
+	cfg := a.Config
+	mux := http.NewServeMux()
+	secure := cfg.BaseURL.Scheme == "https"
+	(&api.API{DB: a.DB, Clock: a.Clock, SignIn: a.SignIn, Holds: a.Holds, Reset: a.Reset, PwReset: a.PwReset, Stop: a.Stop,
+		Change: a.Change, Captcha: a.Captcha, Limiter: a.Limiter, CookieName: session.CookieName(secure), Dev: !cfg.Production}).Routes(mux, ad)
+	pages := &web.Pages{DB: a.DB, Clock: a.Clock, Log: a.Log, Brand: cfg.Brand, SignIn: a.SignIn, Holds: a.Holds,
+		Reset: a.Reset, PwReset: a.PwReset, Stop: a.Stop, Quiz: a.Quiz,
+		Change: a.Change, Captcha: a.Captcha, Limiter: a.Limiter,
+		CSRFKey: cfg.Secret.Key(keys.CSRF), Secure: secure, Dev: !cfg.Production, Demo: a.Demo}
+	if err := pages.Routes(mux); err != nil {
+		return err
+	}
+	// The internal listener's paths are unknown here, for every method:
+	// the pages' catch-all would refuse a POST for its missing form token
+	// (403) and so tell these paths apart from ones that never existed.
+	notHere := pages.Refusal(apperr.New(apperr.NotFound, "There is no page at this address."))
+	for _, prefix := range internalOnly {
+		mux.Handle(prefix, notHere)
+	}
+	a.health(mux, ad)
+	a.public = middleware.Chain(mux,
+		middleware.Client(cfg.TrustedProxies),
+		middleware.Log(a.Log, a.metrics.observe),
+		middleware.Recover(a.Log),
+		middleware.SecurityHeaders(secure),
+		middleware.CrossOrigin(crossOriginDenied(ad, pages)),
+	)
+	return nil
+}
+
+// internalRoutes builds the internal listener. Its chain has the same
+// request ids, logs, metrics and recovery as the public one. It keeps the
+// security headers (no-store matters: admin answers hold personal data)
+// and the cross-origin refusal (a web page can make a browser on the
+// operator's network post to an internal address), always in the JSON
+// shape. It has no HSTS: REBIND_BASE_URL says nothing of how this address
+// is reached.
+func (a *App) internalRoutes(ad httpjson.Adapter) {
+	cfg := a.Config
+	mux := http.NewServeMux()
+	(&adminapi.API{DB: a.DB, Clock: a.Clock, Token: cfg.AdminToken, Accounts: a.Accounts, Holds: a.Holds,
+		Hasher: a.Hasher, Audit: a.Audit, Limiter: a.Limiter, OnAuthFail: a.metrics.adminAuthFailed}).Routes(mux, ad)
+	mux.Handle("GET /metrics", a.metrics.handler())
+	a.health(mux, ad)
+	mux.Handle("/", ad.Wrap(func(w http.ResponseWriter, r *http.Request) error {
+		return apperr.New(apperr.NotFound, "no such endpoint")
+	}))
+	a.internal = middleware.Chain(mux,
+		middleware.Client(cfg.TrustedProxies),
+		middleware.Log(a.Log, a.metrics.observe),
+		middleware.Recover(a.Log),
+		middleware.SecurityHeaders(false),
+		middleware.CrossOrigin(jsonDenied(ad)),
+	)
+}
+
+// health registers the liveness and readiness checks, which both listeners
+// answer: a load balancer probes the public one, an orchestrator either.
+func (a *App) health(mux *http.ServeMux, ad httpjson.Adapter) {
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		httpjson.Write(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		if err := a.DB.Ready(r.Context()); err != nil {
+			ad.WriteError(w, r, err)
+			return
+		}
+		httpjson.Write(w, http.StatusOK, map[string]string{"status": "ready"})
+	})
+}

@@ -5,7 +5,6 @@ import (
 
 	"github.com/rebindhq/rebind/internal/apperr"
 	"github.com/rebindhq/rebind/internal/captcha"
-	"github.com/rebindhq/rebind/internal/client"
 	"github.com/rebindhq/rebind/internal/code"
 	"github.com/rebindhq/rebind/internal/flow"
 	"github.com/rebindhq/rebind/internal/flow/change"
@@ -194,29 +193,23 @@ func (a *API) newCaptcha(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	b := captcha.Binding{FlowID: req.FlowID}
+	number := ""
 	if req.Number != "" {
 		n, err := change.ParseNumber(req.Country, req.Number)
 		if err != nil {
 			return err
 		}
-		b.Number = n.E164()
+		number = n.E164()
 	}
-	// A puzzle bound to a flow is only for its signed-in owner and counts
-	// against the owner's account; a puzzle for no flow counts against the
-	// address. Either is refused before a picture is drawn.
+	// A puzzle for a flow is only for its signed-in owner.
+	var c change.Caller
 	if req.FlowID != "" {
-		c, err := a.caller(r)
-		if err != nil {
+		var err error
+		if c, err = a.caller(r); err != nil {
 			return err
 		}
-		if err := a.Change.PuzzleFor(r.Context(), c, req.FlowID); err != nil {
-			return err
-		}
-	} else if err := a.Limiter.Take(r.Context(), a.DB, "ip:"+client.From(r.Context()).IP, captcha.PerIP); err != nil {
-		return err
 	}
-	ch, err := a.Captcha.New(r.Context(), b)
+	ch, err := a.Change.Puzzle(r.Context(), c, req.FlowID, number)
 	if err != nil {
 		return err
 	}

@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/rebindhq/rebind/internal/apperr"
 	"github.com/rebindhq/rebind/internal/credential"
 	"github.com/rebindhq/rebind/internal/flow/reset"
 	"github.com/rebindhq/rebind/internal/httpjson"
@@ -38,10 +37,9 @@ func (a *API) startReset(w http.ResponseWriter, r *http.Request) error {
 		return httpjson.Missing("email")
 	case req.Password == "":
 		return httpjson.Missing("password")
-	case req.Agree == nil || !*req.Agree:
-		return apperr.New(apperr.InvalidRequest, `read the reset instructions and agree to them ("agree": true)`)
 	}
-	v, err := a.Reset.Start(r.Context(), credential.Credentials{Email: req.Email, Password: req.Password, Device: r.Header.Get(credential.DeviceHeader)})
+	v, err := a.Reset.Start(r.Context(), credential.Credentials{Email: req.Email, Password: req.Password, Device: r.Header.Get(credential.DeviceHeader)},
+		req.Agree != nil && *req.Agree)
 	if err != nil {
 		return err
 	}

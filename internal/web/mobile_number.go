@@ -23,17 +23,9 @@ import (
 
 // checkNumber says what is wrong with a new number, or returns it.
 func (p *Pages) checkNumber(acc account.Account, region, number string) (phone.Number, string) {
-	if strings.TrimSpace(region) == "" {
-		return phone.Number{}, "Choose the country code of the new number."
-	}
-	n, err := change.ParseNumber(region, number)
-	switch {
-	case err != nil:
+	n, err := p.Change.CheckNumber(acc, region, number)
+	if err != nil {
 		return phone.Number{}, httphtml.Sentence(apperr.As(err).Message)
-	case n.E164() == acc.Mobile:
-		return phone.Number{}, "This is the number bound to your account now. Enter a new one."
-	case !p.Change.Codes.SMSAllowed(n.Region()):
-		return phone.Number{}, "We cannot send SMS to numbers of " + phone.CountryName(n.Region()) + " yet."
 	}
 	return n, ""
 }
@@ -132,13 +124,10 @@ func (p *Pages) renderPuzzle(w http.ResponseWriter, r *http.Request, f mobileFlo
 		return p.renderNumber(w, r, status, f.acc, d, msg)
 	}
 	d.NewNumber, d.NoPuzzlePerDay = account.MaskMobile(e164), change.WithoutPuzzle.Limit
-	if err := p.Change.PuzzleFor(r.Context(), f.caller, f.id); err != nil {
-		if apperr.Is(err, apperr.RateLimited) {
-			return p.site.Render(w, r, apperr.As(err).Code.Status(), "mobile_puzzle", p.mobileTitle(d.Bind), d, apperr.As(err).Message)
-		}
-		return err
+	ch, err := p.Change.Puzzle(r.Context(), f.caller, f.id, e164)
+	if apperr.Is(err, apperr.RateLimited) {
+		return p.site.Render(w, r, apperr.As(err).Code.Status(), "mobile_puzzle", p.mobileTitle(d.Bind), d, apperr.As(err).Message)
 	}
-	ch, err := p.Captcha.New(r.Context(), captcha.Binding{FlowID: f.id, Number: e164})
 	if err != nil {
 		return err
 	}

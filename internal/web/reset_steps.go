@@ -25,14 +25,15 @@ func (p *Pages) resetAgree(w http.ResponseWriter, r *http.Request) error {
 // resetStart checks email and password and opens the reset, which sends
 // the email code.
 func (p *Pages) resetStart(w http.ResponseWriter, r *http.Request) error {
-	if httphtml.Cookie(r, p.agreedCookie()) == "" {
-		return p.renderInstructions(w, r, http.StatusBadRequest, "", "Read the reset instructions and tick the box to accept them first.")
-	}
+	agreed := httphtml.Cookie(r, p.agreedCookie()) != ""
 	email, pw := strings.TrimSpace(r.PostFormValue("email")), r.PostFormValue("password")
-	if email == "" || pw == "" {
+	if agreed && (email == "" || pw == "") {
 		return p.resetIntro(w, r, http.StatusBadRequest, email, "Enter your email and password.")
 	}
-	v, err := p.Reset.Start(r.Context(), p.credentials(r, email, pw))
+	v, err := p.Reset.Start(r.Context(), p.credentials(r, email, pw), agreed)
+	if apperr.As(err).Fields["field"] == "agree" {
+		return p.renderInstructions(w, r, http.StatusBadRequest, "", "Read the reset instructions and tick the box to accept them first.")
+	}
 	if err != nil {
 		e := apperr.As(err)
 		var msg string

@@ -145,16 +145,8 @@ func (s *Service) newNumberOf(ctx context.Context, c Caller, kind flow.Kind, flo
 	if f, err = s.Flows.Require(ctx, s.DB, machineOf(kind), f.ID, NewNumber, ConfirmNew); err != nil {
 		return f, a, phone.Number{}, err
 	}
-	n, err := ParseNumber(region, number)
-	switch {
-	case err != nil:
-		return f, a, n, err
-	case n.E164() == a.Mobile:
-		return f, a, n, apperr.New(apperr.MobileUnavailable, "this is the number already bound; enter a new one")
-	case !s.Codes.SMSAllowed(n.Region()):
-		return f, a, n, apperr.New(apperr.InvalidMobile, "SMS to numbers of "+phone.CountryName(n.Region())+" is not available")
-	}
-	return f, a, n, nil
+	n, err := s.CheckNumber(a, region, number)
+	return f, a, n, err
 }
 
 func (s *Service) sendNew(ctx context.Context, c Caller, kind flow.Kind, flowID, region, number string, p proof) (View, error) {

@@ -70,10 +70,15 @@ type View struct {
 	QuizID string
 }
 
-// Start checks email and password (same answer for a wrong one and an
+// Start checks that the user agreed to the reset's instructions (the
+// article's first step; refused with the field "agree" before anything is
+// counted), then email and password (same answer for a wrong one and an
 // unknown email), opens a reset (cancelling an older open one) and sends
 // the email code.
-func (s *Service) Start(ctx context.Context, c credential.Credentials) (View, error) {
+func (s *Service) Start(ctx context.Context, c credential.Credentials, agreed bool) (View, error) {
+	if !agreed {
+		return View{}, apperr.New(apperr.InvalidRequest, "read the reset instructions and agree to them first").With("field", "agree")
+	}
 	a, err := s.Check.Check(ctx, c)
 	if err != nil {
 		return View{}, err

@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"net/http"
 	"strings"
@@ -65,5 +66,37 @@ func TestSpentDestinationBudgetIsCountedAndAlerted(t *testing.T) {
 	}
 	if strings.Contains(alert, "81239001") || strings.Contains(alert, "alerted@") {
 		t.Fatalf("the alert names the destination: %s", alert)
+	}
+}
+
+// Issue 9: an audit event that cannot be written is neither returned to
+// the request (what it records has happened) nor dropped in silence: it is
+// counted by action and logged as an alert.
+func TestLostAuditEventIsCountedAndAlerted(t *testing.T) {
+	var logs syncBuffer
+	s := apptest.Start(t, apptest.Options{Logs: &logs})
+	s.CreateAccount(t, "audited@example.com", pw, "", false)
+	// The chain's head gone, no event can be appended.
+	if _, err := s.DB.ExecContext(context.Background(), "ALTER TABLE audit_head RENAME TO audit_head_gone"); err != nil {
+		t.Fatal(err)
+	}
+	r := s.Do(t, "POST", "/api/v1/sessions", "", map[string]string{"email": "audited@example.com", "password": "not-" + pw})
+	if r.Status != 401 {
+		t.Fatalf("a wrong password: %d %s", r.Status, r.Raw)
+	}
+	resp, err := http.Get(s.InternalURL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `rebind_audit_write_failures_total{action="authn_login_fail"} 1`; !strings.Contains(string(b), want) {
+		t.Fatalf("/metrics lacks %s", want)
+	}
+	if !strings.Contains(logs.String(), "ALERT: an audit event could not be recorded") {
+		t.Fatal("no alert in the log")
 	}
 }

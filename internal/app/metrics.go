@@ -10,6 +10,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/rebindhq/rebind/internal/audit"
 	"github.com/rebindhq/rebind/internal/code"
 	"github.com/rebindhq/rebind/internal/outbox"
 	"github.com/rebindhq/rebind/internal/store"
@@ -23,6 +24,7 @@ type metrics struct {
 	deliveries *prometheus.CounterVec
 	limited    *prometheus.CounterVec
 	adminAuth  *prometheus.CounterVec
+	auditLost  *prometheus.CounterVec
 }
 
 func newMetrics(db *store.DB) *metrics {
@@ -44,8 +46,11 @@ func newMetrics(db *store.DB) *metrics {
 		adminAuth: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "rebind_admin_auth_failures_total", Help: "Wrong admin tokens: refused (evaluated and audited) or limited (past the per-address limit).",
 		}, []string{"outcome"}),
+		auditLost: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "rebind_audit_write_failures_total", Help: "Audit events recorded on their own (failed codes, failed sign-ins, limits hit) that could not be written, by action; alert on any.",
+		}, []string{"action"}),
 	}
-	m.registry.MustRegister(m.requests, m.duration, m.deliveries, m.limited, m.adminAuth,
+	m.registry.MustRegister(m.requests, m.duration, m.deliveries, m.limited, m.adminAuth, m.auditLost,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		outboxCollector{db: db, desc: prometheus.NewDesc("rebind_outbox_messages", "Outbox messages by state.", []string{"state"}, nil)})
 	return m
@@ -89,6 +94,13 @@ func (c outboxCollector) Collect(ch chan<- prometheus.Metric) {
 	for _, state := range []string{"pending", "sending", "sent", "failed", "expired"} {
 		ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, float64(counts[state]), state)
 	}
+}
+
+// auditFailed counts and logs an audit event that could not be written:
+// the trail has a hole an operator must know of.
+func (a *App) auditFailed(ctx context.Context, e audit.Event, err error) {
+	a.metrics.auditLost.WithLabelValues(string(e.Action)).Inc()
+	a.Log.ErrorContext(ctx, "ALERT: an audit event could not be recorded", "action", string(e.Action), "account_id", e.AccountID, "err", err)
 }
 
 // codeRefused counts a code send that a limit refused and raises the

@@ -2,6 +2,7 @@ package flow
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -101,6 +102,26 @@ func (s *Store) Fire(ctx context.Context, q store.Querier, m *Machine, id string
 	if store.IsNoRows(err) {
 		return Flow{}, s.refusal(ctx, q, m, id)
 	}
+	return f, err
+}
+
+// Effect is what a transition does besides moving its flow: its
+// consequences and its audit event, in the transition's transaction. A
+// procedure names each effect beside its event.
+type Effect func(ctx context.Context, tx *sql.Tx, f Flow) error
+
+// Step is one transition in one transaction of db: it fires event e on
+// flow id (Fire, with data) and runs effect with the moved flow; if
+// either fails, nothing of it happened.
+func (s *Store) Step(ctx context.Context, db *store.DB, m *Machine, id string, e Event, data map[string]string, effect Effect) (Flow, error) {
+	var f Flow
+	err := db.Tx(ctx, func(tx *sql.Tx) error {
+		var err error
+		if f, err = s.Fire(ctx, tx, m, id, e, data); err != nil || effect == nil {
+			return err
+		}
+		return effect(ctx, tx, f)
+	})
 	return f, err
 }
 

@@ -74,7 +74,7 @@ func (s *Service) Start(ctx context.Context, c credential.Credentials) (Pending,
 	ip := client.From(ctx).IP
 	var f flow.Flow
 	err = s.DB.Tx(ctx, func(tx *sql.Tx) error {
-		if f, err = s.Flows.Create(ctx, tx, Machine, a.ID, ip, map[string]string{"method": a.SecondFactor()}); err != nil {
+		if f, err = s.Flows.Create(ctx, tx, Machine, a.ID, ip, data{Method: a.SecondFactor()}.fields()); err != nil {
 			return err
 		}
 		return s.Audit.Append(ctx, tx, audit.Event{Actor: audit.ActorUser, AccountID: a.ID, Action: audit.AuthnPasswordOK,
@@ -152,7 +152,7 @@ func (s *Service) Status(ctx context.Context, loginID string) (Pending, error) {
 	if err != nil {
 		return Pending{}, err
 	}
-	p := Pending{LoginID: f.ID, Method: f.Data["method"], SentTo: account.MaskEmail(a.Email)}
+	p := Pending{LoginID: f.ID, Method: dataOf(f).Method, SentTo: account.MaskEmail(a.Email)}
 	if p.Method == "sms" {
 		p.SentTo = a.MaskedMobile()
 	}

@@ -40,10 +40,7 @@ func (s *Service) Verify(ctx context.Context, loginID, entered, previousToken st
 	}
 	info := client.From(ctx)
 	var out Signed
-	err = s.DB.Tx(ctx, func(tx *sql.Tx) error {
-		if _, err := s.Flows.Fire(ctx, tx, Machine, f.ID, Verify, nil); err != nil {
-			return err
-		}
+	_, err = s.Flows.Step(ctx, s.DB, Machine, f.ID, Verify, nil, func(ctx context.Context, tx *sql.Tx, f flow.Flow) error {
 		a, err := s.Accounts.ByID(ctx, tx, f.AccountID)
 		if err != nil {
 			return err
@@ -59,8 +56,9 @@ func (s *Service) Verify(ctx context.Context, loginID, entered, previousToken st
 			return err
 		}
 		out.Device = s.Check.DeviceToken(a)
-		detail := map[string]string{"method": f.Data["method"], "session": out.Session.ID}
-		if f.Data["method"] == "sms" {
+		method := dataOf(f).Method
+		detail := map[string]string{"method": method, "session": out.Session.ID}
+		if method == "sms" {
 			cancelled, err := s.Flows.CancelExclusive(ctx, tx, flow.MobileReset, a.ID)
 			if err != nil {
 				return err

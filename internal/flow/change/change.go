@@ -90,7 +90,7 @@ func (s *Service) Start(ctx context.Context, c Caller, kind flow.Kind) (View, er
 	}
 	var f flow.Flow
 	err = s.DB.Tx(ctx, func(tx *sql.Tx) error {
-		f, err = s.Flows.Create(ctx, tx, machineOf(kind), a.ID, client.From(ctx).IP, map[string]string{"session": c.SessionID})
+		f, err = s.Flows.Create(ctx, tx, machineOf(kind), a.ID, client.From(ctx).IP, data{Session: c.SessionID}.fields())
 		if err != nil {
 			return err
 		}
@@ -118,13 +118,14 @@ func (s *Service) Cancel(ctx context.Context, c Caller, kind flow.Kind, flowID s
 	if err != nil {
 		return err
 	}
-	return s.DB.Tx(ctx, func(tx *sql.Tx) error {
-		if _, err := s.Flows.Fire(ctx, tx, machineOf(kind), f.ID, flow.Cancel, nil); err != nil {
-			return err
-		}
-		return s.Audit.Append(ctx, tx, audit.Event{Actor: audit.ActorUser, AccountID: c.AccountID, Action: actions[kind][2],
-			Result: audit.OK, FlowID: f.ID})
-	})
+	_, err = s.Flows.Step(ctx, s.DB, machineOf(kind), f.ID, flow.Cancel, nil, s.cancelled)
+	return err
+}
+
+// cancelled is Cancel's effect: the audit event.
+func (s *Service) cancelled(ctx context.Context, tx *sql.Tx, f flow.Flow) error {
+	return s.Audit.Append(ctx, tx, audit.Event{Actor: audit.ActorUser, AccountID: f.AccountID, Action: actions[f.Kind][2],
+		Result: audit.OK, FlowID: f.ID})
 }
 
 // own returns the caller's flow and account. Someone else's flow is
@@ -143,7 +144,7 @@ func (s *Service) own(ctx context.Context, c Caller, kind flow.Kind, flowID stri
 
 func (s *Service) view(ctx context.Context, f flow.Flow, a account.Account) (View, error) {
 	v := View{FlowID: f.ID, Kind: f.Kind, State: f.Shown(machineOf(f.Kind), s.Clock.Now()), ExpiresAt: f.ExpiresAt,
-		Current: a.MaskedMobile(), Email: account.MaskEmail(a.Email), NewE164: f.Data["new_number"]}
+		Current: a.MaskedMobile(), Email: account.MaskEmail(a.Email), NewE164: dataOf(f).NewNumber}
 	if v.NewE164 != "" {
 		v.NewNumber = account.MaskMobile(v.NewE164)
 	}

@@ -35,12 +35,12 @@ func (s *Service) Confirm(ctx context.Context, c Caller, kind flow.Kind, flowID,
 			FlowID: f.ID, Detail: map[string]string{"purpose": string(code.ChangeNewSMS), "error": string(apperr.As(err).Code)}})
 		return View{}, err
 	}
-	err = s.DB.Tx(ctx, func(tx *sql.Tx) error {
-		if f, err = s.Flows.Fire(ctx, tx, m, f.ID, Confirm, nil); err != nil {
-			return err
-		}
+	moved, err := s.Flows.Step(ctx, s.DB, m, f.ID, Confirm, nil, func(ctx context.Context, tx *sql.Tx, f flow.Flow) error {
 		return s.bind(ctx, tx, f, c, checked.Destination)
 	})
+	if err == nil {
+		f = moved
+	}
 	if apperr.Is(err, apperr.MobileUnavailable) {
 		s.Audit.Write(ctx, s.DB, audit.Event{Actor: audit.ActorUser, AccountID: a.ID, Action: actions[kind][1],
 			Result: audit.Refused, FlowID: f.ID, Detail: map[string]string{"reason": "number bound to another account"}})

@@ -159,12 +159,13 @@ func (s *Service) sendNew(ctx context.Context, c Caller, kind flow.Kind, flowID,
 	}
 	m := machineOf(kind)
 	b := captcha.Binding{FlowID: f.ID, Number: n.E164()}
-	data := map[string]string{"session": f.Data["session"], "new_number": n.E164()}
+	d := dataOf(f)
+	d.NewNumber = n.E164()
 	detail := map[string]string{"channel": "sms", "purpose": string(code.ChangeNewSMS), "to": n.Masked(), "puzzle": "solved"}
 	if p.skipped {
 		detail["puzzle"] = "skipped"
 	}
-	err = s.DB.Tx(ctx, func(tx *sql.Tx) error {
+	moved, err := s.Flows.Step(ctx, s.DB, m, f.ID, SendNew, d.fields(), func(ctx context.Context, tx *sql.Tx, f flow.Flow) error {
 		if err := s.take(ctx, tx, p, a.ID, b); err != nil {
 			return err
 		}
@@ -172,12 +173,12 @@ func (s *Service) sendNew(ctx context.Context, c Caller, kind flow.Kind, flowID,
 			To: n.E164(), AccountID: a.ID}); err != nil {
 			return err
 		}
-		if f, err = s.Flows.Fire(ctx, tx, m, f.ID, SendNew, data); err != nil {
-			return err
-		}
 		return s.Audit.Append(ctx, tx, audit.Event{Actor: audit.ActorUser, AccountID: a.ID, Action: audit.AuthnCodeSent, Result: audit.OK,
 			FlowID: f.ID, Detail: detail})
 	})
+	if err == nil {
+		f = moved
+	}
 	if err != nil {
 		// A refused captcha is used up all the same: it must not be retried
 		// against the limits.

@@ -80,7 +80,7 @@ func (s *Service) Start(ctx context.Context, email string) (string, error) {
 	}
 	var id string
 	err = s.DB.Tx(ctx, func(tx *sql.Tx) error {
-		f, err := s.Flows.Create(ctx, tx, Machine, a.ID, client.From(ctx).IP, map[string]string{"email": norm})
+		f, err := s.Flows.Create(ctx, tx, Machine, a.ID, client.From(ctx).IP, data{Email: norm}.fields())
 		if err != nil {
 			return err
 		}
@@ -122,7 +122,7 @@ func (s *Service) Resend(ctx context.Context, flowID string) error {
 			return err
 		}
 	}
-	return s.DB.Tx(ctx, func(tx *sql.Tx) error { return s.send(ctx, tx, f, a, f.Data["email"]) })
+	return s.DB.Tx(ctx, func(tx *sql.Tx) error { return s.send(ctx, tx, f, a, dataOf(f).Email) })
 }
 
 // Confirm sets the new password if the code is right. A weak password is
@@ -132,7 +132,7 @@ func (s *Service) Confirm(ctx context.Context, flowID, entered, newPassword stri
 	if err != nil {
 		return err
 	}
-	if err := password.Check(newPassword, f.Data["email"]); err != nil {
+	if err := password.Check(newPassword, dataOf(f).Email); err != nil {
 		return apperr.New(apperr.InvalidRequest, err.Error())
 	}
 	if _, err := s.Codes.Check(ctx, s.DB, f.ID, code.PasswordReset, entered); err != nil {
@@ -146,12 +146,13 @@ func (s *Service) Confirm(ctx context.Context, flowID, entered, newPassword stri
 	if err != nil {
 		return apperr.Wrap(apperr.Unavailable, "too busy; try again shortly", err)
 	}
-	return s.DB.Tx(ctx, func(tx *sql.Tx) error {
-		if _, err := s.Flows.Fire(ctx, tx, Machine, f.ID, Confirm, nil); err != nil {
-			return err
-		}
-		return s.apply(ctx, tx, f, hash)
-	})
+	_, err = s.Flows.Step(ctx, s.DB, Machine, f.ID, Confirm, nil, s.confirmed(hash))
+	return err
+}
+
+// confirmed is Confirm's effect: the new password and its consequences.
+func (s *Service) confirmed(hash string) flow.Effect {
+	return func(ctx context.Context, tx *sql.Tx, f flow.Flow) error { return s.apply(ctx, tx, f, hash) }
 }
 
 // apply sets the password and its consequences, in tx: every session

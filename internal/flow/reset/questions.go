@@ -37,8 +37,7 @@ func (s *Service) StartQuiz(ctx context.Context, flowID string) (quiz.Issued, er
 		if issued, err = s.Quiz.Issue(ctx, tx, f.ID, f.AccountID); err != nil {
 			return err
 		}
-		data := map[string]string{"quiz_id": issued.ID}
-		if err := s.Flows.SetData(ctx, tx, f.ID, data); err != nil {
+		if err := s.Flows.SetData(ctx, tx, f.ID, data{QuizID: issued.ID}.fields()); err != nil {
 			return err
 		}
 		return s.Audit.Append(ctx, tx, audit.Event{Actor: audit.ActorUser, AccountID: f.AccountID, Action: audit.ResetQuizIssued,
@@ -57,7 +56,7 @@ func (s *Service) CurrentQuiz(ctx context.Context, flowID string) (quiz.Issued, 
 	if err != nil {
 		return quiz.Issued{}, err
 	}
-	return s.Quiz.Live(ctx, s.DB, f.ID, f.Data["quiz_id"])
+	return s.Quiz.Live(ctx, s.DB, f.ID, dataOf(f).QuizID)
 }
 
 // Outcome is the result of answered questions.
@@ -134,12 +133,12 @@ func (s *Service) failed(ctx context.Context, tx *sql.Tx, f flow.Flow, chance in
 
 // Cancel ends a reset at its user's request ("start over").
 func (s *Service) Cancel(ctx context.Context, flowID string) error {
-	return s.DB.Tx(ctx, func(tx *sql.Tx) error {
-		f, err := s.Flows.Fire(ctx, tx, Machine, flowID, flow.Cancel, nil)
-		if err != nil {
-			return err
-		}
-		return s.Audit.Append(ctx, tx, audit.Event{Actor: audit.ActorUser, AccountID: f.AccountID, Action: audit.ResetCancelled,
-			Result: audit.OK, FlowID: f.ID})
-	})
+	_, err := s.Flows.Step(ctx, s.DB, Machine, flowID, flow.Cancel, nil, s.cancelled)
+	return err
+}
+
+// cancelled is Cancel's effect: the audit event.
+func (s *Service) cancelled(ctx context.Context, tx *sql.Tx, f flow.Flow) error {
+	return s.Audit.Append(ctx, tx, audit.Event{Actor: audit.ActorUser, AccountID: f.AccountID, Action: audit.ResetCancelled,
+		Result: audit.OK, FlowID: f.ID})
 }

@@ -145,25 +145,24 @@ func (s *Service) VerifyEmailCode(ctx context.Context, flowID, entered string) (
 			Result: audit.Failed, FlowID: f.ID, Detail: map[string]string{"purpose": string(code.ResetEmail), "error": string(apperr.As(err).Code)}})
 		return View{}, err
 	}
-	err = s.DB.Tx(ctx, func(tx *sql.Tx) error {
-		if f, err = s.Flows.Fire(ctx, tx, Machine, f.ID, VerifyEmail, nil); err != nil {
-			return err
-		}
-		a, err := s.Accounts.ByID(ctx, tx, f.AccountID)
-		if err != nil {
-			return err
-		}
-		// Only the bound phone is told: the email's owner is the one who
-		// just proved it.
-		_, err = s.Consequences.Apply(ctx, tx, consequence.Change{AccountID: a.ID, FlowID: f.ID, Link: "mobile_reset_requested",
-			Notice: notify.Notice{Event: notify.ResetRequested}, Mobile: a.Mobile, SMSOnly: true,
-			Actor: audit.ActorUser, Action: audit.ResetEmailVerified, Result: audit.OK})
-		return err
-	})
-	if err != nil {
+	if f, err = s.Flows.Step(ctx, s.DB, Machine, f.ID, VerifyEmail, nil, s.emailVerified); err != nil {
 		return View{}, err
 	}
 	return s.view(ctx, f)
+}
+
+// emailVerified is VerifyEmail's effect: the bound phone is told, with a
+// "This wasn't me" link (only the phone: the email's owner is the one who
+// just proved it).
+func (s *Service) emailVerified(ctx context.Context, tx *sql.Tx, f flow.Flow) error {
+	a, err := s.Accounts.ByID(ctx, tx, f.AccountID)
+	if err != nil {
+		return err
+	}
+	_, err = s.Consequences.Apply(ctx, tx, consequence.Change{AccountID: a.ID, FlowID: f.ID, Link: "mobile_reset_requested",
+		Notice: notify.Notice{Event: notify.ResetRequested}, Mobile: a.Mobile, SMSOnly: true,
+		Actor: audit.ActorUser, Action: audit.ResetEmailVerified, Result: audit.OK})
+	return err
 }
 
 // Status returns where a reset stands.
@@ -184,7 +183,7 @@ func (s *Service) timeOut(ctx context.Context, f flow.Flow) (flow.Flow, error) {
 	if f.State != QuizInProgress || !f.Open(Machine, s.Clock.Now()) {
 		return f, nil
 	}
-	gone, err := s.Quiz.Abandoned(ctx, s.DB, f.ID, f.Data["quiz_id"])
+	gone, err := s.Quiz.Abandoned(ctx, s.DB, f.ID, dataOf(f).QuizID)
 	if err != nil || !gone {
 		return f, err
 	}
@@ -197,7 +196,7 @@ func (s *Service) timeOut(ctx context.Context, f flow.Flow) (flow.Flow, error) {
 
 // view describes f; past the email step it includes the methods on offer.
 func (s *Service) view(ctx context.Context, f flow.Flow) (View, error) {
-	v := View{FlowID: f.ID, State: f.Shown(Machine, s.Clock.Now()), ExpiresAt: f.ExpiresAt, QuizID: f.Data["quiz_id"]}
+	v := View{FlowID: f.ID, State: f.Shown(Machine, s.Clock.Now()), ExpiresAt: f.ExpiresAt, QuizID: dataOf(f).QuizID}
 	a, err := s.Accounts.ByID(ctx, s.DB, f.AccountID)
 	if err != nil {
 		return View{}, err

@@ -38,6 +38,18 @@ func newRand() *rand.Rand {
 // piece. Its basic mode keeps the piece on the gap's row, so only x is
 // asked.
 func drawPuzzle(rng *rand.Rand) (puzzle, error) {
+	// The library now and then puts the gap one pixel past the right
+	// edge (its range is one too wide); such a draw is drawn again.
+	for {
+		p, side, err := drawOnce(rng)
+		if err != nil || p.answerX+side <= Width {
+			return p, err
+		}
+	}
+}
+
+// drawOnce draws a puzzle and returns it with the side of its piece.
+func drawOnce(rng *rand.Rand) (puzzle, int, error) {
 	b := slide.NewBuilder(
 		slide.WithImageSize(option.Size{Width: Width, Height: Height}),
 		slide.WithRangeGraphSize(option.RangeVal{Min: minPieceSide, Max: maxPieceSide}),
@@ -48,17 +60,18 @@ func drawPuzzle(rng *rand.Rand) (puzzle, error) {
 	)
 	data, err := b.Make().Generate()
 	if err != nil {
-		return puzzle{}, fmt.Errorf("captcha: draw: %w", err)
+		return puzzle{}, 0, fmt.Errorf("captcha: draw: %w", err)
 	}
 	// The library's ToBase64 (unlike ToBase64Data) includes the data: prefix.
 	bg, err := data.GetMasterImage().ToBase64WithQuality(jpegQuality)
 	if err != nil {
-		return puzzle{}, fmt.Errorf("captcha: encode background: %w", err)
+		return puzzle{}, 0, fmt.Errorf("captcha: encode background: %w", err)
 	}
 	piece, err := data.GetTileImage().ToBase64()
 	if err != nil {
-		return puzzle{}, fmt.Errorf("captcha: encode piece: %w", err)
+		return puzzle{}, 0, fmt.Errorf("captcha: encode piece: %w", err)
 	}
 	block := data.GetData()
-	return puzzle{background: bg, piece: piece, answerX: block.X, pieceY: block.Y}, nil
+	side := max(block.Width, data.GetTileImage().Get().Bounds().Dx())
+	return puzzle{background: bg, piece: piece, answerX: block.X, pieceY: block.Y}, side, nil
 }

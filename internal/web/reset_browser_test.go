@@ -54,7 +54,11 @@ func countingDown(t *testing.T, ctx context.Context, sel, what string) {
 
 func mainText(t *testing.T, ctx context.Context) string {
 	t.Helper()
-	text, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("main")))
+	// Read in the page itself: chromedp.Text looks the node up by an id
+	// from its own copy of the document, which a page that has just
+	// replaced the last one can leave stale ("Could not find node with
+	// given id", about one run in ten).
+	text, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector("main").innerText`))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,141 +131,145 @@ func toMethodInBrowser(t *testing.T, ctx context.Context, s *apptest.Server, ema
 // the 2FA page to a reset by security questions, then signs in again and
 // sees the rebind banner.
 func TestBrowserResetMobileByTheArticle(t *testing.T) {
-	s := apptest.Start(t, apptest.Options{})
-	const email = "article@example.com"
-	id := resetAccount(t, s, email, "+6581235501", 0)
-	ctx := browsertest.New(t, 90*time.Second)
+	apptest.EachDatabase(t, func(t *testing.T, opts apptest.Options) {
+		s := apptest.Start(t, opts)
+		const email = "article@example.com"
+		id := resetAccount(t, s, email, "+6581235501", 0)
+		ctx := browsertest.New(t, 90*time.Second)
 
-	// 1. [Log In], email and password, then [Security authentication unavailable?].
-	if err := chromedp.Do(ctx, chromedp.Navigate(s.URL+"/")); err != nil {
-		t.Fatal(err)
-	}
-	clickLabel(t, ctx, "Log In")
-	waitPage(t, ctx, "login")
-	err := chromedp.Do(ctx,
-		chromedp.SendKeys(chromedp.CSS("#email"), email),
-		chromedp.SendKeys(chromedp.CSS("#password"), pw),
-		chromedp.Submit(chromedp.CSS(`form[action="/login"]`)),
-	)
-	if err != nil {
-		t.Fatal(err)
-	}
-	waitPage(t, ctx, "login_verify")
-	clickLabel(t, ctx, "Security authentication unavailable?")
-	// 2. [Mobile unavailable, apply to reset], [Confirm reset].
-	if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS("dialog#unavailable"))); err != nil {
-		t.Fatal(err)
-	}
-	chosen, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector("dialog#unavailable input:checked").closest("label").querySelector("strong").textContent`))
-	if chosen != "Mobile unavailable, apply to reset" {
-		t.Fatalf("dialog choice %q", chosen)
-	}
-	clickLabel(t, ctx, "Confirm reset")
-	waitPage(t, ctx, "reset_mobile")
-	// 3 to 5: [Reset instructions], [Confirm reset], [Next], [Next].
-	toMethodInBrowser(t, ctx, s, email)
-	// 6, option 1: the reminder, [Start now], the questions.
-	if text := mainText(t, ctx); !strings.Contains(text, "4 questions") || !strings.Contains(text, "3 of 3") {
-		t.Fatalf("reminder: %q", text)
-	}
-	clickLabel(t, ctx, "Start now")
-	waitPage(t, ctx, "reset_mobile_quiz")
-	qs := pageQuestions(t, ctx)
-	for _, ids := range rightAnswers(t, s, id, qs) {
-		tick(t, ctx, ids...)
-	}
-	clickLabel(t, ctx, "Submit answers")
-	waitPage(t, ctx, "reset_mobile_done")
-	if text := mainText(t, ctx); !strings.Contains(text, "Your mobile verification was reset.") || !strings.Contains(text, "24 hours") {
-		t.Fatalf("done page: %q", text)
-	}
-	// [Back] to sign in, now with an email code, and the banner asks to rebind.
-	clickLabel(t, ctx, "Back")
-	waitPage(t, ctx, "login")
-	mark := s.Mark(t, email)
-	err = chromedp.Do(ctx,
-		chromedp.SendKeys(chromedp.CSS("#email"), email),
-		chromedp.SendKeys(chromedp.CSS("#password"), pw),
-		chromedp.Submit(chromedp.CSS(`form[action="/login"]`)),
-	)
-	if err != nil {
-		t.Fatal(err)
-	}
-	waitPage(t, ctx, "login_verify")
-	if label, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`label[for=code]`))); label != "Email verification code" {
-		t.Fatalf("second factor after the reset: %q", label)
-	}
-	err = chromedp.Do(ctx,
-		chromedp.SendKeys(chromedp.CSS("#code"), s.CodeSince(t, email, mark)),
-		chromedp.Click(chromedp.CSS(`form[action="/login/verify"] button.wide`)),
-	)
-	if err != nil {
-		t.Fatal(err)
-	}
-	waitPage(t, ctx, "account")
-	banner, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(".banner.warn")))
-	if err != nil || !strings.Contains(banner, "Mobile verification is off") {
-		t.Fatalf("rebind banner %q (%v)", banner, err)
-	}
-	if href, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector(".banner.warn a").getAttribute("href")`)); href != "/settings/mobile" {
-		t.Fatalf("banner button leads to %q", href)
-	}
+		// 1. [Log In], email and password, then [Security authentication unavailable?].
+		if err := chromedp.Do(ctx, chromedp.Navigate(s.URL+"/")); err != nil {
+			t.Fatal(err)
+		}
+		clickLabel(t, ctx, "Log In")
+		waitPage(t, ctx, "login")
+		err := chromedp.Do(ctx,
+			chromedp.SendKeys(chromedp.CSS("#email"), email),
+			chromedp.SendKeys(chromedp.CSS("#password"), pw),
+			chromedp.Submit(chromedp.CSS(`form[action="/login"]`)),
+		)
+		if err != nil {
+			t.Fatal(err)
+		}
+		waitPage(t, ctx, "login_verify")
+		clickLabel(t, ctx, "Security authentication unavailable?")
+		// 2. [Mobile unavailable, apply to reset], [Confirm reset].
+		if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS("dialog#unavailable"))); err != nil {
+			t.Fatal(err)
+		}
+		chosen, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector("dialog#unavailable input:checked").closest("label").querySelector("strong").textContent`))
+		if chosen != "Mobile unavailable, apply to reset" {
+			t.Fatalf("dialog choice %q", chosen)
+		}
+		clickLabel(t, ctx, "Confirm reset")
+		waitPage(t, ctx, "reset_mobile")
+		// 3 to 5: [Reset instructions], [Confirm reset], [Next], [Next].
+		toMethodInBrowser(t, ctx, s, email)
+		// 6, option 1: the reminder, [Start now], the questions.
+		if text := mainText(t, ctx); !strings.Contains(text, "4 questions") || !strings.Contains(text, "3 of 3") {
+			t.Fatalf("reminder: %q", text)
+		}
+		clickLabel(t, ctx, "Start now")
+		waitPage(t, ctx, "reset_mobile_quiz")
+		qs := pageQuestions(t, ctx)
+		for _, ids := range rightAnswers(t, s, id, qs) {
+			tick(t, ctx, ids...)
+		}
+		clickLabel(t, ctx, "Submit answers")
+		waitPage(t, ctx, "reset_mobile_done")
+		if text := mainText(t, ctx); !strings.Contains(text, "Your mobile verification was reset.") || !strings.Contains(text, "24 hours") {
+			t.Fatalf("done page: %q", text)
+		}
+		// [Back] to sign in, now with an email code, and the banner asks to rebind.
+		clickLabel(t, ctx, "Back")
+		waitPage(t, ctx, "login")
+		mark := s.Mark(t, email)
+		err = chromedp.Do(ctx,
+			chromedp.SendKeys(chromedp.CSS("#email"), email),
+			chromedp.SendKeys(chromedp.CSS("#password"), pw),
+			chromedp.Submit(chromedp.CSS(`form[action="/login"]`)),
+		)
+		if err != nil {
+			t.Fatal(err)
+		}
+		waitPage(t, ctx, "login_verify")
+		if label, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`label[for=code]`))); label != "Email verification code" {
+			t.Fatalf("second factor after the reset: %q", label)
+		}
+		err = chromedp.Do(ctx,
+			chromedp.SendKeys(chromedp.CSS("#code"), s.CodeSince(t, email, mark)),
+			chromedp.Click(chromedp.CSS(`form[action="/login/verify"] button.wide`)),
+		)
+		if err != nil {
+			t.Fatal(err)
+		}
+		waitPage(t, ctx, "account")
+		banner, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(".banner.warn")))
+		if err != nil || !strings.Contains(banner, "Mobile verification is off") {
+			t.Fatalf("rebind banner %q (%v)", banner, err)
+		}
+		if href, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector(".banner.warn a").getAttribute("href")`)); href != "/settings/mobile" {
+			t.Fatalf("banner button leads to %q", href)
+		}
+	})
 }
 
 // TestBrowserResetMobileOutOfChances fails the questions three times, with
 // [Continue] between chances, and ends where only documents remain
 // (article step 6(5)).
 func TestBrowserResetMobileOutOfChances(t *testing.T) {
-	s := apptest.Start(t, apptest.Options{})
-	const email = "unlucky@example.com"
-	id := resetAccount(t, s, email, "+6581235502", 1)
-	ctx := browsertest.New(t, 90*time.Second)
-	if err := chromedp.Do(ctx, chromedp.Navigate(s.URL+"/reset-mobile")); err != nil {
-		t.Fatal(err)
-	}
-	waitPage(t, ctx, "reset_mobile")
-	toMethodInBrowser(t, ctx, s, email)
-	for i, label := range []string{"Start now", "Continue", "Continue"} {
-		clickLabel(t, ctx, label)
-		waitPage(t, ctx, "reset_mobile_quiz")
-		if i == 1 { // one wrong option ticked; the others left blank
-			qs := pageQuestions(t, ctx)
-			right := map[string]bool{}
-			for _, ids := range rightAnswers(t, s, id, qs) {
-				for _, o := range ids {
-					right[o] = true
-				}
-			}
-			for _, o := range qs[0].Options {
-				if !right[o.ID] {
-					tick(t, ctx, o.ID)
-					break
-				}
-			}
-			checkNoSideScroll(t, ctx, s)
+	apptest.EachDatabase(t, func(t *testing.T, opts apptest.Options) {
+		s := apptest.Start(t, opts)
+		const email = "unlucky@example.com"
+		id := resetAccount(t, s, email, "+6581235502", 1)
+		ctx := browsertest.New(t, 90*time.Second)
+		if err := chromedp.Do(ctx, chromedp.Navigate(s.URL+"/reset-mobile")); err != nil {
+			t.Fatal(err)
 		}
-		clickLabel(t, ctx, "Submit answers")
-		// Questions are left blank: the page asks first (in a dialog, or
-		// from the server before the script has run).
-		if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS("dialog#blank-dialog[open], #blank-warning"))); err != nil {
-			t.Fatalf("attempt %d: not asked about blank questions: %v", i+1, err)
+		waitPage(t, ctx, "reset_mobile")
+		toMethodInBrowser(t, ctx, s, email)
+		for i, label := range []string{"Start now", "Continue", "Continue"} {
+			clickLabel(t, ctx, label)
+			waitPage(t, ctx, "reset_mobile_quiz")
+			if i == 1 { // one wrong option ticked; the others left blank
+				qs := pageQuestions(t, ctx)
+				right := map[string]bool{}
+				for _, ids := range rightAnswers(t, s, id, qs) {
+					for _, o := range ids {
+						right[o] = true
+					}
+				}
+				for _, o := range qs[0].Options {
+					if !right[o.ID] {
+						tick(t, ctx, o.ID)
+						break
+					}
+				}
+				checkNoSideScroll(t, ctx, s)
+			}
+			clickLabel(t, ctx, "Submit answers")
+			// Questions are left blank: the page asks first (in a dialog, or
+			// from the server before the script has run).
+			if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS("dialog#blank-dialog[open], #blank-warning"))); err != nil {
+				t.Fatalf("attempt %d: not asked about blank questions: %v", i+1, err)
+			}
+			clickLabel(t, ctx, "Submit anyway")
+			waitPage(t, ctx, "reset_mobile_failed")
+			text := mainText(t, ctx)
+			if left := 2 - i; left > 0 && !strings.Contains(text, fmt.Sprintf("%d of 3", left)) {
+				t.Fatalf("attempt %d: %q", i+1, text)
+			}
 		}
-		clickLabel(t, ctx, "Submit anyway")
-		waitPage(t, ctx, "reset_mobile_failed")
 		text := mainText(t, ctx)
-		if left := 2 - i; left > 0 && !strings.Contains(text, fmt.Sprintf("%d of 3", left)) {
-			t.Fatalf("attempt %d: %q", i+1, text)
+		if !strings.Contains(text, "used all 3 chances") || strings.Contains(text, "Submit documents") {
+			t.Fatalf("after three failures: %q", text)
 		}
-	}
-	text := mainText(t, ctx)
-	if !strings.Contains(text, "used all 3 chances") || strings.Contains(text, "Submit documents") {
-		t.Fatalf("after three failures: %q", text)
-	}
-	clickLabel(t, ctx, "Continue")
-	waitPage(t, ctx, "reset_mobile_documents")
-	if text := mainText(t, ctx); !strings.Contains(text, "Apply to reset Mobile on Rebind") {
-		t.Fatalf("documents page: %q", text)
-	}
+		clickLabel(t, ctx, "Continue")
+		waitPage(t, ctx, "reset_mobile_documents")
+		if text := mainText(t, ctx); !strings.Contains(text, "Apply to reset Mobile on Rebind") {
+			t.Fatalf("documents page: %q", text)
+		}
+	})
 }
 
 // checkNoSideScroll opens the current reset step on a phone-sized screen

@@ -140,7 +140,7 @@ func (a *API) verifySignIn(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	httpjson.Write(w, http.StatusOK, map[string]any{"token": s.Token, "expires_at": a.SignIn.Sessions.EndsAt(s.Session),
+	httpjson.Write(w, http.StatusOK, map[string]any{"token": s.Token, "expires_at": s.ExpiresAt,
 		"device_token": s.Device})
 	return nil
 }
@@ -150,7 +150,7 @@ func (a *API) currentSession(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	httpjson.Write(w, http.StatusOK, map[string]any{"account_id": s.AccountID, "expires_at": a.SignIn.Sessions.EndsAt(s)})
+	httpjson.Write(w, http.StatusOK, map[string]any{"account_id": s.AccountID, "expires_at": a.SignIn.EndsAt(s)})
 	return nil
 }
 

@@ -3,6 +3,7 @@ package signin
 import (
 	"context"
 	"database/sql"
+	"time"
 
 	"github.com/rebindhq/rebind/internal/account"
 	"github.com/rebindhq/rebind/internal/apperr"
@@ -17,6 +18,8 @@ import (
 type Signed struct {
 	Token   string
 	Session session.Session
+	// ExpiresAt is when the session ends if it is not used before.
+	ExpiresAt time.Time
 	// Device is a new device token for this browser or app (device.go).
 	Device string
 }
@@ -55,6 +58,7 @@ func (s *Service) Verify(ctx context.Context, loginID, entered, previousToken st
 		if err != nil {
 			return err
 		}
+		out.ExpiresAt = s.Sessions.EndsAt(out.Session)
 		out.Device = s.Check.DeviceToken(a)
 		method := dataOf(f).Method
 		detail := map[string]string{"method": method, "session": out.Session.ID}
@@ -72,6 +76,9 @@ func (s *Service) Verify(ctx context.Context, loginID, entered, previousToken st
 	})
 	return out, err
 }
+
+// EndsAt is when session sess ends if it is not used before.
+func (s *Service) EndsAt(sess session.Session) time.Time { return s.Sessions.EndsAt(sess) }
 
 // Current returns the session of a bearer token and its account.
 func (s *Service) Current(ctx context.Context, token string) (session.Session, account.Account, error) {

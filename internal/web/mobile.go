@@ -6,11 +6,9 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/rebindhq/rebind/internal/account"
 	"github.com/rebindhq/rebind/internal/apperr"
-	"github.com/rebindhq/rebind/internal/code"
 	"github.com/rebindhq/rebind/internal/flow"
 	"github.com/rebindhq/rebind/internal/flow/change"
 	"github.com/rebindhq/rebind/internal/httphtml"
@@ -54,8 +52,6 @@ type mobilePage struct {
 	Hold string
 	// Notice explains why the user is back at the start.
 	Notice string
-	// When each code may be asked for again; zero when none was sent.
-	EmailResendAt, SMSResendAt, NewResendAt time.Time
 	// Errors shown beside their field.
 	EmailError, SMSError, NumberError string
 	// The number step: the countries and what was typed.
@@ -160,9 +156,6 @@ func (p *Pages) mobileShow(w http.ResponseWriter, r *http.Request, f mobileFlow,
 	title := p.mobileTitle(d.Bind)
 	switch v.State {
 	case change.VerifyCurrent, change.VerifyEmail:
-		if err := p.resendTimes(r, f, &d); err != nil {
-			return err
-		}
 		return p.site.Render(w, r, status, "mobile_verify", title, d, msg)
 	case change.NewNumber, change.ConfirmNew:
 		if d.page == "puzzle" {
@@ -171,11 +164,6 @@ func (p *Pages) mobileShow(w http.ResponseWriter, r *http.Request, f mobileFlow,
 		if d.page == "number" || v.State == change.NewNumber {
 			return p.renderNumber(w, r, status, f.acc, d, msg)
 		}
-		at, err := p.Change.Codes.ResendAt(r.Context(), p.DB, f.id, code.ChangeNewSMS)
-		if err != nil {
-			return err
-		}
-		d.NewResendAt = at
 		return p.site.Render(w, r, status, "mobile_confirm", title, d, msg)
 	case flow.Completed:
 		// Shown once: a later visit starts afresh.
@@ -185,20 +173,6 @@ func (p *Pages) mobileShow(w http.ResponseWriter, r *http.Request, f mobileFlow,
 	p.clearMobile(w)
 	return p.mobileIntro(w, r, http.StatusGone, f.acc,
 		"The change you started is no longer open: it expired or was replaced by a newer one. You can start again below.", msg)
-}
-
-// resendTimes fills in when each code of the first step may be asked for.
-func (p *Pages) resendTimes(r *http.Request, f mobileFlow, d *mobilePage) error {
-	purpose := code.ChangeEmail
-	if d.Bind {
-		purpose = code.BindEmail
-	}
-	var err error
-	if d.EmailResendAt, err = p.Change.Codes.ResendAt(r.Context(), p.DB, f.id, purpose); err != nil || d.Bind {
-		return err
-	}
-	d.SMSResendAt, err = p.Change.Codes.ResendAt(r.Context(), p.DB, f.id, code.ChangeOldSMS)
-	return err
 }
 
 // mobileRefused shows a step the service refused, on the page of the step

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/rebindhq/rebind/internal/apperr"
-	"github.com/rebindhq/rebind/internal/code"
 	"github.com/rebindhq/rebind/internal/flow/pwreset"
 	"github.com/rebindhq/rebind/internal/httphtml"
 )
@@ -60,15 +59,14 @@ func (p *Pages) pwResetConfirmPage(w http.ResponseWriter, r *http.Request) error
 	return p.renderPwConfirm(w, r, http.StatusOK, "")
 }
 
-// renderPwConfirm shows the code and new password form. The resend
-// countdown is read from the code slot, which a decoy has too.
-// pwreset.Service has no status call, hence the code service.
+// renderPwConfirm shows the code and new password form, with the resend
+// countdown.
 func (p *Pages) renderPwConfirm(w http.ResponseWriter, r *http.Request, status int, msg string) error {
-	at, err := p.PwReset.Codes.ResendAt(r.Context(), p.DB, httphtml.Cookie(r, p.pwCookie()), code.PasswordReset)
-	if err != nil && !apperr.Is(err, apperr.NotFound) {
+	v, err := p.PwReset.Status(r.Context(), httphtml.Cookie(r, p.pwCookie()))
+	if err != nil {
 		return err
 	}
-	return p.site.Render(w, r, status, "password_reset_confirm", pwTitle, pwPage{ResendAt: at}, msg)
+	return p.site.Render(w, r, status, "password_reset_confirm", pwTitle, pwPage{ResendAt: v.ResendAt}, msg)
 }
 
 func (p *Pages) pwResetResend(w http.ResponseWriter, r *http.Request) error {

@@ -53,6 +53,10 @@ type View struct {
 	NewE164   string
 	// Email is the account's email, masked.
 	Email string
+	// EmailResendAt, SMSResendAt and NewResendAt are when the first
+	// step's email code, its code to the current number, and the new
+	// number's code may be asked for again (zero: now).
+	EmailResendAt, SMSResendAt, NewResendAt time.Time
 }
 
 // Caller is the signed-in user acting.
@@ -153,12 +157,19 @@ func (s *Service) view(ctx context.Context, f flow.Flow, a account.Account) (Vie
 	if v.EmailVerified, err = s.Codes.Consumed(ctx, s.DB, f.ID, first[0].purpose); err != nil {
 		return View{}, err
 	}
+	if v.EmailResendAt, err = s.Codes.ResendAt(ctx, s.DB, f.ID, first[0].purpose); err != nil {
+		return View{}, err
+	}
 	if len(first) > 1 {
 		if v.SMSVerified, err = s.Codes.Consumed(ctx, s.DB, f.ID, first[1].purpose); err != nil {
 			return View{}, err
 		}
+		if v.SMSResendAt, err = s.Codes.ResendAt(ctx, s.DB, f.ID, first[1].purpose); err != nil {
+			return View{}, err
+		}
 	}
-	return v, nil
+	v.NewResendAt, err = s.Codes.ResendAt(ctx, s.DB, f.ID, code.ChangeNewSMS)
+	return v, err
 }
 
 // SendEmailCode sends the email code of the first step.

@@ -61,6 +61,24 @@ type Service struct {
 	Hold         time.Duration
 }
 
+// View is where a password reset stands, for its page.
+type View struct {
+	// ResendAt is when a new code may be asked for (zero: now). An
+	// unknown email's reset has a code slot too, so the page reads the
+	// same for both.
+	ResendAt time.Time
+}
+
+// Status returns where reset flowID stands. An id with no reset gives
+// the view of one with no code sent.
+func (s *Service) Status(ctx context.Context, flowID string) (View, error) {
+	at, err := s.Codes.ResendAt(ctx, s.DB, flowID, code.PasswordReset)
+	if err != nil && !apperr.Is(err, apperr.NotFound) {
+		return View{}, err
+	}
+	return View{ResendAt: at}, nil
+}
+
 // Start opens a reset for email and sends a code to it if it has an
 // account. The answer is the same either way.
 func (s *Service) Start(ctx context.Context, email string) (string, error) {

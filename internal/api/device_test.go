@@ -75,78 +75,82 @@ func signInBody(email, password string) map[string]string {
 // device token, a forged or expired one, or one from before a password
 // change does not open that door.
 func TestStrangersCannotSpendTheOwnersPasswordAttempts(t *testing.T) {
-	clk := clock.NewFake(time.Now().UTC().Truncate(24 * time.Hour).Add(time.Hour))
-	s := apptest.Start(t, apptest.Options{Clock: clk})
-	s.CreateAccount(t, "devoted@example.com", pw, "+6581238001", false)
-	s.CreateAccount(t, "other@example.com", pw, "", false)
-	dev := signInForDevice(t, s, "devoted@example.com", "+6581238001")
-	otherDev := signInForDevice(t, s, "other@example.com", "other@example.com")
-	for i := range 10 {
-		if r := s.Do(t, "POST", "/api/v1/sessions", "", signInBody("devoted@example.com", "guess-"+pw)); r.Status != 401 && r.Status != 429 {
-			t.Fatalf("stranger's guess %d: %d %s", i+1, r.Status, r.Raw)
+	apptest.EachDatabase(t, func(t *testing.T, _ apptest.Options) {
+		clk := clock.NewFake(time.Now().UTC().Truncate(24 * time.Hour).Add(time.Hour))
+		s := apptest.Start(t, apptest.Options{Clock: clk})
+		s.CreateAccount(t, "devoted@example.com", pw, "+6581238001", false)
+		s.CreateAccount(t, "other@example.com", pw, "", false)
+		dev := signInForDevice(t, s, "devoted@example.com", "+6581238001")
+		otherDev := signInForDevice(t, s, "other@example.com", "other@example.com")
+		for i := range 10 {
+			if r := s.Do(t, "POST", "/api/v1/sessions", "", signInBody("devoted@example.com", "guess-"+pw)); r.Status != 401 && r.Status != 429 {
+				t.Fatalf("stranger's guess %d: %d %s", i+1, r.Status, r.Raw)
+			}
 		}
-	}
-	r := s.Do(t, "POST", "/api/v1/sessions", "", signInBody("devoted@example.com", pw))
-	if r.Status != 429 || r.Body["error"].(map[string]any)["limit"] != "signin_email" {
-		t.Fatalf("the right password from a new device after 10 guesses: %d %s", r.Status, r.Raw)
-	}
-	forged := dev[:len(dev)-2] + map[bool]string{true: "AA", false: "BB"}[!strings.HasSuffix(dev, "AA")]
-	for name, tok := range map[string]string{"another account's": otherDev, "a forged": forged, "a malformed": "x.y.z.w"} {
-		if r := fromDevice(t, s, "/api/v1/sessions", tok, signInBody("devoted@example.com", pw)); r.Status != 429 {
-			t.Fatalf("%s device token opened the limit: %d %s", name, r.Status, r.Raw)
+		r := s.Do(t, "POST", "/api/v1/sessions", "", signInBody("devoted@example.com", pw))
+		if r.Status != 429 || r.Body["error"].(map[string]any)["limit"] != "signin_email" {
+			t.Fatalf("the right password from a new device after 10 guesses: %d %s", r.Status, r.Raw)
 		}
-	}
-	if r := fromDevice(t, s, "/api/v1/sessions", dev, signInBody("devoted@example.com", pw)); r.Status != 200 {
-		t.Fatalf("the owner's device: %d %s", r.Status, r.Raw)
-	}
-	r = fromDevice(t, s, "/api/v1/mobile-reset", dev, map[string]any{"email": "devoted@example.com", "password": pw, "agree": true})
-	if r.Status != 201 {
-		t.Fatalf("the owner's mobile reset from its device: %d %s", r.Status, r.Raw)
-	}
-	// The device's own limit: 10 attempts in 15 minutes, counted with the
-	// two above.
-	for i := range 8 {
-		if r := fromDevice(t, s, "/api/v1/sessions", dev, signInBody("devoted@example.com", "typo-"+pw)); r.Status != 401 {
-			t.Fatalf("attempt %d from the device: %d %s", i+3, r.Status, r.Raw)
+		forged := dev[:len(dev)-2] + map[bool]string{true: "AA", false: "BB"}[!strings.HasSuffix(dev, "AA")]
+		for name, tok := range map[string]string{"another account's": otherDev, "a forged": forged, "a malformed": "x.y.z.w"} {
+			if r := fromDevice(t, s, "/api/v1/sessions", tok, signInBody("devoted@example.com", pw)); r.Status != 429 {
+				t.Fatalf("%s device token opened the limit: %d %s", name, r.Status, r.Raw)
+			}
 		}
-	}
-	r = fromDevice(t, s, "/api/v1/sessions", dev, signInBody("devoted@example.com", pw))
-	if r.Status != 429 || r.Body["error"].(map[string]any)["limit"] != credential.PerDevice.Name {
-		t.Fatalf("11th attempt from one device: %d %s", r.Status, r.Raw)
-	}
-	// A device token lasts 180 days from its sign-in.
-	clk.Advance(credential.DeviceLifetime + time.Minute)
-	for range 10 {
-		s.Do(t, "POST", "/api/v1/sessions", "", signInBody("devoted@example.com", "guess-"+pw))
-	}
-	if r := fromDevice(t, s, "/api/v1/sessions", dev, signInBody("devoted@example.com", pw)); r.Status != 429 {
-		t.Fatalf("an expired device token opened the limit: %d %s", r.Status, r.Raw)
-	}
+		if r := fromDevice(t, s, "/api/v1/sessions", dev, signInBody("devoted@example.com", pw)); r.Status != 200 {
+			t.Fatalf("the owner's device: %d %s", r.Status, r.Raw)
+		}
+		r = fromDevice(t, s, "/api/v1/mobile-reset", dev, map[string]any{"email": "devoted@example.com", "password": pw, "agree": true})
+		if r.Status != 201 {
+			t.Fatalf("the owner's mobile reset from its device: %d %s", r.Status, r.Raw)
+		}
+		// The device's own limit: 10 attempts in 15 minutes, counted with the
+		// two above.
+		for i := range 8 {
+			if r := fromDevice(t, s, "/api/v1/sessions", dev, signInBody("devoted@example.com", "typo-"+pw)); r.Status != 401 {
+				t.Fatalf("attempt %d from the device: %d %s", i+3, r.Status, r.Raw)
+			}
+		}
+		r = fromDevice(t, s, "/api/v1/sessions", dev, signInBody("devoted@example.com", pw))
+		if r.Status != 429 || r.Body["error"].(map[string]any)["limit"] != credential.PerDevice.Name {
+			t.Fatalf("11th attempt from one device: %d %s", r.Status, r.Raw)
+		}
+		// A device token lasts 180 days from its sign-in.
+		clk.Advance(credential.DeviceLifetime + time.Minute)
+		for range 10 {
+			s.Do(t, "POST", "/api/v1/sessions", "", signInBody("devoted@example.com", "guess-"+pw))
+		}
+		if r := fromDevice(t, s, "/api/v1/sessions", dev, signInBody("devoted@example.com", pw)); r.Status != 429 {
+			t.Fatalf("an expired device token opened the limit: %d %s", r.Status, r.Raw)
+		}
+	})
 }
 
 // A new password retires every device token of the account: a thief who
 // signed in once does not keep a way past the email's limit.
 func TestNewPasswordRetiresDeviceTokens(t *testing.T) {
-	s := apptest.Start(t, apptest.Options{})
-	s.CreateAccount(t, "renewed@example.com", pw, "", false)
-	dev := signInForDevice(t, s, "renewed@example.com", "renewed@example.com")
-	mark := s.Mark(t, "renewed@example.com")
-	r := s.Do(t, "POST", "/api/v1/password-reset", "", map[string]string{"email": "renewed@example.com"})
-	if r.Status != 202 {
-		t.Fatalf("password reset: %d %s", r.Status, r.Raw)
-	}
-	const newPW = "marmalade-comet-77"
-	r = s.Do(t, "POST", "/api/v1/password-reset/"+r.Body["flow_id"].(string)+"/confirm", "",
-		map[string]string{"code": s.CodeSince(t, "renewed@example.com", mark), "new_password": newPW})
-	if r.Status != 200 {
-		t.Fatalf("confirm: %d %s", r.Status, r.Raw)
-	}
-	for range 10 {
-		s.Do(t, "POST", "/api/v1/sessions", "", signInBody("renewed@example.com", "guess-"+pw))
-	}
-	if r := fromDevice(t, s, "/api/v1/sessions", dev, signInBody("renewed@example.com", newPW)); r.Status != 429 {
-		t.Fatalf("a device token from before the new password opened the limit: %d %s", r.Status, r.Raw)
-	}
+	apptest.EachDatabase(t, func(t *testing.T, opts apptest.Options) {
+		s := apptest.Start(t, opts)
+		s.CreateAccount(t, "renewed@example.com", pw, "", false)
+		dev := signInForDevice(t, s, "renewed@example.com", "renewed@example.com")
+		mark := s.Mark(t, "renewed@example.com")
+		r := s.Do(t, "POST", "/api/v1/password-reset", "", map[string]string{"email": "renewed@example.com"})
+		if r.Status != 202 {
+			t.Fatalf("password reset: %d %s", r.Status, r.Raw)
+		}
+		const newPW = "marmalade-comet-77"
+		r = s.Do(t, "POST", "/api/v1/password-reset/"+r.Body["flow_id"].(string)+"/confirm", "",
+			map[string]string{"code": s.CodeSince(t, "renewed@example.com", mark), "new_password": newPW})
+		if r.Status != 200 {
+			t.Fatalf("confirm: %d %s", r.Status, r.Raw)
+		}
+		for range 10 {
+			s.Do(t, "POST", "/api/v1/sessions", "", signInBody("renewed@example.com", "guess-"+pw))
+		}
+		if r := fromDevice(t, s, "/api/v1/sessions", dev, signInBody("renewed@example.com", newPW)); r.Status != 429 {
+			t.Fatalf("a device token from before the new password opened the limit: %d %s", r.Status, r.Raw)
+		}
+	})
 }
 
 // SEC-RACE-6: 40 wrong passwords at once from one device token, on SQLite
@@ -154,7 +158,7 @@ func TestNewPasswordRetiresDeviceTokens(t *testing.T) {
 func TestDeviceLimitUnderConcurrency(t *testing.T) {
 	servers := map[string]func(t *testing.T) (*apptest.Server, *apptest.Server){
 		"sqlite": func(t *testing.T) (*apptest.Server, *apptest.Server) {
-			s := apptest.Start(t, apptest.Options{})
+			s := apptest.Start(t, apptest.Options{DatabaseURL: storetest.SQLiteURL(t)})
 			return s, s
 		},
 		"postgres, two instances": func(t *testing.T) (*apptest.Server, *apptest.Server) {

@@ -134,7 +134,7 @@ type fuzzServer struct {
 // fuzzServers starts one server on SQLite and, when it is configured, one
 // on PostgreSQL, which refuses text that SQLite stores (NUL, invalid UTF-8).
 func fuzzServers(f *testing.F) []*fuzzServer {
-	servers := []*fuzzServer{newFuzzServer(f, "sqlite", apptest.Options{})}
+	servers := []*fuzzServer{newFuzzServer(f, "sqlite", apptest.Options{DatabaseURL: storetest.SQLiteURL(f)})}
 	if os.Getenv("REBIND_TEST_DATABASE_URL") != "" || os.Getenv("REBIND_TEST_REQUIRE_POSTGRES") == "1" {
 		servers = append(servers, newFuzzServer(f, "postgres", apptest.Options{DatabaseURL: storetest.PostgresURL(f)}))
 	}

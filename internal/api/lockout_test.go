@@ -40,24 +40,26 @@ func floodPasswordResets(t *testing.T, s *apptest.Server, clk *clock.Fake, email
 // own budget. The owner, who has the password, still signs in by email
 // code and still starts a mobile reset.
 func TestPasswordResetsDoNotLockTheOwnerOut(t *testing.T) {
-	clk := startOfDay()
-	s := apptest.Start(t, apptest.Options{Clock: clk})
-	s.CreateAccount(t, "quiet@example.com", pw, "", false)
-	s.CreateAccount(t, "phoned@example.com", pw, "+6581237001", false)
-	floodPasswordResets(t, s, clk, "quiet@example.com", 2)
-	floodPasswordResets(t, s, clk, "phoned@example.com", 2)
-	// Ten a day: the eleventh password reset mails nobody.
-	r := s.Do(t, "POST", "/api/v1/password-reset", "", map[string]string{"email": "quiet@example.com"})
-	if r.Status != 429 || r.Body["error"].(map[string]any)["limit"] != code.AnonymousDay {
-		t.Fatalf("11th password reset in a day: %d %s", r.Status, r.Raw)
-	}
-	if tok := s.SignIn(t, "quiet@example.com", pw, "quiet@example.com"); tok == "" {
-		t.Fatal("the owner could not sign in by email code")
-	}
-	r = s.Do(t, "POST", "/api/v1/mobile-reset", "", map[string]any{"email": "phoned@example.com", "password": pw, "agree": true})
-	if r.Status != 201 {
-		t.Fatalf("the owner's mobile reset after password-reset floods: %d %s", r.Status, r.Raw)
-	}
+	apptest.EachDatabase(t, func(t *testing.T, _ apptest.Options) {
+		clk := startOfDay()
+		s := apptest.Start(t, apptest.Options{Clock: clk})
+		s.CreateAccount(t, "quiet@example.com", pw, "", false)
+		s.CreateAccount(t, "phoned@example.com", pw, "+6581237001", false)
+		floodPasswordResets(t, s, clk, "quiet@example.com", 2)
+		floodPasswordResets(t, s, clk, "phoned@example.com", 2)
+		// Ten a day: the eleventh password reset mails nobody.
+		r := s.Do(t, "POST", "/api/v1/password-reset", "", map[string]string{"email": "quiet@example.com"})
+		if r.Status != 429 || r.Body["error"].(map[string]any)["limit"] != code.AnonymousDay {
+			t.Fatalf("11th password reset in a day: %d %s", r.Status, r.Raw)
+		}
+		if tok := s.SignIn(t, "quiet@example.com", pw, "quiet@example.com"); tok == "" {
+			t.Fatal("the owner could not sign in by email code")
+		}
+		r = s.Do(t, "POST", "/api/v1/mobile-reset", "", map[string]any{"email": "phoned@example.com", "password": pw, "agree": true})
+		if r.Status != 201 {
+			t.Fatalf("the owner's mobile reset after password-reset floods: %d %s", r.Status, r.Raw)
+		}
+	})
 }
 
 // bindingAttacker signs in a new account of an attacker and takes its bind
@@ -82,56 +84,60 @@ func nameNumber(t *testing.T, s *apptest.Server, tok, flowID, number string) app
 // budgets, the address's cap for named numbers and the prefix's; the
 // owner's SMS sign-in from that address is not refused by any of them.
 func TestNamingTheOwnersNumberDoesNotLockTheOwnerOut(t *testing.T) {
-	rules := code.DefaultRules
-	rules.SMS.PerIPHour = 5
-	s := apptest.Start(t, apptest.Options{CodeRules: &rules})
-	s.CreateAccount(t, "owner@example.com", pw, "+6581237002", false)
-	for i := range 6 {
-		tok, id := bindingAttacker(t, s, i)
-		r := nameNumber(t, s, tok, id, "81237002")
-		if i < 5 && r.Status != 202 {
-			t.Fatalf("attacker %d naming the owner's number: %d %s", i, r.Status, r.Raw)
+	apptest.EachDatabase(t, func(t *testing.T, _ apptest.Options) {
+		rules := code.DefaultRules
+		rules.SMS.PerIPHour = 5
+		s := apptest.Start(t, apptest.Options{CodeRules: &rules})
+		s.CreateAccount(t, "owner@example.com", pw, "+6581237002", false)
+		for i := range 6 {
+			tok, id := bindingAttacker(t, s, i)
+			r := nameNumber(t, s, tok, id, "81237002")
+			if i < 5 && r.Status != 202 {
+				t.Fatalf("attacker %d naming the owner's number: %d %s", i, r.Status, r.Raw)
+			}
+			if i == 5 && (r.Status != 429 || r.Body["error"].(map[string]any)["limit"] != code.AddressLimit) {
+				t.Fatalf("6th named number from one address: %d %s", r.Status, r.Raw)
+			}
 		}
-		if i == 5 && (r.Status != 429 || r.Body["error"].(map[string]any)["limit"] != code.AddressLimit) {
-			t.Fatalf("6th named number from one address: %d %s", r.Status, r.Raw)
+		r := s.Do(t, "POST", "/api/v1/sessions", "", map[string]string{"email": "owner@example.com", "password": pw})
+		if r.Status != 200 || r.Body["method"] != "sms" {
+			t.Fatalf("the owner's SMS sign-in after strangers named the number: %d %s", r.Status, r.Raw)
 		}
-	}
-	r := s.Do(t, "POST", "/api/v1/sessions", "", map[string]string{"email": "owner@example.com", "password": pw})
-	if r.Status != 200 || r.Body["method"] != "sms" {
-		t.Fatalf("the owner's SMS sign-in after strangers named the number: %d %s", r.Status, r.Raw)
-	}
+	})
 }
 
 // The owner's own budget still ends (5 codes an hour); the refusal says
 // when to come back and keeps the sign-in, so an app can offer the way
 // out for a phone that is not at hand.
 func TestOwnersOwnBudgetSaysWhen(t *testing.T) {
-	clk := startOfDay()
-	s := apptest.Start(t, apptest.Options{Clock: clk})
-	s.CreateAccount(t, "eager@example.com", pw, "+6581237003", false)
-	for i := range 5 {
-		if r := s.Do(t, "POST", "/api/v1/sessions", "", map[string]string{"email": "eager@example.com", "password": pw}); r.Status != 200 {
-			t.Fatalf("sign-in %d: %d %s", i+1, r.Status, r.Raw)
+	apptest.EachDatabase(t, func(t *testing.T, _ apptest.Options) {
+		clk := startOfDay()
+		s := apptest.Start(t, apptest.Options{Clock: clk})
+		s.CreateAccount(t, "eager@example.com", pw, "+6581237003", false)
+		for i := range 5 {
+			if r := s.Do(t, "POST", "/api/v1/sessions", "", map[string]string{"email": "eager@example.com", "password": pw}); r.Status != 200 {
+				t.Fatalf("sign-in %d: %d %s", i+1, r.Status, r.Raw)
+			}
 		}
-	}
-	clk.Advance(20 * time.Minute)
-	r := s.Do(t, "POST", "/api/v1/sessions", "", map[string]string{"email": "eager@example.com", "password": pw})
-	e, _ := r.Body["error"].(map[string]any)
-	if r.Status != 429 || e["limit"] != code.OwnerHour || e["retry_after_seconds"] != float64(40*60) || r.Header.Get("Retry-After") != "2400" {
-		t.Fatalf("6th sign-in in an hour: %d %s", r.Status, r.Raw)
-	}
-	if msg := e["message"].(string); !strings.Contains(msg, "try again in 40 minutes") {
-		t.Fatalf("the refusal does not say when: %q", msg)
-	}
-	id, _ := e["login_id"].(string)
-	if id == "" {
-		t.Fatalf("the refusal carries no login_id: %s", r.Raw)
-	}
-	// After the wait, signing in sends a code again.
-	clk.Advance(40 * time.Minute)
-	if r := s.Do(t, "POST", "/api/v1/sessions", "", map[string]string{"email": "eager@example.com", "password": pw}); r.Status != 200 {
-		t.Fatalf("sign-in after the wait: %d %s", r.Status, r.Raw)
-	}
+		clk.Advance(20 * time.Minute)
+		r := s.Do(t, "POST", "/api/v1/sessions", "", map[string]string{"email": "eager@example.com", "password": pw})
+		e, _ := r.Body["error"].(map[string]any)
+		if r.Status != 429 || e["limit"] != code.OwnerHour || e["retry_after_seconds"] != float64(40*60) || r.Header.Get("Retry-After") != "2400" {
+			t.Fatalf("6th sign-in in an hour: %d %s", r.Status, r.Raw)
+		}
+		if msg := e["message"].(string); !strings.Contains(msg, "try again in 40 minutes") {
+			t.Fatalf("the refusal does not say when: %q", msg)
+		}
+		id, _ := e["login_id"].(string)
+		if id == "" {
+			t.Fatalf("the refusal carries no login_id: %s", r.Raw)
+		}
+		// After the wait, signing in sends a code again.
+		clk.Advance(40 * time.Minute)
+		if r := s.Do(t, "POST", "/api/v1/sessions", "", map[string]string{"email": "eager@example.com", "password": pw}); r.Status != 200 {
+			t.Fatalf("sign-in after the wait: %d %s", r.Status, r.Raw)
+		}
+	})
 }
 
 // SEC-RACE-6 across two instances on one PostgreSQL: 30 password resets for
@@ -197,9 +203,12 @@ func TestOwnerBudgetAcrossTwoInstances(t *testing.T) {
 // which only its owner can spend; puzzles for no flow count against the
 // address. Strangers at the owner's address who spend the address's
 // puzzles do not keep the owner from the puzzle; 40 of the owner's puzzle
-// requests at once draw exactly the account's 30 (SEC-RACE-6).
+// requests at once draw exactly the account's 30 (SEC-RACE-6). The clock
+// stands still, so the strangers' 31 requests never straddle two of the
+// address's 10-minute windows.
 func TestStrangersCannotSpendTheOwnersPuzzles(t *testing.T) {
 	apptest.EachDatabase(t, func(t *testing.T, opts apptest.Options) {
+		opts.Clock = startOfDay()
 		strangersAndOwnersPuzzles(t, apptest.Start(t, opts))
 	})
 }

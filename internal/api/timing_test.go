@@ -67,7 +67,7 @@ func wrongEmailAndWrongPasswordDoTheSameWork(t *testing.T, opts apptest.Options)
 // each. The fake clock moves 15 minutes after each pair so the sign-in
 // limits never refuse. Figures: docs/benchmarks.md.
 func BenchmarkWrongEmailVsWrongPassword(b *testing.B) {
-	b.Run("sqlite", func(b *testing.B) { benchmarkWrongEmailVsWrongPassword(b, "") })
+	b.Run("sqlite", func(b *testing.B) { benchmarkWrongEmailVsWrongPassword(b, storetest.SQLiteURL(b)) })
 	b.Run("postgres", func(b *testing.B) { benchmarkWrongEmailVsWrongPassword(b, storetest.PostgresURL(b)) })
 }
 

@@ -20,47 +20,49 @@ const pw = "tangerine-orbit-42"
 // Codes leave over real SMTP and a Twilio-compatible API when configured,
 // and an outage of either delays messages without losing them.
 func TestDeliveryOverSMTPAndSMS(t *testing.T) {
-	smtpd := mailtest.NewServer(t)
-	smsd := smstest.NewServer(t)
-	s := apptest.Start(t, apptest.Options{Env: map[string]string{
-		"REBIND_SMTP_URL": smtpd.URL(), "REBIND_MAIL_FROM": "Rebind <no-reply@rebind.example>",
-		"REBIND_SMS_URL": smsd.URL(), "REBIND_SMS_FROM": "Rebind",
-	}})
-	s.CreateAccount(t, "mailer@example.com", pw, "", false)
-	s.CreateAccount(t, "texter@example.com", pw, "+6581235555", false)
+	apptest.EachDatabase(t, func(t *testing.T, _ apptest.Options) {
+		smtpd := mailtest.NewServer(t)
+		smsd := smstest.NewServer(t)
+		s := apptest.Start(t, apptest.Options{Env: map[string]string{
+			"REBIND_SMTP_URL": smtpd.URL(), "REBIND_MAIL_FROM": "Rebind <no-reply@rebind.example>",
+			"REBIND_SMS_URL": smsd.URL(), "REBIND_SMS_FROM": "Rebind",
+		}})
+		s.CreateAccount(t, "mailer@example.com", pw, "", false)
+		s.CreateAccount(t, "texter@example.com", pw, "+6581235555", false)
 
-	if r := s.Do(t, "POST", "/api/v1/sessions", "", map[string]string{"email": "mailer@example.com", "password": pw}); r.Status != 200 {
-		t.Fatalf("email sign-in: %d %s", r.Status, r.Raw)
-	}
-	got := smtpd.WaitFor(t, 1, 10*time.Second)[0]
-	if got.To[0] != "mailer@example.com" || !strings.Contains(got.Subject, "verification code") || !strings.Contains(got.Body, "sign in") {
-		t.Fatalf("email: %+v", got)
-	}
+		if r := s.Do(t, "POST", "/api/v1/sessions", "", map[string]string{"email": "mailer@example.com", "password": pw}); r.Status != 200 {
+			t.Fatalf("email sign-in: %d %s", r.Status, r.Raw)
+		}
+		got := smtpd.WaitFor(t, 1, 10*time.Second)[0]
+		if got.To[0] != "mailer@example.com" || !strings.Contains(got.Subject, "verification code") || !strings.Contains(got.Body, "sign in") {
+			t.Fatalf("email: %+v", got)
+		}
 
-	smsd.SetFailing(503)
-	r := s.Do(t, "POST", "/api/v1/sessions", "", map[string]string{"email": "texter@example.com", "password": pw})
-	if r.Status != 200 {
-		t.Fatalf("sms sign-in: %d %s", r.Status, r.Raw)
-	}
-	apptest.Eventually(t, 10*time.Second, "2 calls to the failing SMS provider", func() bool { return smsd.Calls() >= 2 })
-	if len(smsd.Messages()) != 0 {
-		t.Fatalf("during the outage: %d calls, %d delivered", smsd.Calls(), len(smsd.Messages()))
-	}
-	smsd.SetFailing(0)
-	msg := smsd.WaitFor(t, 1, 10*time.Second)[0]
-	// SEC-CODE-9: short, no personal data, origin-bound last line.
-	if msg.To != "+6581235555" || msg.From != "Rebind" || len(msg.Body) > 160 ||
-		strings.Contains(msg.Body, "texter") || strings.Contains(msg.Body, "5555") || !strings.Contains(msg.Body, "\n\n@127.0.0.1 #") {
-		t.Fatalf("sms: %+v", msg)
-	}
-	code := msg.Body[len(msg.Body)-6:]
-	r = s.Do(t, "POST", "/api/v1/sessions/"+r.Body["login_id"].(string)+"/verify", "", map[string]string{"code": code})
-	if r.Status != 200 {
-		t.Fatalf("verify with the delivered code: %d %s", r.Status, r.Raw)
-	}
-	if n := len(smsd.Messages()); n != 1 {
-		t.Fatalf("%d SMS delivered, want exactly 1", n)
-	}
+		smsd.SetFailing(503)
+		r := s.Do(t, "POST", "/api/v1/sessions", "", map[string]string{"email": "texter@example.com", "password": pw})
+		if r.Status != 200 {
+			t.Fatalf("sms sign-in: %d %s", r.Status, r.Raw)
+		}
+		apptest.Eventually(t, 10*time.Second, "2 calls to the failing SMS provider", func() bool { return smsd.Calls() >= 2 })
+		if len(smsd.Messages()) != 0 {
+			t.Fatalf("during the outage: %d calls, %d delivered", smsd.Calls(), len(smsd.Messages()))
+		}
+		smsd.SetFailing(0)
+		msg := smsd.WaitFor(t, 1, 10*time.Second)[0]
+		// SEC-CODE-9: short, no personal data, origin-bound last line.
+		if msg.To != "+6581235555" || msg.From != "Rebind" || len(msg.Body) > 160 ||
+			strings.Contains(msg.Body, "texter") || strings.Contains(msg.Body, "5555") || !strings.Contains(msg.Body, "\n\n@127.0.0.1 #") {
+			t.Fatalf("sms: %+v", msg)
+		}
+		code := msg.Body[len(msg.Body)-6:]
+		r = s.Do(t, "POST", "/api/v1/sessions/"+r.Body["login_id"].(string)+"/verify", "", map[string]string{"code": code})
+		if r.Status != 200 {
+			t.Fatalf("verify with the delivered code: %d %s", r.Status, r.Raw)
+		}
+		if n := len(smsd.Messages()); n != 1 {
+			t.Fatalf("%d SMS delivered, want exactly 1", n)
+		}
+	})
 }
 
 // Two servers on one PostgreSQL: the code-guess limit holds across them
@@ -136,33 +138,35 @@ func TestTwoInstancesShareTheGuessLimit(t *testing.T) {
 }
 
 func TestHealthReadinessMetrics(t *testing.T) {
-	s := apptest.Start(t, apptest.Options{})
-	for path, want := range map[string]string{"/healthz": `"ok"`, "/readyz": `"ready"`} {
-		resp, err := http.Get(s.URL + path)
+	apptest.EachDatabase(t, func(t *testing.T, opts apptest.Options) {
+		s := apptest.Start(t, opts)
+		for path, want := range map[string]string{"/healthz": `"ok"`, "/readyz": `"ready"`} {
+			resp, err := http.Get(s.URL + path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != 200 || !strings.Contains(string(b), want) {
+				t.Fatalf("%s: %d %s", path, resp.StatusCode, b)
+			}
+		}
+		s.Do(t, "POST", "/api/v1/sessions", "", map[string]string{"email": "m@example.com", "password": pw})
+		resp, err := http.Get(s.InternalURL + "/metrics")
 		if err != nil {
 			t.Fatal(err)
 		}
 		b, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
-		if resp.StatusCode != 200 || !strings.Contains(string(b), want) {
-			t.Fatalf("%s: %d %s", path, resp.StatusCode, b)
+		for _, want := range []string{`rebind_http_requests_total{route="POST /api/v1/sessions",status="401"} 1`, `rebind_outbox_messages{state="pending"}`, "go_goroutines"} {
+			if !strings.Contains(string(b), want) {
+				t.Errorf("/metrics lacks %s", want)
+			}
 		}
-	}
-	s.Do(t, "POST", "/api/v1/sessions", "", map[string]string{"email": "m@example.com", "password": pw})
-	resp, err := http.Get(s.InternalURL + "/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	for _, want := range []string{`rebind_http_requests_total{route="POST /api/v1/sessions",status="401"} 1`, `rebind_outbox_messages{state="pending"}`, "go_goroutines"} {
-		if !strings.Contains(string(b), want) {
-			t.Errorf("/metrics lacks %s", want)
+		s.DB.Close()
+		r := s.Do(t, "GET", "/readyz", "", nil)
+		if r.Status != 503 || r.ErrorCode() != "unavailable" {
+			t.Fatalf("/readyz with the database closed: %d %s", r.Status, r.Raw)
 		}
-	}
-	s.DB.Close()
-	r := s.Do(t, "GET", "/readyz", "", nil)
-	if r.Status != 503 || r.ErrorCode() != "unavailable" {
-		t.Fatalf("/readyz with the database closed: %d %s", r.Status, r.Raw)
-	}
+	})
 }

@@ -105,81 +105,85 @@ func checkNumbersDoNotWrap(t *testing.T, ctx context.Context, want int) {
 // for an account whose mobile was reset, the banner's [Bind mobile] opens
 // the bind flow.
 func TestBrowserAccountPage(t *testing.T) {
-	s, base := changeServer(t, apptest.Options{})
-	const email, mobile = "held-browser@example.com", "+6581237201"
-	id := s.CreateAccount(t, email, pw, mobile, false)
-	holdAll(t, s, id)
-	ctx := browsertest.New(t, 90*time.Second)
-	inZone(t, ctx, "Asia/Kolkata")
-	// The log-in page has no [Log In] in its top bar.
-	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/login")); err != nil {
-		t.Fatal(err)
-	}
-	waitPage(t, ctx, "login")
-	if n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("header a[href='/login']").length`)); err != nil || n != 0 {
-		t.Errorf("the log-in page shows [Log In] in its top bar (%d, %v)", n, err)
-	}
-	signInInBrowser(t, ctx, s, base, email, mobile)
-	text := mainText(t, ctx)
-	for _, want := range []string{"because your mobile verification was reset", "because your mobile number was changed",
-		"because a mobile number was bound to your account", "because your password was reset"} {
-		if !strings.Contains(text, want) {
-			t.Errorf("account page lacks %q: %q", want, text)
+	apptest.EachDatabase(t, func(t *testing.T, opts apptest.Options) {
+		s, base := changeServer(t, opts)
+		const email, mobile = "held-browser@example.com", "+6581237201"
+		id := s.CreateAccount(t, email, pw, mobile, false)
+		holdAll(t, s, id)
+		ctx := browsertest.New(t, 90*time.Second)
+		inZone(t, ctx, "Asia/Kolkata")
+		// The log-in page has no [Log In] in its top bar.
+		if err := chromedp.Do(ctx, chromedp.Navigate(base+"/login")); err != nil {
+			t.Fatal(err)
 		}
-	}
-	if strings.Contains(text, "_") || strings.Contains(text, "UTC") {
-		t.Errorf("account page shows codes or UTC times: %q", text)
-	}
-	checkLocalTimes(t, ctx, 4)
-	checkNumbersDoNotWrap(t, ctx, 1)
+		waitPage(t, ctx, "login")
+		if n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("header a[href='/login']").length`)); err != nil || n != 0 {
+			t.Errorf("the log-in page shows [Log In] in its top bar (%d, %v)", n, err)
+		}
+		signInInBrowser(t, ctx, s, base, email, mobile)
+		text := mainText(t, ctx)
+		for _, want := range []string{"because your mobile verification was reset", "because your mobile number was changed",
+			"because a mobile number was bound to your account", "because your password was reset"} {
+			if !strings.Contains(text, want) {
+				t.Errorf("account page lacks %q: %q", want, text)
+			}
+		}
+		if strings.Contains(text, "_") || strings.Contains(text, "UTC") {
+			t.Errorf("account page shows codes or UTC times: %q", text)
+		}
+		checkLocalTimes(t, ctx, 4)
+		checkNumbersDoNotWrap(t, ctx, 1)
 
-	phone, cancel := browsertest.Mobile(ctx)
-	defer cancel()
-	inZone(t, phone, "Asia/Kolkata")
-	if err := chromedp.Do(phone, chromedp.EmulateViewport(320, 640, chromedp.EmulateMobile, chromedp.EmulateTouch), chromedp.Navigate(base+"/")); err != nil {
-		t.Fatal(err)
-	}
-	waitPage(t, phone, "account")
-	checkLocalTimes(t, phone, 4)
-	checkNumbersDoNotWrap(t, phone, 1)
-	if wide, err := chromedp.Run(phone, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth`)); err != nil || wide {
-		t.Errorf("the account page scrolls sideways on a phone (%v)", err)
-	}
+		phone, cancel := browsertest.Mobile(ctx)
+		defer cancel()
+		inZone(t, phone, "Asia/Kolkata")
+		if err := chromedp.Do(phone, chromedp.EmulateViewport(320, 640, chromedp.EmulateMobile, chromedp.EmulateTouch), chromedp.Navigate(base+"/")); err != nil {
+			t.Fatal(err)
+		}
+		waitPage(t, phone, "account")
+		checkLocalTimes(t, phone, 4)
+		checkNumbersDoNotWrap(t, phone, 1)
+		if wide, err := chromedp.Run(phone, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth`)); err != nil || wide {
+			t.Errorf("the account page scrolls sideways on a phone (%v)", err)
+		}
 
-	// After a reset, [Bind mobile] on the banner opens the bind flow.
-	const unbound = "rebind-browser@example.com"
-	afterReset(t, s, unbound, "+6581237202")
-	other := browsertest.New(t, 60*time.Second)
-	signInInBrowser(t, other, s, base, unbound, unbound)
-	clickLabel(t, other, "Bind mobile")
-	waitPage(t, other, "mobile_intro")
-	if h1, _ := chromedp.Run(other, chromedp.Text(chromedp.CSS("main h1"))); h1 != "Bind mobile number" {
-		t.Fatalf("[Bind mobile] opened %q", h1)
-	}
+		// After a reset, [Bind mobile] on the banner opens the bind flow.
+		const unbound = "rebind-browser@example.com"
+		afterReset(t, s, unbound, "+6581237202")
+		other := browsertest.New(t, 60*time.Second)
+		signInInBrowser(t, other, s, base, unbound, unbound)
+		clickLabel(t, other, "Bind mobile")
+		waitPage(t, other, "mobile_intro")
+		if h1, _ := chromedp.Run(other, chromedp.Text(chromedp.CSS("main h1"))); h1 != "Bind mobile number" {
+			t.Fatalf("[Bind mobile] opened %q", h1)
+		}
+	})
 }
 
 // In a change, at phone width, the masked numbers stay on one line, and
 // "Lost this phone? Reset it instead" leads from the codes step to the
 // reset.
 func TestBrowserChangeLeadsALostPhoneToTheReset(t *testing.T) {
-	s, base := changeServer(t, apptest.Options{})
-	const email, mobile = "lost-browser@example.com", "+6581237203"
-	s.CreateAccount(t, email, pw, mobile, false)
-	ctx := browsertest.New(t, 90*time.Second)
-	signInInBrowser(t, ctx, s, base, email, mobile)
-	phone, cancel := browsertest.Mobile(ctx)
-	defer cancel()
-	if err := chromedp.Do(phone, chromedp.EmulateViewport(320, 640, chromedp.EmulateMobile, chromedp.EmulateTouch), chromedp.Navigate(base+"/settings")); err != nil {
-		t.Fatal(err)
-	}
-	waitPage(t, phone, "settings")
-	checkNumbersDoNotWrap(t, phone, 1)
-	clickLabel(t, phone, "Change")
-	waitPage(t, phone, "mobile_intro")
-	checkNumbersDoNotWrap(t, phone, 1)
-	clickLabel(t, phone, "Continue")
-	waitPage(t, phone, "mobile_verify")
-	checkNumbersDoNotWrap(t, phone, 1)
-	clickLabel(t, phone, "Lost this phone? Reset it instead")
-	waitPage(t, phone, "reset_mobile")
+	apptest.EachDatabase(t, func(t *testing.T, opts apptest.Options) {
+		s, base := changeServer(t, opts)
+		const email, mobile = "lost-browser@example.com", "+6581237203"
+		s.CreateAccount(t, email, pw, mobile, false)
+		ctx := browsertest.New(t, 90*time.Second)
+		signInInBrowser(t, ctx, s, base, email, mobile)
+		phone, cancel := browsertest.Mobile(ctx)
+		defer cancel()
+		if err := chromedp.Do(phone, chromedp.EmulateViewport(320, 640, chromedp.EmulateMobile, chromedp.EmulateTouch), chromedp.Navigate(base+"/settings")); err != nil {
+			t.Fatal(err)
+		}
+		waitPage(t, phone, "settings")
+		checkNumbersDoNotWrap(t, phone, 1)
+		clickLabel(t, phone, "Change")
+		waitPage(t, phone, "mobile_intro")
+		checkNumbersDoNotWrap(t, phone, 1)
+		clickLabel(t, phone, "Continue")
+		waitPage(t, phone, "mobile_verify")
+		checkNumbersDoNotWrap(t, phone, 1)
+		clickLabel(t, phone, "Lost this phone? Reset it instead")
+		waitPage(t, phone, "reset_mobile")
+	})
 }

@@ -12,7 +12,6 @@ import (
 	"github.com/rebindhq/rebind/internal/app/apptest"
 	"github.com/rebindhq/rebind/internal/apperr"
 	"github.com/rebindhq/rebind/internal/demo"
-	"github.com/rebindhq/rebind/internal/store/storetest"
 )
 
 // demoServer starts a dev server on the named database with the named demo
@@ -35,12 +34,8 @@ func demoServer(t *testing.T, databaseURL string) (*apptest.Server, map[string]s
 // onEachDatabase runs fn on a dev server with the demo accounts on SQLite
 // and, when configured, on PostgreSQL.
 func onEachDatabase(t *testing.T, fn func(t *testing.T, s *apptest.Server, ids map[string]string)) {
-	t.Run("sqlite", func(t *testing.T) {
-		s, ids := demoServer(t, storetest.SQLiteURL(t))
-		fn(t, s, ids)
-	})
-	t.Run("postgres", func(t *testing.T) {
-		s, ids := demoServer(t, storetest.PostgresURL(t))
+	apptest.EachDatabase(t, func(t *testing.T, opts apptest.Options) {
+		s, ids := demoServer(t, opts.DatabaseURL)
 		fn(t, s, ids)
 	})
 }
@@ -270,48 +265,52 @@ func TestDevRenewGivesADemoAccountBack(t *testing.T) {
 // After a passed reset the demo number is gone; renew binds it again, so
 // the reset can be tried once more.
 func TestDevRenewBindsTheDemoNumberAgain(t *testing.T) {
-	s, ids := demoServer(t, "")
-	ctx := context.Background()
-	const email = "alice@demo.rebind.invalid"
-	tx, err := s.DB.BeginTx(ctx, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.Accounts.UnbindMobile(ctx, tx, ids[email], "mobile_reset", "127.0.0.1", ""); err != nil {
-		t.Fatal(err)
-	}
-	if err := tx.Commit(); err != nil {
-		t.Fatal(err)
-	}
-	if r := s.Do(t, "POST", "/api/v1/mobile-reset", "", map[string]any{"email": email, "password": "harbor-lantern-17", "agree": true}); r.Status != 409 {
-		t.Fatalf("reset with no mobile: %d %s", r.Status, r.Raw)
-	}
-	done, err := s.Demo.Renew(ctx, ids[email])
-	if err != nil || !done.MobileRestored {
-		t.Fatalf("renew: %+v %v", done, err)
-	}
-	a, err := s.Accounts.ByID(ctx, s.DB, ids[email])
-	if err != nil || a.Mobile != "+6591234567" || !a.MobileVerification || a.RebindRequired {
-		t.Fatalf("after renew: %+v %v", a, err)
-	}
-	startDemoReset(t, s, email, "harbor-lantern-17")
+	apptest.EachDatabase(t, func(t *testing.T, opts apptest.Options) {
+		s, ids := demoServer(t, opts.DatabaseURL)
+		ctx := context.Background()
+		const email = "alice@demo.rebind.invalid"
+		tx, err := s.DB.BeginTx(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Accounts.UnbindMobile(ctx, tx, ids[email], "mobile_reset", "127.0.0.1", ""); err != nil {
+			t.Fatal(err)
+		}
+		if err := tx.Commit(); err != nil {
+			t.Fatal(err)
+		}
+		if r := s.Do(t, "POST", "/api/v1/mobile-reset", "", map[string]any{"email": email, "password": "harbor-lantern-17", "agree": true}); r.Status != 409 {
+			t.Fatalf("reset with no mobile: %d %s", r.Status, r.Raw)
+		}
+		done, err := s.Demo.Renew(ctx, ids[email])
+		if err != nil || !done.MobileRestored {
+			t.Fatalf("renew: %+v %v", done, err)
+		}
+		a, err := s.Accounts.ByID(ctx, s.DB, ids[email])
+		if err != nil || a.Mobile != "+6591234567" || !a.MobileVerification || a.RebindRequired {
+			t.Fatalf("after renew: %+v %v", a, err)
+		}
+		startDemoReset(t, s, email, "harbor-lantern-17")
+	})
 }
 
 // Only the named demo accounts are renewed: any other id is not found.
 func TestDevRenewRefusesOtherAccounts(t *testing.T) {
-	s, _ := demoServer(t, "")
-	other := s.CreateAccount(t, "real@example.com", pw, "+6581230001", true)
-	c := s.Client()
-	_, page := get(t, c, s.URL+"/dev/accounts")
-	for _, id := range []string{other, "not-an-id", "aaaaaaaaaaaaaaaaaaaaaaaaaa"} {
-		resp, body := post(t, c, s.URL+"/dev/accounts/"+id+"/renew", url.Values{"csrf": {csrf(t, page)}})
-		if resp.StatusCode != 404 {
-			t.Errorf("renew %s: %d\n%s", id, resp.StatusCode, body)
+	apptest.EachDatabase(t, func(t *testing.T, opts apptest.Options) {
+		s, _ := demoServer(t, opts.DatabaseURL)
+		other := s.CreateAccount(t, "real@example.com", pw, "+6581230001", true)
+		c := s.Client()
+		_, page := get(t, c, s.URL+"/dev/accounts")
+		for _, id := range []string{other, "not-an-id", "aaaaaaaaaaaaaaaaaaaaaaaaaa"} {
+			resp, body := post(t, c, s.URL+"/dev/accounts/"+id+"/renew", url.Values{"csrf": {csrf(t, page)}})
+			if resp.StatusCode != 404 {
+				t.Errorf("renew %s: %d\n%s", id, resp.StatusCode, body)
+			}
 		}
-	}
-	if n := countOf(t, s, "SELECT count(*) FROM audit_events WHERE action = 'demo_account_renewed'"); n != 0 {
-		t.Fatalf("%d renew events for accounts that are not demo accounts", n)
-	}
+		if n := countOf(t, s, "SELECT count(*) FROM audit_events WHERE action = 'demo_account_renewed'"); n != 0 {
+			t.Fatalf("%d renew events for accounts that are not demo accounts", n)
+		}
+	})
 }
 
 // Production has none of it: the pages are not registered, and the desk
@@ -319,48 +318,52 @@ func TestDevRenewRefusesOtherAccounts(t *testing.T) {
 // and renew gives chances back, which production must never do (SEC-KBA-2,
 // SEC-KBA-9).
 func TestProductionHasNoDemoDesk(t *testing.T) {
-	p := apptest.Start(t, apptest.Options{Production: true})
-	ctx := context.Background()
-	seeded, err := demo.SeedNamed(ctx, p.DB, p.Hasher, time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	alice := seeded[0].ID
-	if _, err := p.DB.ExecContext(ctx, "UPDATE accounts SET quiz_used = 3, quiz_window_start = $1 WHERE id = $2", time.Now().UnixMilli(), alice); err != nil {
-		t.Fatal(err)
-	}
-	c := p.Client()
-	resp, page := get(t, c, p.URL+"/dev/accounts")
-	if resp.StatusCode != 404 {
-		t.Fatalf("/dev/accounts in production: %d", resp.StatusCode)
-	}
-	// Even with a valid form token, renew is no page.
-	_, login := get(t, c, p.URL+"/login")
-	resp, _ = post(t, c, p.URL+"/dev/accounts/"+alice+"/renew", url.Values{"csrf": {csrf(t, login)}})
-	if resp.StatusCode != 404 {
-		t.Fatalf("renew in production: %d", resp.StatusCode)
-	}
-	_, home := get(t, c, p.URL+"/")
-	if strings.Contains(home, "/dev/") || strings.Contains(page, "/dev/accounts") {
-		t.Fatal("a production page links to the dev tools")
-	}
-	if _, err := p.Demo.Cards(ctx); !apperr.Is(err, apperr.Forbidden) {
-		t.Fatalf("cards in production: %v", err)
-	}
-	if _, err := p.Demo.Renew(ctx, alice); !apperr.Is(err, apperr.Forbidden) {
-		t.Fatalf("renew in production: %v", err)
-	}
-	if n := countOf(t, p, "SELECT quiz_used FROM accounts WHERE id = $1", alice); n != 3 {
-		t.Fatalf("production renew changed the chances: %d used", n)
-	}
+	apptest.EachDatabase(t, func(t *testing.T, _ apptest.Options) {
+		p := apptest.Start(t, apptest.Options{Production: true})
+		ctx := context.Background()
+		seeded, err := demo.SeedNamed(ctx, p.DB, p.Hasher, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		alice := seeded[0].ID
+		if _, err := p.DB.ExecContext(ctx, "UPDATE accounts SET quiz_used = 3, quiz_window_start = $1 WHERE id = $2", time.Now().UnixMilli(), alice); err != nil {
+			t.Fatal(err)
+		}
+		c := p.Client()
+		resp, page := get(t, c, p.URL+"/dev/accounts")
+		if resp.StatusCode != 404 {
+			t.Fatalf("/dev/accounts in production: %d", resp.StatusCode)
+		}
+		// Even with a valid form token, renew is no page.
+		_, login := get(t, c, p.URL+"/login")
+		resp, _ = post(t, c, p.URL+"/dev/accounts/"+alice+"/renew", url.Values{"csrf": {csrf(t, login)}})
+		if resp.StatusCode != 404 {
+			t.Fatalf("renew in production: %d", resp.StatusCode)
+		}
+		_, home := get(t, c, p.URL+"/")
+		if strings.Contains(home, "/dev/") || strings.Contains(page, "/dev/accounts") {
+			t.Fatal("a production page links to the dev tools")
+		}
+		if _, err := p.Demo.Cards(ctx); !apperr.Is(err, apperr.Forbidden) {
+			t.Fatalf("cards in production: %v", err)
+		}
+		if _, err := p.Demo.Renew(ctx, alice); !apperr.Is(err, apperr.Forbidden) {
+			t.Fatalf("renew in production: %v", err)
+		}
+		if n := countOf(t, p, "SELECT quiz_used FROM accounts WHERE id = $1", alice); n != 3 {
+			t.Fatalf("production renew changed the chances: %d used", n)
+		}
+	})
 }
 
 // The dev outbox and the home page link to the demo accounts in dev.
 func TestDevPagesLinkToDemoAccounts(t *testing.T) {
-	s := apptest.Start(t, apptest.Options{})
-	for _, path := range []string{"/dev/outbox", "/"} {
-		if _, page := get(t, s.Client(), s.URL+path); !strings.Contains(page, `href="/dev/accounts"`) {
-			t.Errorf("%s has no link to /dev/accounts", path)
+	apptest.EachDatabase(t, func(t *testing.T, opts apptest.Options) {
+		s := apptest.Start(t, opts)
+		for _, path := range []string{"/dev/outbox", "/"} {
+			if _, page := get(t, s.Client(), s.URL+path); !strings.Contains(page, `href="/dev/accounts"`) {
+				t.Errorf("%s has no link to /dev/accounts", path)
+			}
 		}
-	}
+	})
 }

@@ -64,29 +64,31 @@ func TestBadBytesInPagesAreA400Page(t *testing.T) {
 // page that says why, not the standard library's plain text (issue 7;
 // SEC-SES-5).
 func TestCrossSiteFormsGetAnErrorPage(t *testing.T) {
-	var rec recorder
-	if err := (&web.Pages{Dev: true}).Routes(&rec); err != nil {
-		t.Fatal(err)
-	}
-	s := apptest.Start(t, apptest.Options{})
-	for _, pattern := range rec {
-		method, path, _ := strings.Cut(pattern, " ")
-		if method != "POST" {
-			continue
-		}
-		path = strings.ReplaceAll(path, "{id}", "aaaaaaaaaaaaaaaaaaaaaaaaaa")
-		req, err := http.NewRequest("POST", s.URL+path, strings.NewReader("email=a%40example.com"))
-		if err != nil {
+	apptest.EachDatabase(t, func(t *testing.T, opts apptest.Options) {
+		var rec recorder
+		if err := (&web.Pages{Dev: true}).Routes(&rec); err != nil {
 			t.Fatal(err)
 		}
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		req.Header.Set("Sec-Fetch-Site", "cross-site")
-		resp, page := do(t, req)
-		if resp.StatusCode != 403 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") ||
-			!strings.Contains(page, `data-page="error"`) || !strings.Contains(page, "sent from another site") {
-			t.Errorf("%s: %d %s %.300s", pattern, resp.StatusCode, resp.Header.Get("Content-Type"), mainOf(page))
+		s := apptest.Start(t, opts)
+		for _, pattern := range rec {
+			method, path, _ := strings.Cut(pattern, " ")
+			if method != "POST" {
+				continue
+			}
+			path = strings.ReplaceAll(path, "{id}", "aaaaaaaaaaaaaaaaaaaaaaaaaa")
+			req, err := http.NewRequest("POST", s.URL+path, strings.NewReader("email=a%40example.com"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.Header.Set("Sec-Fetch-Site", "cross-site")
+			resp, page := do(t, req)
+			if resp.StatusCode != 403 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") ||
+				!strings.Contains(page, `data-page="error"`) || !strings.Contains(page, "sent from another site") {
+				t.Errorf("%s: %d %s %.300s", pattern, resp.StatusCode, resp.Header.Get("Content-Type"), mainOf(page))
+			}
 		}
-	}
+	})
 }
 
 func do(t *testing.T, req *http.Request) (*http.Response, string) {

@@ -66,33 +66,35 @@ func checkCodeRows(t *testing.T, ctx context.Context, name string) {
 // At 375 px (a common phone), the code inputs of the sign-in and change
 // pages are as wide as their get-code buttons.
 func TestBrowserCodeInputsOnAPhone(t *testing.T) {
-	s, base := changeServer(t, apptest.Options{})
-	const email, mobile = "narrow@example.com", "+6581237101"
-	s.CreateAccount(t, email, pw, mobile, false)
-	ctx := browsertest.New(t, 90*time.Second)
-	phone, cancel := browsertest.Mobile(ctx)
-	defer cancel()
-	if err := chromedp.Do(phone, chromedp.EmulateViewport(375, 812, chromedp.EmulateMobile, chromedp.EmulateTouch)); err != nil {
-		t.Fatal(err)
-	}
-	err := chromedp.Do(phone,
-		chromedp.Navigate(base+"/login"),
-		chromedp.SendKeys(chromedp.CSS("#email"), email),
-		chromedp.SendKeys(chromedp.CSS("#password"), pw),
-		chromedp.Submit(chromedp.CSS(`form[action="/login"]`)),
-	)
-	if err != nil {
-		t.Fatal(err)
-	}
-	waitPage(t, phone, "login_verify")
-	checkCodeRows(t, phone, "login_verify")
-	signInInBrowser(t, phone, s, base, email, mobile)
-	if err := chromedp.Do(phone, chromedp.Navigate(base+"/settings/mobile")); err != nil {
-		t.Fatal(err)
-	}
-	waitPage(t, phone, "mobile_intro")
-	clickLabel(t, phone, "Continue")
-	waitPage(t, phone, "mobile_verify")
-	getCodes(t, phone, s, email, mobile)
-	checkCodeRows(t, phone, "mobile_verify")
+	apptest.EachDatabase(t, func(t *testing.T, opts apptest.Options) {
+		s, base := changeServer(t, opts)
+		const email, mobile = "narrow@example.com", "+6581237101"
+		s.CreateAccount(t, email, pw, mobile, false)
+		ctx := browsertest.New(t, 90*time.Second)
+		phone, cancel := browsertest.Mobile(ctx)
+		defer cancel()
+		if err := chromedp.Do(phone, chromedp.EmulateViewport(375, 812, chromedp.EmulateMobile, chromedp.EmulateTouch)); err != nil {
+			t.Fatal(err)
+		}
+		err := chromedp.Do(phone,
+			chromedp.Navigate(base+"/login"),
+			chromedp.SendKeys(chromedp.CSS("#email"), email),
+			chromedp.SendKeys(chromedp.CSS("#password"), pw),
+			chromedp.Submit(chromedp.CSS(`form[action="/login"]`)),
+		)
+		if err != nil {
+			t.Fatal(err)
+		}
+		waitPage(t, phone, "login_verify")
+		checkCodeRows(t, phone, "login_verify")
+		signInInBrowser(t, phone, s, base, email, mobile)
+		if err := chromedp.Do(phone, chromedp.Navigate(base+"/settings/mobile")); err != nil {
+			t.Fatal(err)
+		}
+		waitPage(t, phone, "mobile_intro")
+		clickLabel(t, phone, "Continue")
+		waitPage(t, phone, "mobile_verify")
+		getCodes(t, phone, s, email, mobile)
+		checkCodeRows(t, phone, "mobile_verify")
+	})
 }

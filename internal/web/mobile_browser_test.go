@@ -18,108 +18,112 @@ import (
 // TestBrowserChangeMobileByTheArticle follows "How to change mobile
 // number?" by its labels, dragging the slider with the mouse.
 func TestBrowserChangeMobileByTheArticle(t *testing.T) {
-	s, base := changeServer(t, apptest.Options{})
-	const email, old, fresh = "mover@example.com", "+6581236601", "+447400123458"
-	id := s.CreateAccount(t, email, pw, old, false)
-	ctx := browsertest.New(t, 120*time.Second)
-	signInInBrowser(t, ctx, s, base, email, old)
+	apptest.EachDatabase(t, func(t *testing.T, opts apptest.Options) {
+		s, base := changeServer(t, opts)
+		const email, old, fresh = "mover@example.com", "+6581236601", "+447400123458"
+		id := s.CreateAccount(t, email, pw, old, false)
+		ctx := browsertest.New(t, 120*time.Second)
+		signInInBrowser(t, ctx, s, base, email, old)
 
-	// 1. [Settings] under [Account] in the top right.
-	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("header details.menu summary"))); err != nil {
-		t.Fatal(err)
-	}
-	if summary, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("header details.menu summary"))); summary != "Account" {
-		t.Fatalf("menu label %q", summary)
-	}
-	clickLabel(t, ctx, "Settings")
-	waitPage(t, ctx, "settings")
-	// 2. In [Account Verification], [Change] on the right of [Mobile].
-	if h2, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#account-verification"))); h2 != "Account Verification" {
-		t.Fatalf("section %q", h2)
-	}
-	right, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => {
+		// 1. [Settings] under [Account] in the top right.
+		if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("header details.menu summary"))); err != nil {
+			t.Fatal(err)
+		}
+		if summary, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("header details.menu summary"))); summary != "Account" {
+			t.Fatalf("menu label %q", summary)
+		}
+		clickLabel(t, ctx, "Settings")
+		waitPage(t, ctx, "settings")
+		// 2. In [Account Verification], [Change] on the right of [Mobile].
+		if h2, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#account-verification"))); h2 != "Account Verification" {
+			t.Fatalf("section %q", h2)
+		}
+		right, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => {
 		const row = document.querySelector("#mobile-setting");
 		const name = row.querySelector(".setting-name"), change = row.querySelector("a");
 		return name.textContent === "Mobile" && change.textContent === "Change" &&
 			change.getBoundingClientRect().left > name.getBoundingClientRect().right;
 	})()`))
-	if err != nil || !right {
-		t.Fatalf("[Change] is not on the right of [Mobile] (%v)", err)
-	}
-	clickLabel(t, ctx, "Change")
-	// 3. The warning, [Continue].
-	waitPage(t, ctx, "mobile_intro")
-	if text := mainText(t, ctx); !strings.Contains(text, "24 hours") || !strings.Contains(text, "old number") {
-		t.Fatalf("warning: %q", text)
-	}
-	clickLabel(t, ctx, "Continue")
-	// 4. [Email verification code] and [SMS code], each got by its own button.
-	waitPage(t, ctx, "mobile_verify")
-	getCodes(t, ctx, s, email, old)
-	clickLabel(t, ctx, "Next")
-	// 5. [Country code], searched, and the new [Mobile number], checked as typed.
-	waitPage(t, ctx, "mobile_number")
-	chooseNumber(t, ctx, "united king", "GB", "07400 123458", "United Kingdom")
-	clickLabel(t, ctx, "Next")
-	// 6. The slider, then the 6-digit [SMS code] and [Next].
-	waitPage(t, ctx, "mobile_puzzle")
-	mark := s.Mark(t, fresh)
-	slide(t, ctx, s, false)
-	waitPage(t, ctx, "mobile_confirm")
-	confirmNew(t, ctx, s, fresh, mark)
-	// 7. Changed.
-	if text := mainText(t, ctx); !strings.Contains(text, "Mobile number changed") || !strings.Contains(text, "+44 ****3458") {
-		t.Fatalf("success page: %q", text)
-	}
-	if a, _ := s.Accounts.ByID(context.Background(), s.DB, id); a.Mobile != fresh {
-		t.Fatalf("account after the change: %+v", a)
-	}
-	clickLabel(t, ctx, "Back to settings")
-	waitPage(t, ctx, "settings")
+		if err != nil || !right {
+			t.Fatalf("[Change] is not on the right of [Mobile] (%v)", err)
+		}
+		clickLabel(t, ctx, "Change")
+		// 3. The warning, [Continue].
+		waitPage(t, ctx, "mobile_intro")
+		if text := mainText(t, ctx); !strings.Contains(text, "24 hours") || !strings.Contains(text, "old number") {
+			t.Fatalf("warning: %q", text)
+		}
+		clickLabel(t, ctx, "Continue")
+		// 4. [Email verification code] and [SMS code], each got by its own button.
+		waitPage(t, ctx, "mobile_verify")
+		getCodes(t, ctx, s, email, old)
+		clickLabel(t, ctx, "Next")
+		// 5. [Country code], searched, and the new [Mobile number], checked as typed.
+		waitPage(t, ctx, "mobile_number")
+		chooseNumber(t, ctx, "united king", "GB", "07400 123458", "United Kingdom")
+		clickLabel(t, ctx, "Next")
+		// 6. The slider, then the 6-digit [SMS code] and [Next].
+		waitPage(t, ctx, "mobile_puzzle")
+		mark := s.Mark(t, fresh)
+		slide(t, ctx, s, false)
+		waitPage(t, ctx, "mobile_confirm")
+		confirmNew(t, ctx, s, fresh, mark)
+		// 7. Changed.
+		if text := mainText(t, ctx); !strings.Contains(text, "Mobile number changed") || !strings.Contains(text, "+44 ****3458") {
+			t.Fatalf("success page: %q", text)
+		}
+		if a, _ := s.Accounts.ByID(context.Background(), s.DB, id); a.Mobile != fresh {
+			t.Fatalf("account after the change: %+v", a)
+		}
+		clickLabel(t, ctx, "Back to settings")
+		waitPage(t, ctx, "settings")
+	})
 }
 
 // TestBrowserBindMobileWithTouch binds a number to an account that has
 // none (as after a reset) on a phone-sized touch screen, dragging the
 // slider with a finger on a puzzle shown smaller than its pixels.
 func TestBrowserBindMobileWithTouch(t *testing.T) {
-	s, base := changeServer(t, apptest.Options{})
-	const email, fresh = "thumb@example.com", "+6581236602"
-	id := s.CreateAccount(t, email, pw, "", false)
-	ctx := browsertest.New(t, 120*time.Second)
-	signInInBrowser(t, ctx, s, base, email, email)
-	phone, cancel := browsertest.Mobile(ctx)
-	defer cancel()
-	// A small phone, where the puzzle is shown narrower than its pixels.
-	if err := chromedp.Do(phone, chromedp.EmulateViewport(320, 640, chromedp.EmulateMobile, chromedp.EmulateTouch), chromedp.Navigate(base+"/settings")); err != nil {
-		t.Fatal(err)
-	}
-	waitPage(t, phone, "settings")
-	clickLabel(t, phone, "Bind")
-	waitPage(t, phone, "mobile_intro")
-	clickLabel(t, phone, "Continue")
-	waitPage(t, phone, "mobile_verify")
-	if n, err := chromedp.Run(phone, chromedp.Evaluate[int](`document.querySelectorAll("#sms-code, #get-sms-code").length`)); err != nil || n != 0 {
-		t.Fatalf("a bind asks for an SMS code to an old number (%d fields, %v)", n, err)
-	}
-	getCodes(t, phone, s, email, "")
-	clickLabel(t, phone, "Next")
-	waitPage(t, phone, "mobile_number")
-	chooseNumber(t, phone, "+65", "SG", "8123 6602", "Singapore")
-	clickLabel(t, phone, "Next")
-	waitPage(t, phone, "mobile_puzzle")
-	if wide, err := chromedp.Run(phone, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth`)); err != nil || wide {
-		t.Fatalf("the puzzle scrolls sideways on a phone (%v)", err)
-	}
-	mark := s.Mark(t, fresh)
-	slide(t, phone, s, true)
-	waitPage(t, phone, "mobile_confirm")
-	confirmNew(t, phone, s, fresh, mark)
-	if text := mainText(t, phone); !strings.Contains(text, "Mobile number bound") || !strings.Contains(text, "+65 ****6602") {
-		t.Fatalf("success page: %q", text)
-	}
-	if a, _ := s.Accounts.ByID(context.Background(), s.DB, id); a.Mobile != fresh {
-		t.Fatalf("account after the bind: %+v", a)
-	}
+	apptest.EachDatabase(t, func(t *testing.T, opts apptest.Options) {
+		s, base := changeServer(t, opts)
+		const email, fresh = "thumb@example.com", "+6581236602"
+		id := s.CreateAccount(t, email, pw, "", false)
+		ctx := browsertest.New(t, 120*time.Second)
+		signInInBrowser(t, ctx, s, base, email, email)
+		phone, cancel := browsertest.Mobile(ctx)
+		defer cancel()
+		// A small phone, where the puzzle is shown narrower than its pixels.
+		if err := chromedp.Do(phone, chromedp.EmulateViewport(320, 640, chromedp.EmulateMobile, chromedp.EmulateTouch), chromedp.Navigate(base+"/settings")); err != nil {
+			t.Fatal(err)
+		}
+		waitPage(t, phone, "settings")
+		clickLabel(t, phone, "Bind")
+		waitPage(t, phone, "mobile_intro")
+		clickLabel(t, phone, "Continue")
+		waitPage(t, phone, "mobile_verify")
+		if n, err := chromedp.Run(phone, chromedp.Evaluate[int](`document.querySelectorAll("#sms-code, #get-sms-code").length`)); err != nil || n != 0 {
+			t.Fatalf("a bind asks for an SMS code to an old number (%d fields, %v)", n, err)
+		}
+		getCodes(t, phone, s, email, "")
+		clickLabel(t, phone, "Next")
+		waitPage(t, phone, "mobile_number")
+		chooseNumber(t, phone, "+65", "SG", "8123 6602", "Singapore")
+		clickLabel(t, phone, "Next")
+		waitPage(t, phone, "mobile_puzzle")
+		if wide, err := chromedp.Run(phone, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth`)); err != nil || wide {
+			t.Fatalf("the puzzle scrolls sideways on a phone (%v)", err)
+		}
+		mark := s.Mark(t, fresh)
+		slide(t, phone, s, true)
+		waitPage(t, phone, "mobile_confirm")
+		confirmNew(t, phone, s, fresh, mark)
+		if text := mainText(t, phone); !strings.Contains(text, "Mobile number bound") || !strings.Contains(text, "+65 ****6602") {
+			t.Fatalf("success page: %q", text)
+		}
+		if a, _ := s.Accounts.ByID(context.Background(), s.DB, id); a.Mobile != fresh {
+			t.Fatalf("account after the bind: %+v", a)
+		}
+	})
 }
 
 // signInInBrowser signs in through the pages; the code goes to "to".

@@ -1,5 +1,5 @@
 // Package apptest starts a whole rebind server for tests: real database
-// (SQLite, or PostgreSQL when asked), real HTTP on 127.0.0.1 (the public
+// (SQLite and PostgreSQL, see EachDatabase), real HTTP on 127.0.0.1 (the public
 // and the internal listener, each on its own port), the outbox
 // worker running, messages readable from the dev outbox or from in-process
 // SMTP and SMS servers.
@@ -29,7 +29,6 @@ import (
 	"github.com/rebindhq/rebind/internal/outbox"
 	"github.com/rebindhq/rebind/internal/password"
 	"github.com/rebindhq/rebind/internal/store"
-	"github.com/rebindhq/rebind/internal/store/storetest"
 )
 
 // AdminToken is the admin token of test servers.
@@ -38,9 +37,13 @@ const AdminToken = "test-admin-token-0123456789abcdef0123456789"
 // Options choose the parts of a test server.
 type Options struct {
 	// DatabaseURL is a database to share (two servers on one PostgreSQL);
-	// empty means a fresh SQLite file.
+	// empty means a fresh one of the kind EachDatabase runs the test on.
 	DatabaseURL string
-	Clock       clock.Clock
+	// OnlySQLite says why the test cannot run on PostgreSQL; it then runs
+	// on a fresh SQLite file (and its EachDatabase subtest on PostgreSQL is
+	// skipped with this reason).
+	OnlySQLite string
+	Clock      clock.Clock
 	// Env adds or overrides REBIND_* variables.
 	Env map[string]string
 	// RealPasswordCost uses the production argon2id parameters.
@@ -85,7 +88,7 @@ func Start(t testing.TB, opts Options) *Server {
 	cfg.Production = opts.Production
 	url := opts.DatabaseURL
 	if url == "" {
-		url = storetest.SQLiteURL(t)
+		url = databaseURL(t, opts)
 	}
 	ctx := context.Background()
 	db, err := store.Open(ctx, url)

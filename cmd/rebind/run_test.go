@@ -11,9 +11,12 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/rebindhq/rebind/internal/store/storetest"
 )
 
-// env returns a getenv for a fresh data folder.
+// env returns a getenv for a fresh data folder, with a database in it
+// unless extra names one.
 func env(t *testing.T, extra map[string]string) func(string) string {
 	dir := t.TempDir()
 	m := map[string]string{"REBIND_DATA_DIR": dir, "REBIND_DATABASE_URL": "sqlite://" + filepath.Join(dir, "rebind.db"),
@@ -24,17 +27,28 @@ func env(t *testing.T, extra map[string]string) func(string) string {
 	return func(k string) string { return m[k] }
 }
 
+// onEachDatabase runs fn as a subtest with a fresh database of each kind:
+// "sqlite" always, "postgres" when configured (storetest.PostgresURL).
+func onEachDatabase(t *testing.T, fn func(t *testing.T, kind, url string)) {
+	t.Run("sqlite", func(t *testing.T) { fn(t, "sqlite", storetest.SQLiteURL(t)) })
+	t.Run("postgres", func(t *testing.T) { fn(t, "postgres", storetest.PostgresURL(t)) })
+}
+
 // TestServeStartsADevServer runs the whole program in-process on port 0,
 // as "go run ./cmd/rebind" would, and checks it serves on both listeners
 // (the admin API and /metrics on the internal one only), seeds the demo
 // accounts, prints how to sign in, and stops on cancel.
 func TestServeStartsADevServer(t *testing.T) {
+	onEachDatabase(t, serveStartsADevServer)
+}
+
+func serveStartsADevServer(t *testing.T, kind, databaseURL string) {
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, nil, env(t, nil), pw, io.Discard)
+		done <- run(ctx, nil, env(t, map[string]string{"REBIND_DATABASE_URL": databaseURL}), pw, io.Discard)
 		pw.Close()
 	}()
 	var out strings.Builder
@@ -81,7 +95,7 @@ func TestServeStartsADevServer(t *testing.T) {
 		}
 	}()
 	text := out.String()
-	for _, want := range []string{"dev mode, sqlite database", "/dev/outbox", "admin API token:", "alice@", "harbor-lantern-17", "email code"} {
+	for _, want := range []string{"dev mode, " + kind + " database", "/dev/outbox", "admin API token:", "alice@", "harbor-lantern-17", "email code"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("start-up output lacks %q:\n%s", want, text)
 		}
@@ -203,7 +217,11 @@ func TestProductionRefusesToStartWithDevDefaults(t *testing.T) {
 }
 
 func TestMigrateDemoAuditCommands(t *testing.T) {
-	getenv := env(t, nil)
+	onEachDatabase(t, migrateDemoAuditCommands)
+}
+
+func migrateDemoAuditCommands(t *testing.T, _, databaseURL string) {
+	getenv := env(t, map[string]string{"REBIND_DATABASE_URL": databaseURL})
 	ctx := context.Background()
 	var out strings.Builder
 	if err := run(ctx, []string{"migrate"}, getenv, &out, io.Discard); err != nil || !strings.Contains(out.String(), "applied 0001_init") {

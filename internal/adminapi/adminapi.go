@@ -1,7 +1,8 @@
 // Package adminapi is the API of the exchange's other services (SPEC §5,
 // admin): they create accounts, push account activity in, read an account,
 // and ask whether it may withdraw. Every call carries the admin bearer
-// token. Its route table is Routes.
+// token. Its route table is Routes. Changes go through the admin service
+// (package admin) as admin.API; the handlers decode, call and encode.
 package adminapi
 
 import (
@@ -14,14 +15,12 @@ import (
 	"time"
 
 	"github.com/rebindhq/rebind/internal/account"
+	"github.com/rebindhq/rebind/internal/admin"
 	"github.com/rebindhq/rebind/internal/apperr"
 	"github.com/rebindhq/rebind/internal/audit"
 	"github.com/rebindhq/rebind/internal/client"
-	"github.com/rebindhq/rebind/internal/clock"
 	"github.com/rebindhq/rebind/internal/hold"
 	"github.com/rebindhq/rebind/internal/httpjson"
-	"github.com/rebindhq/rebind/internal/password"
-	"github.com/rebindhq/rebind/internal/phone"
 	"github.com/rebindhq/rebind/internal/ratelimit"
 	"github.com/rebindhq/rebind/internal/store"
 )
@@ -29,11 +28,10 @@ import (
 // API serves the admin API.
 type API struct {
 	DB       *store.DB
-	Clock    clock.Clock
 	Token    string
+	Admin    *admin.Service
 	Accounts *account.Store
 	Holds    *hold.Store
-	Hasher   *password.Hasher
 	Audit    *audit.Log
 	// Limiter counts wrong tokens per client address (AuthFailures).
 	Limiter *ratelimit.Limiter
@@ -131,42 +129,11 @@ func (a *API) createAccount(w http.ResponseWriter, r *http.Request) error {
 	if req.Email == "" {
 		return httpjson.Missing("email")
 	}
-	if _, _, err := account.NormalizeEmail(req.Email); err != nil {
-		return err
+	n := admin.NewAccount{Email: req.Email, Password: req.Password, KYC: req.KYC, RegisteredAt: req.RegisteredAt}
+	if req.Mobile != nil {
+		n.Mobile = *req.Mobile
 	}
-	// The exchange owns its sign-up policy; rebind only bounds the length.
-	if n := len([]rune(req.Password)); n < password.MinLength || n > password.MaxLength {
-		return apperr.New(apperr.InvalidRequest, "password must be 8 to 128 characters")
-	}
-	n := account.New{Email: req.Email, KYC: req.KYC}
-	if req.Mobile != nil && *req.Mobile != "" {
-		num, err := phone.ParseE164(*req.Mobile)
-		if err != nil {
-			return apperr.Wrap(apperr.InvalidMobile, "mobile: "+err.Error(), err)
-		}
-		n.Mobile, n.MobileVerification = num.E164(), true
-	}
-	if req.RegisteredAt != nil {
-		if req.RegisteredAt.After(a.Clock.Now()) || req.RegisteredAt.Year() < 2009 {
-			return apperr.New(apperr.InvalidRequest, "registered_at must be a past time")
-		}
-		n.RegisteredAt = *req.RegisteredAt
-	}
-	hash, err := a.Hasher.Hash(r.Context(), req.Password)
-	if err != nil {
-		return apperr.Wrap(apperr.Unavailable, "too busy; try again shortly", err)
-	}
-	n.PasswordHash = hash
-	var acc account.Account
-	err = a.DB.Tx(r.Context(), func(tx *sql.Tx) error {
-		var err error
-		if acc, err = a.Accounts.Create(r.Context(), tx, n); err != nil {
-			return err
-		}
-		return a.Audit.Append(r.Context(), tx, audit.Event{Actor: audit.ActorAdmin, AccountID: acc.ID,
-			Action: audit.AccountCreated, Result: audit.OK, Detail: map[string]string{"kyc": strconv.FormatBool(acc.KYC),
-				"mobile": account.MaskMobile(acc.Mobile)}})
-	})
+	acc, err := a.Admin.CreateAccount(r.Context(), admin.API, n)
 	if err != nil {
 		return err
 	}
@@ -205,19 +172,7 @@ func (a *API) pushActivity(w http.ResponseWriter, r *http.Request) error {
 	if err := httpjson.Decode(w, r, &act); err != nil {
 		return err
 	}
-	if err := act.Validate(a.Clock.Now()); err != nil {
-		return err
-	}
-	id := r.PathValue("id")
-	var pushed account.Pushed
-	err := a.DB.Tx(r.Context(), func(tx *sql.Tx) error {
-		if _, err := a.Accounts.ByID(r.Context(), tx, id); err != nil {
-			return err
-		}
-		var err error
-		pushed, err = a.Accounts.AddActivity(r.Context(), tx, id, act)
-		return err
-	})
+	pushed, err := a.Admin.PushActivity(r.Context(), r.PathValue("id"), act)
 	if err != nil {
 		return err
 	}
@@ -234,18 +189,10 @@ func (a *API) withdrawalEligibility(w http.ResponseWriter, r *http.Request) erro
 	return nil
 }
 
-// unfreeze lifts the freeze an owner set with "This wasn't me", once staff
-// have checked the account with them. Withdrawal holds stay until they end.
+// unfreeze lifts the freeze an owner set with "This wasn't me" and answers
+// with the account, frozen or not before.
 func (a *API) unfreeze(w http.ResponseWriter, r *http.Request) error {
-	id := r.PathValue("id")
-	err := a.DB.Tx(r.Context(), func(tx *sql.Tx) error {
-		changed, err := a.Accounts.SetFrozen(r.Context(), tx, id, false)
-		if err != nil || !changed {
-			return err
-		}
-		return a.Audit.Append(r.Context(), tx, audit.Event{Actor: audit.ActorAdmin, AccountID: id, Action: audit.AccountUnfrozen, Result: audit.OK})
-	})
-	if err != nil {
+	if _, err := a.Admin.Unfreeze(r.Context(), admin.API, r.PathValue("id")); err != nil {
 		return err
 	}
 	return a.getAccount(w, r)

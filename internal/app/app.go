@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/rebindhq/rebind/internal/account"
+	"github.com/rebindhq/rebind/internal/admin"
 	"github.com/rebindhq/rebind/internal/audit"
 	"github.com/rebindhq/rebind/internal/captcha"
 	"github.com/rebindhq/rebind/internal/clock"
@@ -69,6 +70,9 @@ type App struct {
 	// Demo shows and renews the named demo accounts; it refuses outside
 	// dev mode.
 	Demo *demo.Desk
+	// Admin creates accounts, stores pushed activity and lifts freezes,
+	// for the admin API and the staff console.
+	Admin *admin.Service
 
 	public   http.Handler
 	internal http.Handler
@@ -114,6 +118,7 @@ func New(cfg *config.Config, db *store.DB, log *slog.Logger, opts Options) (*App
 	a.Flows = flow.NewStore(clk)
 	a.Sessions = session.NewManager(clk, cfg.SessionIdle, cfg.SessionAbsolute)
 	a.Limiter = ratelimit.New(clk)
+	a.Admin = &admin.Service{DB: db, Clock: clk, Accounts: a.Accounts, Hasher: a.Hasher, Audit: a.Audit}
 	queue, err := outbox.NewQueue(clk, cfg.Secret.Key(keys.OutboxSeal))
 	if err != nil {
 		return nil, err

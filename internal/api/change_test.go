@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/rebindhq/rebind/internal/app/apptest"
 	"github.com/rebindhq/rebind/internal/captcha"
@@ -102,13 +103,15 @@ func TestChangeMobile(t *testing.T) {
 		if !strings.Contains(mail.Subject, "mobile number") || !strings.Contains(mail.Body, "/stop?t=") {
 			t.Fatalf("owner email: %q", mail.Subject)
 		}
-		var told bool
-		for _, m := range s.Messages(t, "+6581240001") {
-			told = told || strings.Contains(m.Body, "replaced")
-		}
-		if !told {
-			t.Fatal("the old number was not told")
-		}
+		// The SMS may leave after the emails: wait for it.
+		apptest.Eventually(t, 10*time.Second, "the SMS to the old number", func() bool {
+			for _, m := range s.Messages(t, "+6581240001") {
+				if strings.Contains(m.Body, "replaced") {
+					return true
+				}
+			}
+			return false
+		})
 		// Sign-in now sends the SMS to the new number.
 		s.SignIn(t, "ch@example.com", pw, "+6591234567")
 	})

@@ -9,9 +9,9 @@ import (
 
 	"github.com/rebindhq/rebind/internal/app/apptest"
 	"github.com/rebindhq/rebind/internal/captcha"
+	"github.com/rebindhq/rebind/internal/change"
 	"github.com/rebindhq/rebind/internal/clock"
 	"github.com/rebindhq/rebind/internal/code"
-	"github.com/rebindhq/rebind/internal/flow/change"
 	"github.com/rebindhq/rebind/internal/store/storetest"
 )
 

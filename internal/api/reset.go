@@ -5,8 +5,8 @@ import (
 	"time"
 
 	"github.com/rebindhq/rebind/internal/credential"
-	"github.com/rebindhq/rebind/internal/flow/reset"
 	"github.com/rebindhq/rebind/internal/httpjson"
+	"github.com/rebindhq/rebind/internal/reset"
 )
 
 // resetView is a reset's state as the API shows it.

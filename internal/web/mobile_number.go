@@ -11,7 +11,7 @@ import (
 	"github.com/rebindhq/rebind/internal/account"
 	"github.com/rebindhq/rebind/internal/apperr"
 	"github.com/rebindhq/rebind/internal/captcha"
-	"github.com/rebindhq/rebind/internal/flow/change"
+	"github.com/rebindhq/rebind/internal/change"
 	"github.com/rebindhq/rebind/internal/httphtml"
 	"github.com/rebindhq/rebind/internal/httpjson"
 	"github.com/rebindhq/rebind/internal/phone"

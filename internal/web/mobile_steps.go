@@ -5,8 +5,8 @@ import (
 	"strings"
 
 	"github.com/rebindhq/rebind/internal/apperr"
+	"github.com/rebindhq/rebind/internal/change"
 	"github.com/rebindhq/rebind/internal/flow"
-	"github.com/rebindhq/rebind/internal/flow/change"
 	"github.com/rebindhq/rebind/internal/httphtml"
 )
 

@@ -6,8 +6,8 @@ import (
 	"time"
 
 	"github.com/rebindhq/rebind/internal/apperr"
-	"github.com/rebindhq/rebind/internal/flow/pwreset"
 	"github.com/rebindhq/rebind/internal/httphtml"
+	"github.com/rebindhq/rebind/internal/pwreset"
 )
 
 // The password reset pages (SPEC §3.4). An email without an account goes

@@ -8,9 +8,9 @@ import (
 
 	"github.com/rebindhq/rebind/internal/apperr"
 	"github.com/rebindhq/rebind/internal/flow"
-	"github.com/rebindhq/rebind/internal/flow/reset"
 	"github.com/rebindhq/rebind/internal/httphtml"
 	"github.com/rebindhq/rebind/internal/quiz"
+	"github.com/rebindhq/rebind/internal/reset"
 )
 
 // The reset pages (SPEC §3.2) live at one address, /reset-mobile: GET shows

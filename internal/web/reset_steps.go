@@ -5,9 +5,9 @@ import (
 	"strings"
 
 	"github.com/rebindhq/rebind/internal/apperr"
-	"github.com/rebindhq/rebind/internal/flow/reset"
 	"github.com/rebindhq/rebind/internal/httphtml"
 	"github.com/rebindhq/rebind/internal/quiz"
+	"github.com/rebindhq/rebind/internal/reset"
 )
 
 // The actions of the reset pages. Each translates a form into one call of

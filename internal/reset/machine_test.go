@@ -8,7 +8,7 @@ import (
 	"github.com/rebindhq/rebind/internal/apperr"
 	"github.com/rebindhq/rebind/internal/clock"
 	"github.com/rebindhq/rebind/internal/flow"
-	"github.com/rebindhq/rebind/internal/flow/reset"
+	"github.com/rebindhq/rebind/internal/reset"
 	"github.com/rebindhq/rebind/internal/store"
 	"github.com/rebindhq/rebind/internal/store/storetest"
 )

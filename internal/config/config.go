@@ -30,6 +30,7 @@ type Config struct {
 	InternalAddr string
 	DatabaseURL  string
 	DataDir      string
+	BlobURL      string // the bucket of uploaded documents (internal/blob)
 	BaseURL      *url.URL
 	Brand        string
 	// AdminToken authenticates the exchange's services on the admin API.
@@ -74,6 +75,7 @@ var Variables = []struct{ Name, Default, Meaning string }{
 	{"REBIND_INTERNAL_ADDR", "127.0.0.1:8081", "internal listen address: admin API, `/metrics`, `/healthz`, `/readyz`; reachable by the exchange's services and monitoring only, never the internet"},
 	{"REBIND_DATABASE_URL", "sqlite:data/rebind.db", "`postgres://…`, `sqlite:///abs/path.db` or `sqlite:rel/path.db`"},
 	{"REBIND_DATA_DIR", "data", "folder for documents and dev secrets"},
+	{"REBIND_BLOB_URL", "file://<REBIND_DATA_DIR>/documents", "where uploaded documents are kept, sealed: `file:///abs/folder` or `file://./rel/folder` (made private: 0700, files 0600); `mem://` for tests only"},
 	{"REBIND_BASE_URL", "http://<REBIND_ADDR>", "canonical site address used in links; https required in production"},
 	{"REBIND_BRAND", "Rebind", "brand name shown in pages and messages (at most 24 characters)"},
 	{"REBIND_SECRET", "generated in dev", "server secret, base64 of at least 32 random bytes (repeated or counting bytes are refused); required in production"},
@@ -133,6 +135,7 @@ func Load(getenv func(string) string, overrides map[string]string) (*Config, err
 	}
 	c.DatabaseURL = get("REBIND_DATABASE_URL", "sqlite:data/rebind.db")
 	c.DataDir = get("REBIND_DATA_DIR", "data")
+	c.BlobURL = get("REBIND_BLOB_URL", folderURL(filepath.Join(c.DataDir, "documents")))
 	c.Brand = get("REBIND_BRAND", "Rebind")
 	if n := len([]rune(c.Brand)); n > 24 || strings.ContainsAny(c.Brand, "<>\"\r\n") {
 		bad("REBIND_BRAND", "must be at most 24 characters of plain text")
@@ -234,6 +237,9 @@ func (c *Config) refuseDevDefaults(bad func(name, format string, args ...any)) {
 	if c.Demo {
 		bad("REBIND_DEMO", "demo accounts are for dev only")
 	}
+	if strings.HasPrefix(c.BlobURL, "mem:") {
+		bad("REBIND_BLOB_URL", "mem:// loses every document at restart; it is for tests only")
+	}
 }
 
 // EnsureDevSecrets fills a missing server secret and admin token in dev
@@ -290,6 +296,16 @@ func readOrCreate(path string, n int) (string, error) {
 		return "", fmt.Errorf("write %s: %w", path, err)
 	}
 	return enc, nil
+}
+
+// folderURL writes a local folder as the file:// URL internal/blob opens: a
+// relative folder as file://./rel, an absolute one as file:///abs.
+func folderURL(dir string) string {
+	u := url.URL{Scheme: "file", Path: filepath.ToSlash(dir)}
+	if !filepath.IsAbs(dir) {
+		u.Host, u.Path = ".", "/"+u.Path
+	}
+	return u.String()
 }
 
 func parseBool(s, name string, bad func(string, string, ...any)) bool {

@@ -124,3 +124,17 @@ func TestREADMEListsEveryVariable(t *testing.T) {
 		}
 	}
 }
+
+func TestBlobURL(t *testing.T) {
+	for dir, want := range map[string]string{"data": "file://./data/documents", "/var/lib/rebind": "file:///var/lib/rebind/documents"} {
+		c, err := Load(env(map[string]string{"REBIND_DATA_DIR": dir}), nil)
+		if err != nil || c.BlobURL != want {
+			t.Fatalf("REBIND_DATA_DIR=%s: REBIND_BLOB_URL defaults to %q (%v); want %q", dir, c.BlobURL, err, want)
+		}
+	}
+	good := productionEnv()
+	good["REBIND_BLOB_URL"] = "mem://"
+	if _, err := Load(env(good), nil); err == nil || !strings.Contains(err.Error(), "REBIND_BLOB_URL") {
+		t.Fatalf("production accepted documents kept in memory: %v", err)
+	}
+}

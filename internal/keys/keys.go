@@ -23,6 +23,7 @@ const (
 	CSRF        = "rebind csrf v1"
 	StatusLink  = "rebind status link v1"
 	DeviceToken = "rebind device token v1"
+	DocumentKey = "rebind document key wrap v1"
 )
 
 // Ring holds the server secret and derives keys from it.

@@ -154,7 +154,7 @@ func TestBrowserAccountPage(t *testing.T) {
 		signInInBrowser(t, other, s, base, unbound, unbound)
 		clickLabel(t, other, "Bind mobile")
 		waitPage(t, other, "mobile_intro")
-		if h1, _ := chromedp.Run(other, chromedp.Text(chromedp.CSS("main h1"))); h1 != "Bind mobile number" {
+		if h1, _ := pageText(other, "main h1"); h1 != "Bind mobile number" {
 			t.Fatalf("[Bind mobile] opened %q", h1)
 		}
 	})

@@ -36,7 +36,7 @@ func TestBrowserSignInWithSMS(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		text, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("main")))
+		text, err := pageText(ctx, "main")
 		if err != nil || !strings.Contains(text, "+65 ****1111") {
 			t.Fatalf("2FA page text %q: %v", text, err)
 		}
@@ -50,7 +50,7 @@ func TestBrowserSignInWithSMS(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		dialog, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("dialog#unavailable")))
+		dialog, _ := pageText(ctx, "dialog#unavailable")
 		for _, label := range []string{"Security authentication unavailable?", "Mobile unavailable, apply to reset", "Confirm reset"} {
 			if !strings.Contains(dialog, label) {
 				t.Fatalf("dialog lacks %q: %q", label, dialog)
@@ -67,7 +67,7 @@ func TestBrowserSignInWithSMS(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		text, _ = chromedp.Run(ctx, chromedp.Text(chromedp.CSS("main")))
+		text, _ = pageText(ctx, "main")
 		if !strings.Contains(text, "chrome@example.com") || !strings.Contains(text, "+65 ****1111") {
 			t.Fatalf("account page: %q", text)
 		}
@@ -91,7 +91,7 @@ func codeFromDevOutbox(t *testing.T, ctx context.Context, s *apptest.Server, to 
 	if err != nil {
 		t.Fatalf("open the dev outbox: %v", err)
 	}
-	body, err := chromedp.Run(tab, chromedp.Text(chromedp.CSS("article.message pre")))
+	body, err := pageText(tab, "article.message pre")
 	if err != nil {
 		t.Fatalf("read the dev outbox: %v", err)
 	}
@@ -121,7 +121,7 @@ func TestBrowserDialogLeadsToReset(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		h1, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("main h1")))
+		h1, _ := pageText(ctx, "main h1")
 		loc, _ := chromedp.Run(ctx, chromedp.Location())
 		if h1 != "Reset Mobile Verification" || !strings.Contains(loc, "/reset-mobile") {
 			t.Fatalf("after [Confirm reset]: %q at %s", h1, loc)
@@ -145,7 +145,7 @@ func TestBrowserSignInWithEmailCode(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		label, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`label[for=code]`)))
+		label, _ := pageText(ctx, `label[for=code]`)
 		if label != "Email verification code" {
 			t.Fatalf("code label %q", label)
 		}

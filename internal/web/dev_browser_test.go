@@ -33,7 +33,7 @@ func TestBrowserDemoAccountsFromTheOutbox(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		text, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(card)))
+		text, err := pageText(ctx, card)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -42,7 +42,7 @@ func TestBrowserDemoAccountsFromTheOutbox(t *testing.T) {
 				t.Errorf("alice's card lacks %q:\n%s", want, text)
 			}
 		}
-		if chances, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(card+" [data-chances]"))); chances != "2" {
+		if chances, _ := pageText(ctx, card+" [data-chances]"); chances != "2" {
 			t.Fatalf("after one quiz the page shows %q chances", chances)
 		}
 		err = chromedp.Do(ctx,
@@ -52,7 +52,7 @@ func TestBrowserDemoAccountsFromTheOutbox(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if chances, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(card+" [data-chances]"))); chances != "3" {
+		if chances, _ := pageText(ctx, card+" [data-chances]"); chances != "3" {
 			t.Fatalf("renewed, the page shows %q chances", chances)
 		}
 		if r := s.Do(t, "GET", "/api/v1/mobile-reset/"+flowID, "", nil); r.Body["state"] != "cancelled" {

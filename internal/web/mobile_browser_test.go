@@ -29,13 +29,13 @@ func TestBrowserChangeMobileByTheArticle(t *testing.T) {
 		if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("header details.menu summary"))); err != nil {
 			t.Fatal(err)
 		}
-		if summary, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("header details.menu summary"))); summary != "Account" {
+		if summary, _ := pageText(ctx, "header details.menu summary"); summary != "Account" {
 			t.Fatalf("menu label %q", summary)
 		}
 		clickLabel(t, ctx, "Settings")
 		waitPage(t, ctx, "settings")
 		// 2. In [Account Verification], [Change] on the right of [Mobile].
-		if h2, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#account-verification"))); h2 != "Account Verification" {
+		if h2, _ := pageText(ctx, "#account-verification"); h2 != "Account Verification" {
 			t.Fatalf("section %q", h2)
 		}
 		right, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => {
@@ -279,7 +279,7 @@ func pointer(ctx context.Context, touch bool, i, n int, x, y float64, at input.T
 func confirmNew(t *testing.T, ctx context.Context, s *apptest.Server, number string, mark map[string]bool) {
 	t.Helper()
 	countingDown(t, ctx, "#send-again", "[Send again]")
-	if label, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("label[for=sms-code]"))); label != "SMS code" {
+	if label, _ := pageText(ctx, "label[for=sms-code]"); label != "SMS code" {
 		t.Fatalf("code label %q", label)
 	}
 	if err := chromedp.Do(ctx, chromedp.SendKeys(chromedp.CSS("#sms-code"), s.CodeSince(t, number, mark))); err != nil {

@@ -52,7 +52,7 @@ func blankDialog(t *testing.T, ctx context.Context) string {
 		page, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.body.dataset.page + ": " + document.querySelector("main").innerText`))
 		t.Fatalf("no dialog about blank questions: %v; on %s", err, page)
 	}
-	text, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("dialog#blank-dialog")))
+	text, err := pageText(ctx, "dialog#blank-dialog")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,7 +151,7 @@ func TestBrowserQuizAsksWithoutJavaScript(t *testing.T) {
 			t.Fatal(err)
 		}
 		waitPage(t, ctx, "reset_mobile_quiz")
-		if text, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("time[data-local]"))); err != nil || !strings.HasSuffix(text, " UTC") {
+		if text, err := pageText(ctx, "time[data-local]"); err != nil || !strings.HasSuffix(text, " UTC") {
 			t.Errorf("without JavaScript the deadline reads %q, want UTC (%v)", text, err)
 		}
 		qs := pageQuestions(t, ctx)

@@ -65,6 +65,19 @@ func mainText(t *testing.T, ctx context.Context) string {
 	return text
 }
 
+// pageText waits for the first element matching sel and returns its
+// text, read in the page. chromedp.Text looks the node up by an id from
+// its own copy of the document, which a page that has just replaced the
+// last one can leave stale: it then gave "" or "Could not find node with
+// given id" now and then on a busy machine.
+func pageText(ctx context.Context, sel string) (string, error) {
+	q := "document.querySelector(" + strconv.Quote(sel) + ")"
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](q+" !== null", chromedp.WithPollingTimeout(10*time.Second))); err != nil {
+		return "", err
+	}
+	return chromedp.Run(ctx, chromedp.Evaluate[string](q+".innerText"))
+}
+
 // pageQuestions reads the questions shown on the quiz page.
 func pageQuestions(t *testing.T, ctx context.Context) []quiz.Question {
 	t.Helper()
@@ -93,10 +106,10 @@ func tick(t *testing.T, ctx context.Context, optionIDs ...string) {
 // [Reset Mobile Verification] page to the choice of method.
 func toMethodInBrowser(t *testing.T, ctx context.Context, s *apptest.Server, email string) {
 	t.Helper()
-	if h1, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("main h1"))); h1 != "Reset Mobile Verification" {
+	if h1, _ := pageText(ctx, "main h1"); h1 != "Reset Mobile Verification" {
 		t.Fatalf("page title %q", h1)
 	}
-	if h2, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("h2#instructions"))); h2 != "Reset instructions" {
+	if h2, _ := pageText(ctx, "h2#instructions"); h2 != "Reset instructions" {
 		t.Fatalf("instructions heading %q", h2)
 	}
 	// Unticked, the browser refuses the form (and the server would too).
@@ -193,7 +206,7 @@ func TestBrowserResetMobileByTheArticle(t *testing.T) {
 			t.Fatal(err)
 		}
 		waitPage(t, ctx, "login_verify")
-		if label, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`label[for=code]`))); label != "Email verification code" {
+		if label, _ := pageText(ctx, `label[for=code]`); label != "Email verification code" {
 			t.Fatalf("second factor after the reset: %q", label)
 		}
 		err = chromedp.Do(ctx,
@@ -204,7 +217,7 @@ func TestBrowserResetMobileByTheArticle(t *testing.T) {
 			t.Fatal(err)
 		}
 		waitPage(t, ctx, "account")
-		banner, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(".banner.warn")))
+		banner, err := pageText(ctx, ".banner.warn")
 		if err != nil || !strings.Contains(banner, "Mobile verification is off") {
 			t.Fatalf("rebind banner %q (%v)", banner, err)
 		}

@@ -1,7 +1,6 @@
 package consequence_test
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"net/url"
@@ -17,7 +16,7 @@ import (
 	"github.com/rebindhq/rebind/internal/flow"
 	"github.com/rebindhq/rebind/internal/hold"
 	"github.com/rebindhq/rebind/internal/notify"
-	"github.com/rebindhq/rebind/internal/outbox"
+	"github.com/rebindhq/rebind/internal/notify/notifytest"
 	"github.com/rebindhq/rebind/internal/pwreset"
 	"github.com/rebindhq/rebind/internal/session"
 	"github.com/rebindhq/rebind/internal/stoplink"
@@ -39,15 +38,7 @@ type fixture struct {
 func setup(t *testing.T, db *store.DB) fixture {
 	t.Helper()
 	clk := clock.NewFake(now)
-	queue, err := outbox.NewQueue(clk, bytes.Repeat([]byte{3}, 32))
-	if err != nil {
-		t.Fatal(err)
-	}
-	base, _ := url.Parse("https://rebind.example")
-	notifier, err := notify.New(queue, "Rebind", base)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, notifier := notifytest.New(t, clk)
 	f := fixture{db: db, sessions: session.NewManager(clk, time.Hour, 24*time.Hour), flows: flow.NewStore(clk)}
 	f.links = &stoplink.Service{DB: db, Clock: clk, Notifier: notifier}
 	f.svc = &consequence.Service{Clock: clk, Accounts: account.NewStore(clk), Flows: f.flows, Holds: hold.NewStore(clk),

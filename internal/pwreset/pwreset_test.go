@@ -3,7 +3,6 @@ package pwreset_test
 import (
 	"bytes"
 	"context"
-	"net/url"
 	"regexp"
 	"testing"
 	"time"
@@ -17,7 +16,7 @@ import (
 	"github.com/rebindhq/rebind/internal/consequence"
 	"github.com/rebindhq/rebind/internal/flow"
 	"github.com/rebindhq/rebind/internal/hold"
-	"github.com/rebindhq/rebind/internal/notify"
+	"github.com/rebindhq/rebind/internal/notify/notifytest"
 	"github.com/rebindhq/rebind/internal/outbox"
 	"github.com/rebindhq/rebind/internal/password"
 	"github.com/rebindhq/rebind/internal/pwreset"
@@ -53,15 +52,7 @@ func setup(t *testing.T, db *store.DB) fixture {
 	t.Helper()
 	ctx := context.Background()
 	clk := clock.NewFake(time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC))
-	queue, err := outbox.NewQueue(clk, bytes.Repeat([]byte{3}, 32))
-	if err != nil {
-		t.Fatal(err)
-	}
-	base, _ := url.Parse("https://rebind.example")
-	notifier, err := notify.New(queue, "Rebind", base)
-	if err != nil {
-		t.Fatal(err)
-	}
+	queue, notifier := notifytest.New(t, clk)
 	hasher := password.NewHasher(password.Params{Memory: 1024, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}, 2)
 	hash, err := hasher.Hash(ctx, oldPW)
 	if err != nil {

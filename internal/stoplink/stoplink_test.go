@@ -1,7 +1,6 @@
 package stoplink_test
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"errors"
@@ -15,7 +14,7 @@ import (
 	"github.com/rebindhq/rebind/internal/apperr"
 	"github.com/rebindhq/rebind/internal/clock"
 	"github.com/rebindhq/rebind/internal/notify"
-	"github.com/rebindhq/rebind/internal/outbox"
+	"github.com/rebindhq/rebind/internal/notify/notifytest"
 	"github.com/rebindhq/rebind/internal/stoplink"
 	"github.com/rebindhq/rebind/internal/store"
 	"github.com/rebindhq/rebind/internal/store/storetest"
@@ -36,15 +35,7 @@ type fixture struct {
 func setup(t *testing.T, db *store.DB) *fixture {
 	t.Helper()
 	clk := clock.NewFake(time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC))
-	queue, err := outbox.NewQueue(clk, bytes.Repeat([]byte{3}, 32))
-	if err != nil {
-		t.Fatal(err)
-	}
-	base, _ := url.Parse("https://rebind.example")
-	notifier, err := notify.New(queue, "Rebind", base)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, notifier := notifytest.New(t, clk)
 	f := &fixture{db: db, clk: clk, account: storetest.Account(t, db)}
 	f.svc = &stoplink.Service{DB: db, Clock: clk, Notifier: notifier,
 		Freeze: func(ctx context.Context, tx *sql.Tx, l stoplink.Link) error {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 
 	"github.com/rebindhq/rebind/internal/apperr"
 	"github.com/rebindhq/rebind/internal/store"
@@ -142,4 +143,34 @@ func (s *Store) BindMobile(ctx context.Context, tx *sql.Tx, accountID, number, r
 		}
 	}
 	return old.String, nil
+}
+
+// Recorded is a deposit or withdrawal on record with a given TXID.
+type Recorded struct {
+	Direction    string // deposit or withdrawal
+	Coin, Amount string
+}
+
+// TransfersByTxID returns the account's deposits and withdrawals with txid
+// (case as recorded; a chain's TXIDs are case-insensitive hex, so compared
+// without case).
+func (s *Store) TransfersByTxID(ctx context.Context, q store.Querier, accountID, txid string) ([]Recorded, error) {
+	rows, err := q.QueryContext(ctx, "SELECT direction, coin, amount FROM transfers WHERE account_id = $1 AND LOWER(txid) = $2",
+		accountID, strings.ToLower(txid))
+	if err != nil {
+		return nil, fmt.Errorf("account: transfers by txid: %w", store.Translate(err))
+	}
+	defer rows.Close()
+	var out []Recorded
+	for rows.Next() {
+		var r Recorded
+		if err := rows.Scan(&r.Direction, &r.Coin, &r.Amount); err != nil {
+			return nil, fmt.Errorf("account: transfers by txid: %w", err)
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("account: transfers by txid: %w", err)
+	}
+	return out, nil
 }

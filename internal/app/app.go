@@ -18,6 +18,7 @@ import (
 	"github.com/rebindhq/rebind/internal/account"
 	"github.com/rebindhq/rebind/internal/admin"
 	"github.com/rebindhq/rebind/internal/audit"
+	"github.com/rebindhq/rebind/internal/blob"
 	"github.com/rebindhq/rebind/internal/captcha"
 	"github.com/rebindhq/rebind/internal/change"
 	"github.com/rebindhq/rebind/internal/clock"
@@ -26,6 +27,7 @@ import (
 	"github.com/rebindhq/rebind/internal/consequence"
 	"github.com/rebindhq/rebind/internal/credential"
 	"github.com/rebindhq/rebind/internal/demo"
+	"github.com/rebindhq/rebind/internal/evidence"
 	"github.com/rebindhq/rebind/internal/flow"
 	"github.com/rebindhq/rebind/internal/hold"
 	"github.com/rebindhq/rebind/internal/keys"
@@ -42,6 +44,7 @@ import (
 	"github.com/rebindhq/rebind/internal/sms"
 	"github.com/rebindhq/rebind/internal/stoplink"
 	"github.com/rebindhq/rebind/internal/store"
+	"github.com/rebindhq/rebind/internal/upload"
 )
 
 // App is a wired rebind server.
@@ -66,6 +69,9 @@ type App struct {
 	Stop     *stoplink.Service
 	Change   *change.Service
 	Captcha  *captcha.Slider
+	// Evidence keeps document applications; Blobs seals their pictures.
+	Evidence *evidence.Store
+	Blobs    *blob.Store
 	Worker   *outbox.Worker
 	// Demo shows and renews the named demo accounts; it refuses outside
 	// dev mode.
@@ -172,8 +178,20 @@ func (a *App) flows(notifier *notify.Notifier) error {
 	consequences := &consequence.Service{Clock: a.Clock, Accounts: a.Accounts, Flows: a.Flows, Holds: a.Holds, Sessions: a.Sessions,
 		Links: a.Stop, Notifier: notifier, Audit: a.Audit}
 	a.Stop.Freeze = consequences.Freeze
+	bucket, err := blob.OpenBucket(context.Background(), cfg.BlobURL)
+	if err != nil {
+		return fmt.Errorf("REBIND_BLOB_URL: %w", err)
+	}
+	if a.Blobs, err = blob.New(a.DB, bucket, a.Clock, cfg.Secret.Key(keys.DocumentKey)); err != nil {
+		return err
+	}
+	a.Evidence = evidence.NewStore(a.Clock)
 	a.Reset = &reset.Service{DB: a.DB, Clock: a.Clock, Check: a.Check, Accounts: a.Accounts, Codes: a.Codes, Flows: a.Flows,
-		Quiz: a.Quiz, Audit: a.Audit, Consequences: consequences, Hold: cfg.WithdrawalHold, QuizEnabled: cfg.QuizEnabled}
+		Quiz: a.Quiz, Audit: a.Audit, Consequences: consequences, Hold: cfg.WithdrawalHold, QuizEnabled: cfg.QuizEnabled,
+		Evidence: a.Evidence, Blobs: a.Blobs, Uploads: upload.New(upload.Default, 0), Brand: cfg.Brand,
+		Review:    reset.ReviewRules{Time: cfg.ReviewTime, Deadline: cfg.ReviewDeadline, Retention: cfg.DocumentRetention},
+		StatusKey: cfg.Secret.Key(keys.StatusLink), Notifier: notifier}
+	a.Flows.OnCancel = a.Reset.FlowsCancelled
 	a.PwReset = &pwreset.Service{DB: a.DB, Clock: a.Clock, Accounts: a.Accounts, Hasher: a.Hasher, Codes: a.Codes, Flows: a.Flows,
 		Audit: a.Audit, Consequences: consequences, Limiter: a.Limiter, Hold: cfg.WithdrawalHold}
 	if a.Captcha, err = captcha.NewSlider(a.DB, a.Clock); err != nil {
@@ -245,7 +263,8 @@ func (a *App) Run(ctx context.Context) error {
 }
 
 // janitor deletes ended sessions and rate counters and expired quiz keys
-// every few minutes, and refreshes the quiz base rates.
+// every few minutes, ends document applications past their deadline,
+// destroys documents past retention, and refreshes the quiz base rates.
 func (a *App) janitor(ctx context.Context) {
 	tick := time.NewTicker(5 * time.Minute)
 	defer tick.Stop()
@@ -261,6 +280,12 @@ func (a *App) janitor(ctx context.Context) {
 		}
 		if _, err := a.Captcha.Purge(ctx, a.DB); err != nil && !errors.Is(err, context.Canceled) {
 			a.Log.Warn("purge captchas", "err", err)
+		}
+		if _, err := a.Reset.ExpireOverdue(ctx); err != nil && !errors.Is(err, context.Canceled) {
+			a.Log.Warn("expire document applications", "err", err)
+		}
+		if _, err := a.Blobs.Purge(ctx, a.Clock.Now()); err != nil && !errors.Is(err, context.Canceled) {
+			a.Log.Warn("destroy documents past retention", "err", err)
 		}
 		// Keep the base rates fresh here, so no request waits for them.
 		if _, err := a.Quiz.Rates(ctx, a.DB); err != nil && !errors.Is(err, context.Canceled) {

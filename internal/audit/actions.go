@@ -13,6 +13,12 @@ const (
 	AccountFrozenByOwner  Action = "account_frozen_by_owner"
 	AccountUnfrozen       Action = "account_unfrozen"
 	AdminAuthFail         Action = "admin_auth_fail"
+	ApplicationSubmitted  Action = "application_submitted"
+	ApplicationApproved   Action = "application_approved"
+	ApplicationRejected   Action = "application_rejected"
+	ApplicationCancelled  Action = "application_cancelled"
+	ApplicationExpired    Action = "application_expired"
+	DocumentViewed        Action = "document_viewed"
 	AuthnCodeSent         Action = "authn_code_sent"
 	AuthnCodeFail         Action = "authn_code_fail"
 	AuthnLoginFail        Action = "authn_login_fail"
@@ -44,6 +50,12 @@ var Actions = map[Action]string{
 	AccountFrozenByOwner:  "the owner followed a \"This wasn't me\" link: account frozen, flows cancelled, sessions ended",
 	AccountUnfrozen:       "staff lifted a freeze through the admin API",
 	AdminAuthFail:         "a wrong admin token (up to the per-address limit)",
+	ApplicationSubmitted:  "documents were sent for review (class, pictures, flagged findings); the owner was told",
+	ApplicationApproved:   "staff approved an application (who); the reset's outcome follows as mobile_reset_completed",
+	ApplicationRejected:   "staff rejected an application (who, the reason); the owner was told",
+	ApplicationCancelled:  "an application ended because its reset was cancelled (sign-in with the phone, \"This wasn't me\", a new reset)",
+	ApplicationExpired:    "an application reached its deadline without a decision; the owner was told",
+	DocumentViewed:        "staff opened a picture of an application (who, which)",
 	AuthnCodeSent:         "a one-time code was sent (purpose and masked destination)",
 	AuthnCodeFail:         "a wrong, expired or used-up code was entered",
 	AuthnLoginFail:        "a sign-in failed: wrong password, unknown email, frozen account",

@@ -56,6 +56,13 @@ type Config struct {
 	// QuizKinds are the enabled question kinds; empty means all.
 	QuizKinds []string
 
+	// ReviewTime is how soon staff decide a document application, in
+	// words; ReviewDeadline is when an undecided one expires, and
+	// DocumentRetention how long its pictures are kept after it ends.
+	ReviewTime        string
+	ReviewDeadline    time.Duration
+	DocumentRetention time.Duration
+
 	WithdrawalHold  time.Duration
 	SessionIdle     time.Duration
 	SessionAbsolute time.Duration
@@ -95,6 +102,9 @@ var Variables = []struct{ Name, Default, Meaning string }{
 	{"REBIND_QUIZ_ENABLED", "true", "offer security questions in a mobile reset; false leaves documents only"},
 	{"REBIND_QUIZ_KINDS", "all", "comma-separated question kinds to use (see docs/security.md); switch `withdrawal_addresses` off if the exchange's withdrawal emails show addresses or transaction ids, `products_used` off unless the checks of docs/security.md hold"},
 	{"REBIND_WITHDRAWAL_HOLD", "24h", "withdrawal hold after a security change"},
+	{"REBIND_REVIEW_TIME", "within 72 hours", "how soon staff decide a document application, as told to users"},
+	{"REBIND_REVIEW_DEADLINE", "168h", "a document application not decided this long after it was sent expires (the user is told and may apply again)"},
+	{"REBIND_DOCUMENT_RETENTION", "2160h", "uploaded pictures are destroyed this long after their application ends (90 days); hashes, findings and the decision stay"},
 	{"REBIND_SESSION_IDLE", "30m", "session ends after this long unused"},
 	{"REBIND_SESSION_ABSOLUTE", "12h", "session ends this long after sign-in"},
 }
@@ -203,6 +213,12 @@ func Load(getenv func(string) string, overrides map[string]string) (*Config, err
 		}
 	}
 	c.WithdrawalHold = parseDuration(get("REBIND_WITHDRAWAL_HOLD", "24h"), "REBIND_WITHDRAWAL_HOLD", time.Hour, 30*24*time.Hour, bad)
+	c.ReviewTime = get("REBIND_REVIEW_TIME", "within 72 hours")
+	if len(c.ReviewTime) > 60 || strings.ContainsAny(c.ReviewTime, "<>\r\n") {
+		bad("REBIND_REVIEW_TIME", "must be at most 60 characters of plain text")
+	}
+	c.ReviewDeadline = parseDuration(get("REBIND_REVIEW_DEADLINE", "168h"), "REBIND_REVIEW_DEADLINE", time.Hour, 90*24*time.Hour, bad)
+	c.DocumentRetention = parseDuration(get("REBIND_DOCUMENT_RETENTION", "2160h"), "REBIND_DOCUMENT_RETENTION", time.Hour, 10*365*24*time.Hour, bad)
 	c.SessionIdle = parseDuration(get("REBIND_SESSION_IDLE", "30m"), "REBIND_SESSION_IDLE", time.Minute, 24*time.Hour, bad)
 	c.SessionAbsolute = parseDuration(get("REBIND_SESSION_ABSOLUTE", "12h"), "REBIND_SESSION_ABSOLUTE", time.Minute, 30*24*time.Hour, bad)
 	if c.Production {

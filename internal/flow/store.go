@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/rebindhq/rebind/internal/apperr"
 	"github.com/rebindhq/rebind/internal/clock"
@@ -16,6 +17,10 @@ import (
 // Store reads and moves flows.
 type Store struct {
 	clock clock.Clock
+	// OnCancel, when set, runs in the transaction that cancelled flows,
+	// with their ids, whichever way they were cancelled: what hangs on a
+	// flow (a document application) ends with it.
+	OnCancel func(ctx context.Context, tx *sql.Tx, ids []string) error
 }
 
 // NewStore returns a flow store reading time from c.
@@ -102,7 +107,22 @@ func (s *Store) Fire(ctx context.Context, q store.Querier, m *Machine, id string
 	if store.IsNoRows(err) {
 		return Flow{}, s.refusal(ctx, q, m, id)
 	}
+	if err == nil && f.State == Cancelled {
+		err = s.cancelled(ctx, q, []string{f.ID})
+	}
 	return f, err
+}
+
+// cancelled runs OnCancel for flows that q cancelled.
+func (s *Store) cancelled(ctx context.Context, q store.Querier, ids []string) error {
+	if s.OnCancel == nil || len(ids) == 0 {
+		return nil
+	}
+	tx, ok := q.(*sql.Tx)
+	if !ok {
+		return fmt.Errorf("flow: cancelling flows needs a transaction")
+	}
+	return s.OnCancel(ctx, tx, ids)
 }
 
 // Effect is what a transition does besides moving its flow: its
@@ -155,6 +175,26 @@ func (s *Store) Require(ctx context.Context, q store.Querier, m *Machine, id str
 	return Flow{}, apperr.New(apperr.WrongState, fmt.Sprintf("this step is not allowed now (the procedure is at %q)", f.State))
 }
 
+// Lock returns flow id if it is open and in one of states, like Require,
+// and holds the flow's row until tx ends: steps that count what hangs on a
+// flow (its uploads) take it first, so concurrent ones count in turn.
+func (s *Store) Lock(ctx context.Context, tx *sql.Tx, m *Machine, id string, states ...State) (Flow, error) {
+	now := store.Millis(s.clock.Now())
+	args := []any{now, id, string(m.Kind)}
+	marks := make([]string, len(states))
+	for i, st := range states {
+		args = append(args, string(st))
+		marks[i] = fmt.Sprintf("$%d", len(args))
+	}
+	row := tx.QueryRowContext(ctx, "UPDATE flows SET updated_at = $1 WHERE id = $2 AND kind = $3 AND expires_at > $1 AND state IN ("+
+		strings.Join(marks, ", ")+") RETURNING "+columns, args...)
+	f, err := scan(row)
+	if store.IsNoRows(err) {
+		return Flow{}, s.refusal(ctx, tx, m, id)
+	}
+	return f, err
+}
+
 // CancelOpen cancels the account's open flows of machine m and returns their
 // ids.
 func (s *Store) CancelOpen(ctx context.Context, q store.Querier, accountID string, m *Machine) ([]string, error) {
@@ -179,7 +219,11 @@ func (s *Store) CancelOpen(ctx context.Context, q store.Querier, accountID strin
 		}
 		ids = append(ids, id)
 	}
-	return ids, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("flow: cancel open: %w", err)
+	}
+	rows.Close()
+	return ids, s.cancelled(ctx, q, ids)
 }
 
 type scanner interface{ Scan(dest ...any) error }
@@ -227,20 +271,43 @@ func (s *Store) CancelExclusive(ctx context.Context, q store.Querier, kind Kind,
 	if err != nil {
 		return "", fmt.Errorf("flow: cancel open %s: %w", kind, store.Translate(err))
 	}
-	return id, nil
+	return id, s.cancelled(ctx, q, []string{id})
 }
 
 // CancelAllOpen cancels every open flow of the account except exceptID,
 // whatever its kind, and returns how many it cancelled. A flow is open
 // while its state is not one of the end states every machine shares.
 func (s *Store) CancelAllOpen(ctx context.Context, q store.Querier, accountID, exceptID string) (int64, error) {
-	res, err := q.ExecContext(ctx, `UPDATE flows SET state = $1, updated_at = $2, open_key = NULL
-		WHERE account_id = $3 AND id <> $4 AND state NOT IN ($5, $1, $6)`,
+	rows, err := q.QueryContext(ctx, `UPDATE flows SET state = $1, updated_at = $2, open_key = NULL
+		WHERE account_id = $3 AND id <> $4 AND state NOT IN ($5, $1, $6) RETURNING id`,
 		string(Cancelled), store.Millis(s.clock.Now()), accountID, exceptID, string(Completed), string(Rejected))
 	if err != nil {
 		return 0, fmt.Errorf("flow: cancel all open: %w", store.Translate(err))
 	}
-	return res.RowsAffected()
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return 0, fmt.Errorf("flow: cancel all open: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	if err := rows.Err(); err != nil {
+		return 0, fmt.Errorf("flow: cancel all open: %w", err)
+	}
+	rows.Close()
+	return int64(len(ids)), s.cancelled(ctx, q, ids)
+}
+
+// ExtendTo moves the end of flow id's lifetime to until: a reset whose
+// documents await review lives until the review's deadline, not 30 minutes.
+func (s *Store) ExtendTo(ctx context.Context, q store.Querier, id string, until time.Time) error {
+	if _, err := q.ExecContext(ctx, "UPDATE flows SET expires_at = $1, updated_at = $2 WHERE id = $3",
+		store.Millis(until), store.Millis(s.clock.Now()), id); err != nil {
+		return fmt.Errorf("flow: extend: %w", store.Translate(err))
+	}
+	return nil
 }
 
 // SetData replaces the data of flow id.

@@ -23,6 +23,10 @@ const (
 	AccountFrozen   Event = "account_frozen"
 	MobileChanged   Event = "mobile_changed"
 	MobileBound     Event = "mobile_bound"
+	// The events of a document application.
+	ApplicationSubmitted Event = "application_submitted"
+	ApplicationRejected  Event = "application_rejected"
+	ApplicationExpired   Event = "application_expired"
 )
 
 // Notice is a security event to tell the owner about.
@@ -39,6 +43,18 @@ type Notice struct {
 	ChancesLeft int
 	// Mobile is the new number, masked, for MobileChanged and MobileBound.
 	Mobile string
+	// Application is set for the events of a document application.
+	Application ApplicationNotice
+}
+
+// ApplicationNotice describes a document application in a notice.
+type ApplicationNotice struct {
+	StatusLink string
+	Reference  string
+	ReviewTime string // "within 72 hours"
+	Deadline   time.Time
+	Reason     string // a rejection's reason, in words
+	Note       string // the reviewer's words to the user, if any
 }
 
 // Notify queues n by email to email and by SMS to mobile, where the event
@@ -47,7 +63,8 @@ type Notice struct {
 func (n *Notifier) Notify(ctx context.Context, q store.Querier, email, mobile string, notice Notice) error {
 	data := func() map[string]any {
 		return map[string]any{"Link": notice.StopLink, "At": notice.At, "IP": notice.IP,
-			"HoldUntil": notice.HoldUntil, "ChancesLeft": notice.ChancesLeft, "Mobile": notice.Mobile}
+			"HoldUntil": notice.HoldUntil, "ChancesLeft": notice.ChancesLeft, "Mobile": notice.Mobile,
+			"Application": notice.Application}
 	}
 	sent := false
 	for _, c := range []struct {

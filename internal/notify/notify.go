@@ -68,7 +68,8 @@ func (n *Notifier) checkLongest() error {
 			continue
 		}
 		_, err := n.render(outbox.SMS, name, map[string]any{"Code": "000000", "Action": longestAction, "Minutes": 10,
-			"Link": link, "At": time.Time{}, "IP": "", "HoldUntil": time.Time{}, "ChancesLeft": 0, "Mobile": "+999 ****0000"})
+			"Link": link, "At": time.Time{}, "IP": "", "HoldUntil": time.Time{}, "ChancesLeft": 0, "Mobile": "+999 ****0000",
+			"Application": ApplicationNotice{Reference: "XXXX-XXXX", ReviewTime: "within 72 hours"}})
 		if err != nil {
 			return fmt.Errorf("notify: with brand %q and site %q: %w", n.brand, n.baseURL.Host, err)
 		}

@@ -19,7 +19,7 @@ import (
 // held (extending any hold), every session ends, every other open flow of
 // the account is cancelled, and the owner is told by email and on the old
 // number, with a "This wasn't me" link. It returns the end of the hold.
-func (s *Service) complete(ctx context.Context, tx *sql.Tx, f flow.Flow, method string) (time.Time, error) {
+func (s *Service) complete(ctx context.Context, tx *sql.Tx, f flow.Flow, method, actor string) (time.Time, error) {
 	old, err := s.Accounts.UnbindMobile(ctx, tx, f.AccountID, "mobile_reset", client.From(ctx).IP, f.ID)
 	if err != nil {
 		return time.Time{}, err
@@ -30,6 +30,6 @@ func (s *Service) complete(ctx context.Context, tx *sql.Tx, f flow.Flow, method 
 	out, err := s.Consequences.Apply(ctx, tx, consequence.Change{AccountID: f.AccountID, FlowID: f.ID,
 		Hold: hold.MobileReset, HoldFor: s.Hold, Sessions: consequence.EndSessions, CancelFlows: true,
 		Link: "mobile_reset", Notice: notify.Notice{Event: notify.ResetDone}, Mobile: old,
-		Actor: audit.ActorUser, Action: audit.ResetCompleted, Result: audit.OK, Detail: map[string]string{"method": method}})
+		Actor: actor, Action: audit.ResetCompleted, Result: audit.OK, Detail: map[string]string{"method": method}})
 	return out.HoldUntil, err
 }

@@ -37,7 +37,9 @@ func (s *Service) StartQuiz(ctx context.Context, flowID string) (quiz.Issued, er
 		if issued, err = s.Quiz.Issue(ctx, tx, f.ID, f.AccountID); err != nil {
 			return err
 		}
-		if err := s.Flows.SetData(ctx, tx, f.ID, data{QuizID: issued.ID}.fields()); err != nil {
+		d := dataOf(f)
+		d.QuizID = issued.ID
+		if err := s.Flows.SetData(ctx, tx, f.ID, d.fields()); err != nil {
 			return err
 		}
 		return s.Audit.Append(ctx, tx, audit.Event{Actor: audit.ActorUser, AccountID: f.AccountID, Action: audit.ResetQuizIssued,
@@ -89,7 +91,7 @@ func (s *Service) Answer(ctx context.Context, flowID, quizID string, answers map
 			if _, err := s.Flows.Fire(ctx, tx, Machine, f.ID, QuizPassed, nil); err != nil {
 				return err
 			}
-			out.HoldUntil, err = s.complete(ctx, tx, f, MethodQuestions)
+			out.HoldUntil, err = s.complete(ctx, tx, f, MethodQuestions, audit.ActorUser)
 			return err
 		}
 		out = Outcome{State: MethodRequired}

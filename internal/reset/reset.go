@@ -8,23 +8,19 @@ import (
 	"github.com/rebindhq/rebind/internal/account"
 	"github.com/rebindhq/rebind/internal/apperr"
 	"github.com/rebindhq/rebind/internal/audit"
+	"github.com/rebindhq/rebind/internal/blob"
 	"github.com/rebindhq/rebind/internal/client"
 	"github.com/rebindhq/rebind/internal/clock"
 	"github.com/rebindhq/rebind/internal/code"
 	"github.com/rebindhq/rebind/internal/consequence"
 	"github.com/rebindhq/rebind/internal/credential"
+	"github.com/rebindhq/rebind/internal/evidence"
 	"github.com/rebindhq/rebind/internal/flow"
 	"github.com/rebindhq/rebind/internal/notify"
 	"github.com/rebindhq/rebind/internal/outbox"
 	"github.com/rebindhq/rebind/internal/quiz"
 	"github.com/rebindhq/rebind/internal/store"
-)
-
-// Document classes (SPEC §3.2 step 4).
-const (
-	ClassKYC               = "kyc"
-	ClassNonKYCNoRecords   = "nonkyc_no_records"
-	ClassNonKYCWithRecords = "nonkyc_with_records"
+	"github.com/rebindhq/rebind/internal/upload"
 )
 
 // Methods of proving the account is yours.
@@ -51,6 +47,19 @@ type Service struct {
 	// QuizEnabled offers security questions; off, documents are the only
 	// method.
 	QuizEnabled bool
+
+	// Evidence keeps applications, Blobs their sealed pictures, Uploads
+	// checks and re-encodes each picture.
+	Evidence *evidence.Store
+	Blobs    *blob.Store
+	Uploads  *upload.Processor
+	Review   ReviewRules
+	// Brand is in the statement a KYC user writes.
+	Brand string
+	// StatusKey makes the secrets of status links; Notifier writes the
+	// links.
+	StatusKey []byte
+	Notifier  *notify.Notifier
 }
 
 // View is where a reset stands, for the caller.
@@ -65,9 +74,11 @@ type View struct {
 	// code is verified.
 	Methods         []string
 	QuizChancesLeft int
-	DocumentClass   string
+	DocumentClass   evidence.Class
 	// QuizID is the quiz in progress, if any.
 	QuizID string
+	// Application is the flow's document application, once submitted.
+	Application *evidence.Application
 }
 
 // Start checks that the user agreed to the reset's instructions (the
@@ -145,7 +156,9 @@ func (s *Service) VerifyEmailCode(ctx context.Context, flowID, entered string) (
 			Result: audit.Failed, FlowID: f.ID, Detail: map[string]string{"purpose": string(code.ResetEmail), "error": string(apperr.As(err).Code)}})
 		return View{}, err
 	}
-	if f, err = s.Flows.Step(ctx, s.DB, Machine, f.ID, VerifyEmail, nil, s.emailVerified); err != nil {
+	d := dataOf(f)
+	d.ReferenceCode, d.ApplicationDate = newReference(), s.Clock.Now().UTC().Format(time.DateOnly)
+	if f, err = s.Flows.Step(ctx, s.DB, Machine, f.ID, VerifyEmail, d.fields(), s.emailVerified); err != nil {
 		return View{}, err
 	}
 	return s.view(ctx, f)
@@ -206,6 +219,12 @@ func (s *Service) view(ctx context.Context, f flow.Flow) (View, error) {
 		v.ResendAt, err = s.Codes.ResendAt(ctx, s.DB, f.ID, code.ResetEmail)
 		return v, err
 	}
+	switch app, err := s.Evidence.ByFlow(ctx, s.DB, f.ID); {
+	case err == nil:
+		v.Application = &app
+	case !apperr.Is(err, apperr.NotFound):
+		return View{}, err
+	}
 	if v.DocumentClass, err = s.documentClass(ctx, a); err != nil {
 		return View{}, err
 	}
@@ -223,16 +242,16 @@ func (s *Service) view(ctx context.Context, f flow.Flow) (View, error) {
 	return v, nil
 }
 
-func (s *Service) documentClass(ctx context.Context, a account.Account) (string, error) {
+func (s *Service) documentClass(ctx context.Context, a account.Account) (evidence.Class, error) {
 	if a.KYC {
-		return ClassKYC, nil
+		return evidence.KYC, nil
 	}
 	records, err := s.Accounts.HasTransfers(ctx, s.DB, a.ID)
 	if err != nil {
 		return "", err
 	}
 	if records {
-		return ClassNonKYCWithRecords, nil
+		return evidence.NonKYCWithRecords, nil
 	}
-	return ClassNonKYCNoRecords, nil
+	return evidence.NonKYCNoRecords, nil
 }

@@ -23,7 +23,8 @@ func (s *Store) Create(ctx context.Context, q store.Querier, a Application, stat
 	if a.ID == "" {
 		a.ID = token.NewID()
 	}
-	a.State, a.SubmittedAt = UnderReview, s.clock.Now()
+	// Times as stored (milliseconds), so what Create returns is what a read gives.
+	a.State, a.SubmittedAt, a.Deadline = UnderReview, store.Time(store.Millis(s.clock.Now())), store.Time(store.Millis(a.Deadline))
 	txs, err := json.Marshal(a.Transactions)
 	if err != nil {
 		return Application{}, fmt.Errorf("evidence: transactions: %w", err)

@@ -57,11 +57,16 @@ func (s *Site) CSRFToken(w http.ResponseWriter, r *http.Request) string {
 // ValidCSRF reports whether the request's csrf form field is the token of
 // its browser's cookie under this site's key.
 func (s *Site) ValidCSRF(r *http.Request) bool {
+	return s.validToken(r, r.PostFormValue("csrf"))
+}
+
+// validToken reports whether tok is the form token of r's browser.
+func (s *Site) validToken(r *http.Request, tok string) bool {
 	nonce := Cookie(r, s.CookieName("csrf"))
 	if nonce == "" {
 		return false
 	}
-	got, err := base64.RawURLEncoding.DecodeString(r.PostFormValue("csrf"))
+	got, err := base64.RawURLEncoding.DecodeString(tok)
 	if err != nil {
 		return false
 	}

@@ -6,9 +6,11 @@ import (
 )
 
 // contentSecurityPolicy allows only the binary's own scripts, styles and
-// images (and data: images for the captcha), no inline script, no framing,
-// and forms posting only to this site.
-const contentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+// images (data: images for the captcha, blob: for the preview of a picture
+// the user is uploading, which the page's script makes from the user's own
+// file: the server never sends an uploaded picture back), no inline
+// script, no framing, and forms posting only to this site.
+const contentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; " +
 	"connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
 // SecurityHeaders sets the headers every response carries. Dynamic

@@ -84,7 +84,7 @@ func TestSecurityHeaders(t *testing.T) {
 		}
 	}
 	csp := rec.Header().Get("Content-Security-Policy")
-	for _, part := range []string{"script-src 'self'", "frame-ancestors 'none'", "default-src 'none'"} {
+	for _, part := range []string{"script-src 'self'", "frame-ancestors 'none'", "default-src 'none'", "img-src 'self' data: blob:;"} {
 		if !strings.Contains(csp, part) {
 			t.Errorf("CSP %q lacks %q", csp, part)
 		}

@@ -155,6 +155,17 @@ func TestApplicationCancelled(t *testing.T) {
 		b := submitOne(t, opts, "fay@example.com", "+6581230003")
 		b.s.ResetToMethod(t, "fay@example.com", pw)
 		expectState(t, b, evidence.Cancelled)
+
+		c := submitOne(t, opts, "gus@example.com", "+6581230007")
+		sms := waitFor(t, c.s, "+6581230007", "documents")
+		stop := regexp.MustCompile(`/stop\?t=([A-Za-z0-9_-]+)`).FindStringSubmatch(sms)
+		if stop == nil {
+			t.Fatalf("no stop link in %q", sms)
+		}
+		if r := c.s.Do(t, "POST", "/api/v1/security/stop", "", map[string]string{"token": stop[1]}); r.Status != 200 {
+			t.Fatalf("stop: %d %s", r.Status, r.Raw)
+		}
+		expectState(t, c, evidence.Cancelled)
 	})
 }
 

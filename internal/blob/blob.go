@@ -147,3 +147,20 @@ func (s *Store) Info(ctx context.Context, q store.Querier, id string) (Info, err
 func notFound() error { return apperr.New(apperr.NotFound, "no such document") }
 
 var errGone = errors.New("blob: object already destroyed")
+
+// Discard deletes the object of a Put whose transaction did not commit (it
+// has no key, so it is unreadable noise). An object whose key was committed
+// is left alone: destroying a document is Destroy's work.
+func (s *Store) Discard(ctx context.Context, id string) error {
+	_, err := s.Info(ctx, s.db, id)
+	if err == nil {
+		return nil
+	}
+	if !apperr.Is(err, apperr.NotFound) {
+		return err
+	}
+	if err := s.bucket.Delete(ctx, id); err != nil && gcerrors.Code(err) != gcerrors.NotFound {
+		return fmt.Errorf("blob: discard %s: %w", id, err)
+	}
+	return nil
+}

@@ -98,6 +98,8 @@ func (s *Service) Upload(ctx context.Context, flowID string, p Picture) (evidenc
 		return evidence.File{}, err
 	}
 	var file evidence.File
+	var put []string
+	defer s.discard(ctx, &put)
 	err = s.DB.Tx(ctx, func(tx *sql.Tx) error {
 		// The flow row is the lock that serializes this flow's uploads, so
 		// the counts below hold under concurrent requests.
@@ -112,7 +114,7 @@ func (s *Service) Upload(ctx context.Context, flowID string, p Picture) (evidenc
 		if err := s.room(ctx, tx, f, docs, p.Kind, 1); err != nil {
 			return err
 		}
-		file, err = s.store(ctx, tx, f, p.Kind, processed, f.ExpiresAt.Add(draftGrace))
+		file, err = s.store(ctx, tx, f, p.Kind, processed, f.ExpiresAt.Add(draftGrace), &put)
 		return err
 	})
 	return file, err
@@ -163,6 +165,11 @@ func (s *Service) room(ctx context.Context, q store.Querier, f flow.Flow, docs D
 	if err != nil {
 		return err
 	}
+	for _, file := range docs.Files {
+		if file.ID == "" { // planned in this request, not stored yet
+			uploaded++
+		}
+	}
 	if uploaded+n > s.maxUploadsPerFlow() {
 		secs := int(time.Until(f.ExpiresAt).Seconds()) + 1
 		return apperr.New(apperr.RateLimited, "too many pictures were uploaded in this reset; start a new one").With("retry_after_seconds", max(secs, 1))
@@ -171,16 +178,28 @@ func (s *Service) room(ctx context.Context, q store.Querier, f flow.Flow, docs D
 }
 
 // store seals a processed picture and records it as a draft of flow f,
-// to be destroyed at destroyAt unless an application takes it.
-func (s *Service) store(ctx context.Context, tx *sql.Tx, f flow.Flow, kind evidence.Kind, p *upload.Processed, destroyAt time.Time) (evidence.File, error) {
+// to be destroyed at destroyAt unless an application takes it. The
+// object's id is added to put, for discard.
+func (s *Service) store(ctx context.Context, tx *sql.Tx, f flow.Flow, kind evidence.Kind, p *upload.Processed, destroyAt time.Time, put *[]string) (evidence.File, error) {
 	blobID, err := s.Blobs.Put(ctx, tx, p.Bytes)
 	if err != nil {
 		return evidence.File{}, err
 	}
+	*put = append(*put, blobID)
 	if err := s.Blobs.Schedule(ctx, tx, blobID, destroyAt); err != nil {
 		return evidence.File{}, err
 	}
 	return s.Evidence.AddFile(ctx, tx, evidence.FromUpload(p, f.ID, f.AccountID, kind, blobID))
+}
+
+// discard deletes the objects written by transactions that did not commit
+// (a refused submission, a retried transaction's first attempt); committed
+// ones are left alone. Failures only leave unreadable objects behind, so
+// they are logged by the caller's error path, not returned.
+func (s *Service) discard(ctx context.Context, put *[]string) {
+	for _, id := range *put {
+		s.Blobs.Discard(context.WithoutCancel(ctx), id)
+	}
 }
 
 // RemoveFile removes an uploaded picture that has not been submitted and

@@ -2,6 +2,8 @@ package reset_test
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -256,6 +258,46 @@ func TestRetention(t *testing.T) {
 		}
 		if _, err := s.Blobs.Get(ctx, draft.BlobID); !apperr.Is(err, apperr.NotFound) {
 			t.Fatalf("abandoned draft: %v", err)
+		}
+	})
+}
+
+// A refused submission stores nothing: its pictures are checked against
+// the class's items before any is sealed, so the bucket holds only the
+// objects whose keys were committed.
+func TestRefusedSubmissionStoresNothing(t *testing.T) {
+	apptest.EachDatabase(t, func(t *testing.T, opts apptest.Options) {
+		s := apptest.Start(t, opts)
+		s.CreateAccount(t, "kim@example.com", pw, "+6581230008", false)
+		flowID := s.ResetToMethod(t, "kim@example.com", pw)
+		ctx := context.Background()
+		pic := func(seed uint64) reset.Picture {
+			return reset.Picture{Kind: evidence.EmailScreenshot, Data: apptest.Picture(t, seed, 480, 480)}
+		}
+		if _, err := s.Reset.Upload(ctx, flowID, pic(1)); err != nil {
+			t.Fatal(err)
+		}
+		wrongKind := reset.Picture{Kind: evidence.TransactionScreenshot, Data: apptest.Picture(t, 2, 480, 480)}
+		if _, err := s.Reset.Submit(ctx, flowID, []reset.Picture{pic(3), wrongKind}, nil); !apperr.Is(err, apperr.InvalidRequest) {
+			t.Fatalf("a kind the class does not send: %v", err)
+		}
+		tooMany := []reset.Picture{pic(4), pic(5), pic(6), pic(7), pic(8), pic(9)} // 1 uploaded + 6 > 6
+		if _, err := s.Reset.Submit(ctx, flowID, tooMany, nil); !apperr.Is(err, apperr.FileTooLarge) {
+			t.Fatalf("more pictures than the item allows: %v", err)
+		}
+		entries, err := os.ReadDir(filepath.Join(s.Config.DataDir, "documents"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		objects := 0
+		for _, e := range entries {
+			if !e.IsDir() && !strings.HasPrefix(e.Name(), ".") {
+				objects++
+			}
+		}
+		keys := storetest.Count(t, s.DB, "SELECT COUNT(*) FROM blob_keys")
+		if objects != 1 || keys != 1 {
+			t.Fatalf("%d objects and %d keys after two refused submissions, want the 1 upload", objects, keys)
 		}
 	})
 }

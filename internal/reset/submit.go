@@ -84,12 +84,14 @@ func (s *Service) Submit(ctx context.Context, flowID string, pics []Picture, txs
 		processed[i] = &processedPicture{kind: p.Kind, out: out}
 	}
 	var sub Submitted
+	var put []string
+	defer s.discard(ctx, &put)
 	err = s.DB.Tx(ctx, func(tx *sql.Tx) error {
 		f, err := s.Flows.Fire(ctx, tx, Machine, flowID, SubmitDocuments, nil)
 		if err != nil {
 			return err
 		}
-		sub, err = s.submit(ctx, tx, f, processed, txs)
+		sub, err = s.submit(ctx, tx, f, processed, txs, &put)
 		return err
 	})
 	return sub, err
@@ -102,25 +104,31 @@ type processedPicture struct {
 
 // submit stores the new pictures, checks the application is complete,
 // computes its findings and records it, in tx.
-func (s *Service) submit(ctx context.Context, tx *sql.Tx, f flow.Flow, pics []*processedPicture, txs []evidence.Transaction) (Submitted, error) {
+func (s *Service) submit(ctx context.Context, tx *sql.Tx, f flow.Flow, pics []*processedPicture, txs []evidence.Transaction, put *[]string) (Submitted, error) {
 	docs, err := s.documents(ctx, tx, f)
 	if err != nil {
+		return Submitted{}, err
+	}
+	// Everything is checked before anything is stored.
+	planned := docs
+	planned.Files = append([]evidence.File(nil), docs.Files...)
+	for _, p := range pics {
+		if err := s.room(ctx, tx, f, planned, p.kind, 1); err != nil {
+			return Submitted{}, err
+		}
+		planned.Files = append(planned.Files, evidence.File{Kind: p.kind})
+	}
+	if err := complete(planned, txs); err != nil {
 		return Submitted{}, err
 	}
 	now := s.Clock.Now()
 	deadline := now.Add(s.Review.Deadline)
 	for _, p := range pics {
-		if err := s.room(ctx, tx, f, docs, p.kind, 1); err != nil {
-			return Submitted{}, err
-		}
-		file, err := s.store(ctx, tx, f, p.kind, p.out, deadline.Add(s.Review.Retention))
+		file, err := s.store(ctx, tx, f, p.kind, p.out, deadline.Add(s.Review.Retention), put)
 		if err != nil {
 			return Submitted{}, err
 		}
 		docs.Files = append(docs.Files, file)
-	}
-	if err := complete(docs, txs); err != nil {
-		return Submitted{}, err
 	}
 	for i, t := range txs {
 		records, err := s.Accounts.TransfersByTxID(ctx, tx, f.AccountID, t.TXID)

@@ -134,7 +134,7 @@ func New(cfg *config.Config, db *store.DB, log *slog.Logger, opts Options) (*App
 		return nil, err
 	}
 	a.Codes = code.New(clk, cfg.Secret.Key(keys.CodeHMAC), rules, a.Limiter, notifier)
-	a.metrics = newMetrics(db)
+	a.metrics = newMetrics(db, clk)
 	a.Audit.Failed = a.auditFailed
 	a.Codes.OnLimit = a.codeRefused
 	a.Check = &credential.Checker{DB: db, Clock: clk, Accounts: a.Accounts, Hasher: a.Hasher, Limiter: a.Limiter, Audit: a.Audit,

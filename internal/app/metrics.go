@@ -11,7 +11,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/rebindhq/rebind/internal/audit"
+	"github.com/rebindhq/rebind/internal/clock"
 	"github.com/rebindhq/rebind/internal/code"
+	"github.com/rebindhq/rebind/internal/evidence"
 	"github.com/rebindhq/rebind/internal/outbox"
 	"github.com/rebindhq/rebind/internal/store"
 )
@@ -27,7 +29,7 @@ type metrics struct {
 	auditLost  *prometheus.CounterVec
 }
 
-func newMetrics(db *store.DB) *metrics {
+func newMetrics(db *store.DB, clk clock.Clock) *metrics {
 	m := &metrics{
 		registry: prometheus.NewRegistry(),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -52,7 +54,11 @@ func newMetrics(db *store.DB) *metrics {
 	}
 	m.registry.MustRegister(m.requests, m.duration, m.deliveries, m.limited, m.adminAuth, m.auditLost,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		outboxCollector{db: db, desc: prometheus.NewDesc("rebind_outbox_messages", "Outbox messages by state.", []string{"state"}, nil)})
+		outboxCollector{db: db, desc: prometheus.NewDesc("rebind_outbox_messages", "Outbox messages by state.", []string{"state"}, nil)},
+		reviewCollector{db: db, clock: clk, apps: evidence.NewStore(clk),
+			waiting: prometheus.NewDesc("rebind_applications_under_review", "Document applications awaiting a decision.", nil, nil),
+			oldest: prometheus.NewDesc("rebind_application_oldest_wait_seconds",
+				"How long the oldest application under review has waited (0 when none); alert well before the promised review time.", nil, nil)})
 	return m
 }
 
@@ -94,6 +100,34 @@ func (c outboxCollector) Collect(ch chan<- prometheus.Metric) {
 	for _, state := range []string{"pending", "sending", "sent", "failed", "expired"} {
 		ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, float64(counts[state]), state)
 	}
+}
+
+// reviewCollector reads the review queue at scrape time: its length and
+// the wait of its oldest application, against the review time promised to
+// users.
+type reviewCollector struct {
+	db              *store.DB
+	clock           clock.Clock
+	apps            *evidence.Store
+	waiting, oldest *prometheus.Desc
+}
+
+func (c reviewCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.waiting; ch <- c.oldest }
+
+func (c reviewCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	n, first, err := c.apps.Queue(ctx, c.db)
+	if err != nil {
+		ch <- prometheus.NewInvalidMetric(c.waiting, err)
+		return
+	}
+	wait := 0.0
+	if n > 0 {
+		wait = c.clock.Now().Sub(first).Truncate(time.Second).Seconds()
+	}
+	ch <- prometheus.MustNewConstMetric(c.waiting, prometheus.GaugeValue, float64(n))
+	ch <- prometheus.MustNewConstMetric(c.oldest, prometheus.GaugeValue, wait)
 }
 
 // auditFailed counts and logs an audit event that could not be written:

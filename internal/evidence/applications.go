@@ -218,3 +218,17 @@ func scanApplication(row scanner) (Application, error) {
 	}
 	return a, nil
 }
+
+// Queue returns how many applications await review and when the oldest of
+// them was submitted (zero when none).
+func (s *Store) Queue(ctx context.Context, q store.Querier) (n int, oldest time.Time, err error) {
+	var first *int64
+	err = q.QueryRowContext(ctx, "SELECT COUNT(*), MIN(submitted_at) FROM applications WHERE state = $1", string(UnderReview)).Scan(&n, &first)
+	if err != nil {
+		return 0, time.Time{}, fmt.Errorf("evidence: queue: %w", store.Translate(err))
+	}
+	if first != nil {
+		oldest = store.Time(*first)
+	}
+	return n, oldest, nil
+}

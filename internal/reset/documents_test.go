@@ -323,3 +323,38 @@ func TestRefusedSubmissionStoresNothing(t *testing.T) {
 		}
 	})
 }
+
+// Approval is the outcome of passed questions (SPEC §3.2 step 5), and the
+// owner's email says staff approved the documents; the same decision again
+// returns the application, a different one is conflict.
+func TestApproval(t *testing.T) {
+	apptest.EachDatabase(t, func(t *testing.T, opts apptest.Options) {
+		ctx := context.Background()
+		a := submitOne(t, opts, "lou@example.com", "+6581230009")
+		approve := reset.Decision{Approve: true, ActorKind: audit.ActorAdmin, Staff: "rev@example.com"}
+		got, err := a.s.Reset.Decide(ctx, a.app.ID, approve)
+		if err != nil || got.State != evidence.Approved || got.DecidedBy != "rev@example.com" {
+			t.Fatalf("approve: %+v %v", got, err)
+		}
+		acct, err := a.s.Accounts.ByEmail(ctx, a.s.DB, "lou@example.com")
+		if err != nil || acct.Mobile != "" || acct.MobileVerification {
+			t.Fatalf("account after approval: %+v %v", acct, err)
+		}
+		if v, err := a.s.Reset.Status(ctx, a.flowID); err != nil || v.State != "completed" {
+			t.Fatalf("reset after approval: %v %v", v.State, err)
+		}
+		mail := waitFor(t, a.s, "lou@example.com", "Our staff approved")
+		if !strings.Contains(mail, a.app.ReferenceCode) || !strings.Contains(mail, "Withdrawals are held until") {
+			t.Fatalf("approval email: %s", mail)
+		}
+		if again, err := a.s.Reset.Decide(ctx, a.app.ID, approve); err != nil || again.State != evidence.Approved {
+			t.Fatalf("the same decision again: %v %v", again.State, err)
+		}
+		if _, err := a.s.Reset.Decide(ctx, a.app.ID, reset.Decision{Reason: "other", ActorKind: audit.ActorAdmin}); !apperr.Is(err, apperr.Conflict) {
+			t.Fatalf("a different decision: %v", err)
+		}
+		if n := storetest.Count(t, a.s.DB, "SELECT COUNT(*) FROM audit_events WHERE action = $1 AND flow_id = $2", string(audit.ResetCompleted), a.flowID); n != 1 {
+			t.Fatalf("%d mobile_reset_completed events, want 1", n)
+		}
+	})
+}

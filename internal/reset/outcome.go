@@ -19,7 +19,9 @@ import (
 // held (extending any hold), every session ends, every other open flow of
 // the account is cancelled, and the owner is told by email and on the old
 // number, with a "This wasn't me" link. It returns the end of the hold.
-func (s *Service) complete(ctx context.Context, tx *sql.Tx, f flow.Flow, method, actor string) (time.Time, error) {
+// actor is who decided: the user who passed the questions, or staff; app
+// is set when staff approved documents, so the notice says so.
+func (s *Service) complete(ctx context.Context, tx *sql.Tx, f flow.Flow, method, actor string, app notify.ApplicationNotice) (time.Time, error) {
 	old, err := s.Accounts.UnbindMobile(ctx, tx, f.AccountID, "mobile_reset", client.From(ctx).IP, f.ID)
 	if err != nil {
 		return time.Time{}, err
@@ -29,7 +31,7 @@ func (s *Service) complete(ctx context.Context, tx *sql.Tx, f flow.Flow, method,
 	}
 	out, err := s.Consequences.Apply(ctx, tx, consequence.Change{AccountID: f.AccountID, FlowID: f.ID,
 		Hold: hold.MobileReset, HoldFor: s.Hold, Sessions: consequence.EndSessions, CancelFlows: true,
-		Link: "mobile_reset", Notice: notify.Notice{Event: notify.ResetDone}, Mobile: old,
+		Link: "mobile_reset", Notice: notify.Notice{Event: notify.ResetDone, Application: app}, Mobile: old,
 		Actor: actor, Action: audit.ResetCompleted, Result: audit.OK, Detail: map[string]string{"method": method}})
 	return out.HoldUntil, err
 }

@@ -91,7 +91,7 @@ func (s *Service) Answer(ctx context.Context, flowID, quizID string, answers map
 			if _, err := s.Flows.Fire(ctx, tx, Machine, f.ID, QuizPassed, nil); err != nil {
 				return err
 			}
-			out.HoldUntil, err = s.complete(ctx, tx, f, MethodQuestions, audit.ActorUser)
+			out.HoldUntil, err = s.complete(ctx, tx, f, MethodQuestions, audit.ActorUser, notify.ApplicationNotice{})
 			return err
 		}
 		out = Outcome{State: MethodRequired}

@@ -116,7 +116,7 @@ func (s *Service) decided(ctx context.Context, tx *sql.Tx, app evidence.Applicat
 			Result: audit.OK, FlowID: app.FlowID, Detail: detail}); err != nil {
 			return err
 		}
-		_, err = s.complete(ctx, tx, f, MethodDocuments, d.ActorKind)
+		_, err = s.complete(ctx, tx, f, MethodDocuments, d.ActorKind, s.notice(app, s.StatusLink(app.ID)))
 		return err
 	}
 	if _, err := s.Flows.Fire(ctx, tx, Machine, app.FlowID, Reject, nil); err != nil {

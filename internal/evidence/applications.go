@@ -11,7 +11,7 @@ import (
 	"github.com/rebindhq/rebind/internal/token"
 )
 
-const appColumns = `id, flow_id, account_id, class, state, reference_code, application_date, submitted_at, deadline,
+const appColumns = `id, flow_id, account_id, class, state, statement_phrase, reference_code, application_date, submitted_at, deadline,
 	ended_at, reason, note, decided_by, transactions, findings`
 
 // Create stores application a (its ID, unless the caller chose one, its
@@ -33,11 +33,11 @@ func (s *Store) Create(ctx context.Context, q store.Querier, a Application, stat
 	if err != nil {
 		return Application{}, fmt.Errorf("evidence: findings: %w", err)
 	}
-	_, err = q.ExecContext(ctx, `INSERT INTO applications (id, flow_id, account_id, class, state, open_key, reference_code,
-		application_date, status_digest, submitted_at, deadline, transactions, findings)
-		VALUES ($1, $2, $3, $4, $5, $3, $6, $7, $8, $9, $10, $11, $12)`,
+	_, err = q.ExecContext(ctx, `INSERT INTO applications (id, flow_id, account_id, class, state, open_key, statement_phrase,
+		reference_code, application_date, status_digest, submitted_at, deadline, transactions, findings)
+		VALUES ($1, $2, $3, $4, $5, $3, $13, $6, $7, $8, $9, $10, $11, $12)`,
 		a.ID, a.FlowID, a.AccountID, string(a.Class), string(a.State), a.ReferenceCode, a.ApplicationDate, statusDigest,
-		store.Millis(a.SubmittedAt), store.Millis(a.Deadline), string(txs), string(found))
+		store.Millis(a.SubmittedAt), store.Millis(a.Deadline), string(txs), string(found), a.StatementPhrase)
 	if err != nil {
 		return Application{}, fmt.Errorf("evidence: create application: %w", store.Translate(err))
 	}
@@ -197,7 +197,7 @@ func scanApplication(row scanner) (Application, error) {
 	var class, state, txs, found string
 	var submitted, deadline int64
 	var ended *int64
-	err := row.Scan(&a.ID, &a.FlowID, &a.AccountID, &class, &state, &a.ReferenceCode, &a.ApplicationDate, &submitted, &deadline,
+	err := row.Scan(&a.ID, &a.FlowID, &a.AccountID, &class, &state, &a.StatementPhrase, &a.ReferenceCode, &a.ApplicationDate, &submitted, &deadline,
 		&ended, &a.Reason, &a.Note, &a.DecidedBy, &txs, &found)
 	if err != nil {
 		if store.IsNoRows(err) {

@@ -135,9 +135,10 @@ type Application struct {
 	ID, FlowID, AccountID string
 	Class                 Class
 	State                 State
-	// ReferenceCode and ApplicationDate (YYYY-MM-DD, UTC) are what a KYC
-	// user writes on the statement; StatementPhrase is its phrase.
-	ReferenceCode, ApplicationDate string
+	// StatementPhrase, ReferenceCode and ApplicationDate (YYYY-MM-DD,
+	// UTC) are what a KYC user writes on the statement, as they were asked
+	// for (a later change of brand does not change them).
+	StatementPhrase, ReferenceCode, ApplicationDate string
 	SubmittedAt, Deadline          time.Time
 	EndedAt                        time.Time // zero while under review
 	// Reason, Note and DecidedBy are set by a decision.

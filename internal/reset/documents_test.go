@@ -95,6 +95,7 @@ func TestSubmitDocuments(t *testing.T) {
 		}
 		app := sub.Application
 		if app.State != evidence.UnderReview || len(app.Files) != 1 || app.ReferenceCode != docs.ReferenceCode ||
+			app.StatementPhrase != "Apply to reset Mobile on Rebind" ||
 			app.Deadline.Sub(clk.Now().Add(reset.DefaultReview.Deadline)).Abs() >= time.Millisecond {
 			t.Fatalf("application: %+v", app)
 		}

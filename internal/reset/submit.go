@@ -138,7 +138,8 @@ func (s *Service) submit(ctx context.Context, tx *sql.Tx, f flow.Flow, pics []*p
 		txs[i] = evidence.Match(t, records)
 	}
 	d := dataOf(f)
-	app := evidence.Application{ID: token.NewID(), FlowID: f.ID, AccountID: f.AccountID, Class: docs.Class, ReferenceCode: d.ReferenceCode,
+	app := evidence.Application{ID: token.NewID(), FlowID: f.ID, AccountID: f.AccountID, Class: docs.Class,
+		StatementPhrase: docs.StatementPhrase, ReferenceCode: d.ReferenceCode,
 		ApplicationDate: d.ApplicationDate, SubmittedAt: now, Deadline: deadline, Transactions: txs, Files: docs.Files}
 	if app.Findings, err = s.Evidence.Assess(ctx, tx, app); err != nil {
 		return Submitted{}, err

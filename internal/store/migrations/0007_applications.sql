@@ -9,6 +9,7 @@ CREATE TABLE applications (
     class            TEXT NOT NULL,
     state            TEXT NOT NULL CHECK (state IN ('under_review', 'approved', 'rejected', 'cancelled', 'expired')),
     open_key         TEXT UNIQUE,
+    statement_phrase TEXT NOT NULL,
     reference_code   TEXT NOT NULL,
     application_date TEXT NOT NULL,
     status_digest    TEXT NOT NULL UNIQUE,

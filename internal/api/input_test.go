@@ -49,6 +49,11 @@ var jsonRoutes = []jsonRoute{
 	{"POST", "/api/v1/mobile-reset/{flow_id}/email-code/verify", "", `{"code":"«000000»"}`},
 	{"POST", "/api/v1/mobile-reset/{flow_id}/quiz", "", ""},
 	{"POST", "/api/v1/mobile-reset/{flow_id}/quiz/{quiz_id}/answers", "", `{"answers":{"«question»":["«option»"]}}`},
+	{"GET", "/api/v1/mobile-reset/{flow_id}/documents", "", ""},
+	{"POST", "/api/v1/mobile-reset/{flow_id}/documents", "", ""},
+	{"POST", "/api/v1/mobile-reset/{flow_id}/documents/files", "", ""},
+	{"DELETE", "/api/v1/mobile-reset/{flow_id}/documents/files/{file_id}", "", ""},
+	{"GET", "/api/v1/application-status/{secret}", "", ""},
 	{"POST", "/api/v1/password-reset", "", `{"email":"«nobody@example.com»"}`},
 	{"POST", "/api/v1/password-reset/{flow_id}/code", "", ""},
 	{"POST", "/api/v1/password-reset/{flow_id}/confirm", "", `{"code":"«000000»","new_password":"«a-fresh-long-passphrase»"}`},
@@ -145,7 +150,8 @@ func newFuzzServer(f *testing.F, name string, opts apptest.Options) *fuzzServer 
 	s := apptest.Start(f, opts)
 	id := s.CreateAccount(f, "fuzz@example.com", pw, "+6581239001", false)
 	fs := &fuzzServer{name: name, s: s, session: s.SignIn(f, "fuzz@example.com", pw, "+6581239001"),
-		ids: map[string]string{"id": id, "to": "+6581239001", "quiz_id": token.NewID(), "mobile-bind": token.NewID()}}
+		ids: map[string]string{"id": id, "to": "+6581239001", "quiz_id": token.NewID(), "mobile-bind": token.NewID(),
+			"file_id": token.NewID(), "secret": token.NewID() + ".x", "state": "under_review"}}
 	start := func(key, path, bearer string, body any) {
 		r := s.Do(f, "POST", path, bearer, body)
 		v, ok := r.Body[key].(string)

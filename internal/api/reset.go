@@ -20,6 +20,9 @@ func (a *API) resetView(v reset.View) map[string]any {
 	if v.QuizID != "" && v.State == reset.QuizInProgress {
 		out["quiz_id"] = v.QuizID
 	}
+	if v.Application != nil {
+		out["application"] = a.applicationView(*v.Application)
+	}
 	return out
 }
 

@@ -1,8 +1,10 @@
 // Package adminapi is the API of the exchange's other services (SPEC §5,
 // admin): they create accounts, push account activity in, read an account,
-// and ask whether it may withdraw. Every call carries the admin bearer
-// token. Its route table is Routes. Changes go through the admin service
-// (package admin) as admin.API; the handlers decode, call and encode.
+// ask whether it may withdraw, and review document applications. Every
+// call carries the admin bearer token. Its route table is Routes. Changes
+// go through the admin service (package admin) as admin.API, and decisions
+// through the reset (reset.Service.Decide); the handlers decode, call and
+// encode.
 package adminapi
 
 import (
@@ -18,10 +20,14 @@ import (
 	"github.com/rebindhq/rebind/internal/admin"
 	"github.com/rebindhq/rebind/internal/apperr"
 	"github.com/rebindhq/rebind/internal/audit"
+	"github.com/rebindhq/rebind/internal/blob"
 	"github.com/rebindhq/rebind/internal/client"
+	"github.com/rebindhq/rebind/internal/clock"
+	"github.com/rebindhq/rebind/internal/evidence"
 	"github.com/rebindhq/rebind/internal/hold"
 	"github.com/rebindhq/rebind/internal/httpjson"
 	"github.com/rebindhq/rebind/internal/ratelimit"
+	"github.com/rebindhq/rebind/internal/reset"
 	"github.com/rebindhq/rebind/internal/store"
 )
 
@@ -33,6 +39,14 @@ type API struct {
 	Accounts *account.Store
 	Holds    *hold.Store
 	Audit    *audit.Log
+	Clock    clock.Clock
+	// Reset decides applications; Evidence lists them and their pictures,
+	// which Blobs keeps sealed. Brand is in the statement a KYC user
+	// writes.
+	Reset    *reset.Service
+	Evidence *evidence.Store
+	Blobs    *blob.Store
+	Brand    string
 	// Limiter counts wrong tokens per client address (AuthFailures).
 	Limiter *ratelimit.Limiter
 	// OnAuthFail, when set, is told of every wrong token: limited says it
@@ -59,6 +73,10 @@ func (a *API) Routes(mux httpjson.Mux, ad httpjson.Adapter) {
 	handle("GET /admin/v1/accounts/{id}/withdrawal-eligibility", a.withdrawalEligibility)
 	handle("POST /admin/v1/accounts/{id}/unfreeze", a.unfreeze)
 	handle("GET /admin/v1/audit", a.auditTrail)
+	handle("GET /admin/v1/applications", a.listApplications)
+	handle("GET /admin/v1/applications/{id}", a.getApplication)
+	handle("GET /admin/v1/applications/{id}/files/{file_id}", a.applicationFile)
+	handle("POST /admin/v1/applications/{id}/decision", a.decide)
 	handle("/admin/", func(w http.ResponseWriter, r *http.Request) error {
 		return apperr.New(apperr.NotFound, "no such endpoint")
 	})

@@ -81,6 +81,10 @@ var jsonRoutes = []jsonRoute{
 	{"GET", "/admin/v1/accounts/{id}/withdrawal-eligibility", "admin", ""},
 	{"POST", "/admin/v1/accounts/{id}/unfreeze", "admin", ""},
 	{"GET", "/admin/v1/audit?account={id}&limit=5", "admin", ""},
+	{"GET", "/admin/v1/applications?state={state}&limit=5", "admin", ""},
+	{"GET", "/admin/v1/applications/{id}", "admin", ""},
+	{"GET", "/admin/v1/applications/{id}/files/{file_id}", "admin", ""},
+	{"POST", "/admin/v1/applications/{id}/decision", "admin", `{"decision":"«reject»","reason":"«other»","note":"«a note»"}`},
 }
 
 var (

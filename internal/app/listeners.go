@@ -78,7 +78,8 @@ func (a *App) internalRoutes(ad httpjson.Adapter) {
 	cfg := a.Config
 	mux := http.NewServeMux()
 	(&adminapi.API{DB: a.DB, Token: cfg.AdminToken, Admin: a.Admin, Accounts: a.Accounts, Holds: a.Holds,
-		Audit: a.Audit, Limiter: a.Limiter, OnAuthFail: a.metrics.adminAuthFailed}).Routes(mux, ad)
+		Audit: a.Audit, Clock: a.Clock, Reset: a.Reset, Evidence: a.Evidence, Blobs: a.Blobs, Brand: cfg.Brand,
+		Limiter: a.Limiter, OnAuthFail: a.metrics.adminAuthFailed}).Routes(mux, ad)
 	mux.Handle("GET /metrics", a.metrics.handler())
 	a.health(mux, ad)
 	mux.Handle("/", ad.Wrap(func(w http.ResponseWriter, r *http.Request) error {

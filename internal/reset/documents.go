@@ -171,8 +171,9 @@ func (s *Service) room(ctx context.Context, q store.Querier, f flow.Flow, docs D
 		}
 	}
 	if uploaded+n > s.maxUploadsPerFlow() {
-		secs := int(time.Until(f.ExpiresAt).Seconds()) + 1
-		return apperr.New(apperr.RateLimited, "too many pictures were uploaded in this reset; start a new one").With("retry_after_seconds", max(secs, 1))
+		secs := int(f.ExpiresAt.Sub(s.Clock.Now()).Seconds()) + 1
+		return apperr.New(apperr.RateLimited, "too many pictures were uploaded in this reset; start a new one").
+			With("retry_after_seconds", max(secs, 1)).With("limit", "document_uploads")
 	}
 	return nil
 }

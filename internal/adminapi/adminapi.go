@@ -41,12 +41,10 @@ type API struct {
 	Audit    *audit.Log
 	Clock    clock.Clock
 	// Reset decides applications; Evidence lists them and their pictures,
-	// which Blobs keeps sealed. Brand is in the statement a KYC user
-	// writes.
+	// which Blobs keeps sealed.
 	Reset    *reset.Service
 	Evidence *evidence.Store
 	Blobs    *blob.Store
-	Brand    string
 	// Limiter counts wrong tokens per client address (AuthFailures).
 	Limiter *ratelimit.Limiter
 	// OnAuthFail, when set, is told of every wrong token: limited says it

@@ -160,7 +160,7 @@ func (a *API) writeApplication(ctx context.Context, w http.ResponseWriter, app e
 		"submitted_at": app.SubmittedAt, "age_seconds": int64(now.Sub(app.SubmittedAt).Seconds()), "deadline": app.Deadline,
 		"ended_at": nil, "reason": nil, "reason_text": nil, "note": app.Note, "flags": flags(app.Findings),
 		"files": files, "findings": orEmpty(app.Findings), "transactions": orEmpty(app.Transactions),
-		"expected_statement": map[string]string{"phrase": evidence.StatementPhrase(a.Brand), "date": app.ApplicationDate,
+		"expected_statement": map[string]string{"phrase": app.StatementPhrase, "date": app.ApplicationDate,
 			"reference_code": app.ReferenceCode},
 		"account": acc}
 	if !app.EndedAt.IsZero() {

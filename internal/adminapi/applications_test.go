@@ -197,6 +197,14 @@ func TestApplicationDetailAndPicture(t *testing.T) {
 		if ev["action"] != "document_viewed" || ev["actor"] != "admin" || detail["application"] != app.ID || detail["file"] != f["id"] {
 			t.Fatalf("the view was not audited: %v", ev)
 		}
+		// The statement expected is the one the user was asked for, whatever
+		// the brand is called when the reviewer reads it.
+		renamed := apptest.Start(t, apptest.Options{DatabaseURL: opts.DatabaseURL,
+			Env: map[string]string{"REBIND_SECRET": s.Secret, "REBIND_BRAND": "Renamed"}})
+		r = renamed.Admin(t, "GET", appPath(app.ID), nil)
+		if p := r.Body["expected_statement"].(map[string]any)["phrase"]; p != "Apply to reset Mobile on Rebind" {
+			t.Fatalf("after a change of brand the expected phrase is %q", p)
+		}
 	})
 }
 

@@ -139,8 +139,8 @@ type Application struct {
 	// UTC) are what a KYC user writes on the statement, as they were asked
 	// for (a later change of brand does not change them).
 	StatementPhrase, ReferenceCode, ApplicationDate string
-	SubmittedAt, Deadline          time.Time
-	EndedAt                        time.Time // zero while under review
+	SubmittedAt, Deadline                           time.Time
+	EndedAt                                         time.Time // zero while under review
 	// Reason, Note and DecidedBy are set by a decision.
 	Reason, Note, DecidedBy string
 	Transactions            []Transaction

@@ -113,12 +113,19 @@ func (p *Pages) renderReset(w http.ResponseWriter, r *http.Request, status int, 
 		}
 		d.Quiz = q
 		return p.site.Render(w, r, status, "reset_mobile_quiz", resetTitle, d, msg)
+	case reset.UnderReview:
+		if v.Application != nil {
+			return p.site.Render(w, r, status, "reset_mobile_review", resetTitle, p.applicationData(v, *v.Application), msg)
+		}
 	case flow.Completed:
 		// Shown once: the reset is over and a later visit starts afresh.
 		p.site.ClearCookie(w, p.resetCookie())
 		return p.site.Render(w, r, status, "reset_mobile_done", resetTitle, d, msg)
 	}
 	p.site.ClearCookie(w, p.resetCookie())
+	if v.Application != nil { // rejected, cancelled or expired: how and what next
+		return p.site.Render(w, r, status, "reset_status", statusTitle, p.applicationData(v, *v.Application), msg)
+	}
 	return p.renderInstructions(w, r, status, "The reset you started is no longer open: it expired, was cancelled, or was replaced by a newer one. You can start again below.", msg)
 }
 

@@ -161,19 +161,3 @@ func (p *Pages) resetCancel(w http.ResponseWriter, r *http.Request) error {
 	p.site.ClearCookie(w, p.agreedCookie())
 	return httphtml.Redirect(w, r, "/reset-mobile")
 }
-
-// resetDocuments describes the documents the account's class needs.
-func (p *Pages) resetDocuments(w http.ResponseWriter, r *http.Request) error {
-	id, ok := p.resetFlowID(w, r)
-	if !ok {
-		return nil
-	}
-	v, err := p.Reset.Status(r.Context(), id)
-	if apperr.Is(err, apperr.NotFound) || (err == nil && v.State != reset.MethodRequired) {
-		return httphtml.Redirect(w, r, "/reset-mobile")
-	}
-	if err != nil {
-		return err
-	}
-	return p.site.Render(w, r, http.StatusOK, "reset_mobile_documents", resetTitle, p.resetData(v), "")
-}

@@ -42,8 +42,8 @@ type Site struct {
 }
 
 // DefaultMaxForm is the largest form post a page takes: its fields are
-// short, so 64 KiB is far more than any needs. (Uploads, which need
-// more, are not page forms.)
+// short, so 64 KiB is far more than any needs. (A form that sends files
+// goes through WrapParts, with its own bound.)
 const DefaultMaxForm = 64 << 10
 
 // Wrap returns h as an http.Handler. It bounds every form post's body,

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/rebindhq/rebind/internal/app/apptest"
+	"github.com/rebindhq/rebind/internal/clock"
 )
 
 var referenceCode = regexp.MustCompile(`id="reference-code">([A-Z2-9]{4}-[A-Z2-9]{4})<`)
@@ -129,4 +130,26 @@ func resetCookieAge(resp *http.Response) int {
 		}
 	}
 	return 0
+}
+
+// The status link's page shows an application cancelled by a newer reset,
+// and one past its deadline as expired before the janitor has ended it;
+// each says to start a new reset.
+func TestStatusPageCancelledAndExpired(t *testing.T) {
+	apptest.EachDatabase(t, func(t *testing.T, _ apptest.Options) {
+		clk := clock.NewFake(time.Now())
+		s := apptest.Start(t, apptest.Options{Clock: clk})
+		c := s.Client()
+		first := s.KYCApplication(t, "twice@example.com", pw, "+6581236604", 1)
+		s.ResetToMethod(t, "twice@example.com", pw) // a newer reset cancels the first
+		resp, page := get(t, c, s.URL+"/reset-mobile/status/"+first.Secret)
+		onPage(t, resp, page, "reset_status", 200)
+		has(t, "cancelled", page, "Your application was cancelled.", `id="start-new">Start a new reset</a>`)
+		other := s.KYCApplication(t, "slow@example.com", pw, "+6581236605", 2)
+		_, page = get(t, c, s.URL+"/reset-mobile/status/"+other.Secret)
+		has(t, "under review", page, "Your application is under review.")
+		clk.Advance(7*24*time.Hour + time.Minute)
+		_, page = get(t, c, s.URL+"/reset-mobile/status/"+other.Secret)
+		has(t, "past its deadline", page, "Your application expired before it was decided.", `id="start-new">Start a new reset</a>`)
+	})
 }

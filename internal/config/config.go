@@ -62,6 +62,9 @@ type Config struct {
 	ReviewTime        string
 	ReviewDeadline    time.Duration
 	DocumentRetention time.Duration
+	// DocumentsWindow is how long a reset stays open once its documents
+	// are asked for.
+	DocumentsWindow time.Duration
 
 	WithdrawalHold  time.Duration
 	SessionIdle     time.Duration
@@ -104,6 +107,7 @@ var Variables = []struct{ Name, Default, Meaning string }{
 	{"REBIND_WITHDRAWAL_HOLD", "24h", "withdrawal hold after a security change"},
 	{"REBIND_REVIEW_TIME", "within 72 hours", "how soon staff decide a document application, as told to users"},
 	{"REBIND_REVIEW_DEADLINE", "168h", "a document application not decided this long after it was sent expires (the user is told and may apply again)"},
+	{"REBIND_DOCUMENTS_WINDOW", "24h", "a reset stays open this long once its documents page is opened, to write the statement and take the pictures (the online steps have 30 minutes)"},
 	{"REBIND_DOCUMENT_RETENTION", "2160h", "uploaded pictures are destroyed this long after their application ends (90 days); hashes, findings and the decision stay"},
 	{"REBIND_SESSION_IDLE", "30m", "session ends after this long unused"},
 	{"REBIND_SESSION_ABSOLUTE", "12h", "session ends this long after sign-in"},
@@ -218,6 +222,7 @@ func Load(getenv func(string) string, overrides map[string]string) (*Config, err
 		bad("REBIND_REVIEW_TIME", "must be at most 60 characters of plain text")
 	}
 	c.ReviewDeadline = parseDuration(get("REBIND_REVIEW_DEADLINE", "168h"), "REBIND_REVIEW_DEADLINE", time.Hour, 90*24*time.Hour, bad)
+	c.DocumentsWindow = parseDuration(get("REBIND_DOCUMENTS_WINDOW", "24h"), "REBIND_DOCUMENTS_WINDOW", 30*time.Minute, 7*24*time.Hour, bad)
 	c.DocumentRetention = parseDuration(get("REBIND_DOCUMENT_RETENTION", "2160h"), "REBIND_DOCUMENT_RETENTION", time.Hour, 10*365*24*time.Hour, bad)
 	c.SessionIdle = parseDuration(get("REBIND_SESSION_IDLE", "30m"), "REBIND_SESSION_IDLE", time.Minute, 24*time.Hour, bad)
 	c.SessionAbsolute = parseDuration(get("REBIND_SESSION_ABSOLUTE", "12h"), "REBIND_SESSION_ABSOLUTE", time.Minute, 30*24*time.Hour, bad)

@@ -27,6 +27,8 @@ type Documents struct {
 	// ReviewTime is how soon staff decide, in words.
 	ReviewTime string
 	MaxFiles   int
+	// ExpiresAt is when the reset closes unless submitted.
+	ExpiresAt time.Time
 }
 
 // referenceAlphabet leaves out letters and digits that look alike.
@@ -44,7 +46,9 @@ func newReference() string {
 }
 
 // Documents returns what flowID's account must send, and what it has
-// uploaded so far. The reset must be choosing its method.
+// uploaded so far. The reset must be choosing its method. Asking for the
+// documents keeps the reset open for Review.Prepare from now, so the user
+// has time to write the statement and take the pictures.
 func (s *Service) Documents(ctx context.Context, flowID string) (Documents, error) {
 	if _, err := s.Status(ctx, flowID); err != nil { // times out an expired quiz
 		return Documents{}, err
@@ -52,6 +56,12 @@ func (s *Service) Documents(ctx context.Context, flowID string) (Documents, erro
 	f, err := s.Flows.Require(ctx, s.DB, Machine, flowID, MethodRequired)
 	if err != nil {
 		return Documents{}, err
+	}
+	if until := s.Clock.Now().Add(s.Review.Prepare); f.ExpiresAt.Before(until) {
+		if err := s.Flows.ExtendTo(ctx, s.DB, f.ID, until); err != nil {
+			return Documents{}, err
+		}
+		f.ExpiresAt = until
 	}
 	return s.documents(ctx, s.DB, f)
 }
@@ -72,7 +82,7 @@ func (s *Service) documents(ctx context.Context, q store.Querier, f flow.Flow) (
 	d := dataOf(f)
 	return Documents{Class: class, StatementPhrase: evidence.StatementPhrase(s.Brand), ApplicationDate: d.ApplicationDate,
 		ReferenceCode: d.ReferenceCode, Items: evidence.Items(class), Transactions: evidence.NeedsTransactions(class),
-		Files: files, ReviewTime: s.Review.Time, MaxFiles: s.Uploads.Limits().MaxFiles}, nil
+		Files: files, ReviewTime: s.Review.Time, MaxFiles: s.Uploads.Limits().MaxFiles, ExpiresAt: f.ExpiresAt}, nil
 }
 
 // Picture is one uploaded picture, before it is checked.

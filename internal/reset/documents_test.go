@@ -79,6 +79,13 @@ func TestSubmitDocuments(t *testing.T) {
 			len(docs.Items) != 1 || docs.Items[0].Kind != evidence.EmailScreenshot || docs.StatementPhrase != "Apply to reset Mobile on Rebind" {
 			t.Fatalf("documents: %+v", docs)
 		}
+		// Asking for the documents keeps the reset open to prepare them:
+		// two hours later (past the online steps' 30 minutes) it takes
+		// pictures.
+		if docs.ExpiresAt.Sub(clk.Now().Add(reset.DefaultReview.Prepare)).Abs() >= time.Millisecond {
+			t.Fatalf("documents asked for at %v: the reset closes at %v", clk.Now(), docs.ExpiresAt)
+		}
+		clk.Advance(2 * time.Hour)
 		if _, err := s.Reset.Upload(ctx, flowID, reset.Picture{Kind: evidence.SelfieWithStatement, Data: apptest.Picture(t, 1, 480, 480)}); !apperr.Is(err, apperr.InvalidRequest) {
 			t.Fatalf("a kind the class does not send: %v", err)
 		}

@@ -30,10 +30,14 @@ type ReviewRules struct {
 	// Retention is how long after an application ends its pictures are
 	// kept; then they are destroyed (their hashes and findings stay).
 	Retention time.Duration
+	// Prepare is how long a reset stays open once its documents are asked
+	// for: writing a statement and finding the ID take longer than the
+	// 30 minutes of the online steps.
+	Prepare time.Duration
 }
 
 // DefaultReview is SPEC §4 and the defaults.
-var DefaultReview = ReviewRules{Time: "within 72 hours", Deadline: 7 * 24 * time.Hour, Retention: 90 * 24 * time.Hour}
+var DefaultReview = ReviewRules{Time: "within 72 hours", Deadline: 7 * 24 * time.Hour, Retention: 90 * 24 * time.Hour, Prepare: 24 * time.Hour}
 
 // StatusPath is where an application's status page lives; its secret
 // follows.

@@ -94,6 +94,8 @@ func (p *Pages) renderDocuments(w http.ResponseWriter, r *http.Request, id strin
 	if err != nil {
 		return err
 	}
+	v.ExpiresAt = docs.ExpiresAt // asking for the documents keeps the reset open longer
+	p.site.SetCookie(w, p.resetCookie(), id, docs.ExpiresAt.Sub(p.Clock.Now()))
 	d := documentsPage{resetPage: p.resetData(v), Docs: docs, MaxTransactions: evidence.MaxTransactions,
 		MaxMB: p.uploadLimits().MaxFileBytes >> 20, MinSide: evidence.MinSide}
 	texts := p.kindTexts()

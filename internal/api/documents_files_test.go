@@ -8,6 +8,7 @@ import (
 
 	"github.com/rebindhq/rebind/internal/app/apptest"
 	"github.com/rebindhq/rebind/internal/clock"
+	"github.com/rebindhq/rebind/internal/reset"
 )
 
 func filesPath(flowID string) string { return docsPath(flowID) + "/files" }
@@ -68,8 +69,9 @@ func TestDocumentFileEndpoints(t *testing.T) {
 		if d := s.Do(t, "GET", docsPath(flowID), "", nil); len(d.Body["files"].([]any)) != 2 {
 			t.Fatalf("after removing one of three: %s", d.Raw)
 		}
-		// The last flow is past its 30 minutes: every document step is gone.
-		clk.Advance(31 * time.Minute)
+		// The flow is past the window its documents step opened: every
+		// document step is gone.
+		clk.Advance(reset.DefaultReview.Prepare + time.Minute)
 		want(t, "documents of an expired flow", s.Do(t, "GET", docsPath(flowID), "", nil), 410, "flow_expired")
 		want(t, "upload to an expired flow", uploadOne(t, s, flowID, selfie), 410, "flow_expired")
 		want(t, "remove from an expired flow", remove(flowID, ids[1]), 410, "flow_expired")

@@ -14,8 +14,8 @@ import (
 const appColumns = `id, flow_id, account_id, class, state, statement_phrase, reference_code, application_date, submitted_at, deadline,
 	ended_at, reason, note, decided_by, transactions, findings`
 
-// Create stores application a (its ID, unless the caller chose one, its
-// submission time and state are set here) with the flow's pictures not removed, and the hash bands of those
+// Create stores application a (its ID and submission time, unless the
+// caller chose them, and its state are set here) with the flow's pictures not removed, and the hash bands of those
 // pictures; statusDigest is the digest of the status link's secret. An
 // account with an application under review gets conflict. Run it in a
 // transaction.
@@ -23,8 +23,11 @@ func (s *Store) Create(ctx context.Context, q store.Querier, a Application, stat
 	if a.ID == "" {
 		a.ID = token.NewID()
 	}
+	if a.SubmittedAt.IsZero() {
+		a.SubmittedAt = s.clock.Now()
+	}
 	// Times as stored (milliseconds), so what Create returns is what a read gives.
-	a.State, a.SubmittedAt, a.Deadline = UnderReview, store.Time(store.Millis(s.clock.Now())), store.Time(store.Millis(a.Deadline))
+	a.State, a.SubmittedAt, a.Deadline = UnderReview, store.Time(store.Millis(a.SubmittedAt)), store.Time(store.Millis(a.Deadline))
 	txs, err := json.Marshal(a.Transactions)
 	if err != nil {
 		return Application{}, fmt.Errorf("evidence: transactions: %w", err)

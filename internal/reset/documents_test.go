@@ -103,7 +103,8 @@ func TestSubmitDocuments(t *testing.T) {
 		app := sub.Application
 		if app.State != evidence.UnderReview || len(app.Files) != 1 || app.ReferenceCode != docs.ReferenceCode ||
 			app.StatementPhrase != "Apply to reset Mobile on Rebind" ||
-			app.Deadline.Sub(clk.Now().Add(reset.DefaultReview.Deadline)).Abs() >= time.Millisecond {
+			app.Deadline.Sub(clk.Now().Add(reset.DefaultReview.Deadline)).Abs() >= time.Millisecond ||
+			!app.Deadline.Equal(app.SubmittedAt.Add(reset.DefaultReview.Deadline)) {
 			t.Fatalf("application: %+v", app)
 		}
 		v, err := s.Reset.Status(ctx, flowID)

@@ -48,6 +48,9 @@ type Trade struct {
 type Balance struct {
 	Asset  string `json:"asset"`
 	Amount string `json:"amount"`
+	// USDValue is the balance's value in US dollars, if the exchange
+	// gives it (it decides whether a document reset needs two approvals).
+	USDValue *string `json:"usd_value,omitempty"`
 }
 
 // Activity is one push of account history. Balances, when present (even
@@ -191,6 +194,8 @@ func checkBalance(b Balance, seen map[string]bool) string {
 		return "asset: listed twice"
 	case !reAmount.MatchString(b.Amount):
 		return "amount: must be a decimal string"
+	case b.USDValue != nil && !reAmount.MatchString(*b.USDValue):
+		return "usd_value: must be a decimal string"
 	}
 	seen[b.Asset] = true
 	return ""
@@ -266,8 +271,8 @@ func (s *Store) AddActivity(ctx context.Context, tx *sql.Tx, accountID string, a
 		}
 		now := store.Millis(s.clock.Now())
 		for _, b := range *a.Balances {
-			if err := count(tx.ExecContext(ctx, "INSERT INTO balances (account_id, asset, amount, updated_at) VALUES ($1, $2, $3, $4)",
-				accountID, b.Asset, b.Amount, now)); err != nil {
+			if err := count(tx.ExecContext(ctx, "INSERT INTO balances (account_id, asset, amount, updated_at, usd_value) VALUES ($1, $2, $3, $4, $5)",
+				accountID, b.Asset, b.Amount, now, b.USDValue)); err != nil {
 				return Pushed{}, err
 			}
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"math/big"
 	"strings"
 
 	"github.com/rebindhq/rebind/internal/apperr"
@@ -173,4 +174,31 @@ func (s *Store) TransfersByTxID(ctx context.Context, q store.Querier, accountID,
 		return nil, fmt.Errorf("account: transfers by txid: %w", err)
 	}
 	return out, nil
+}
+
+// BalanceValue sums the US-dollar values the exchange pushed with the
+// account's balances; known is false when no balance carries one.
+func (s *Store) BalanceValue(ctx context.Context, q store.Querier, accountID string) (total *big.Rat, known bool, err error) {
+	rows, err := q.QueryContext(ctx, "SELECT usd_value FROM balances WHERE account_id = $1 AND usd_value IS NOT NULL", accountID)
+	if err != nil {
+		return nil, false, fmt.Errorf("account: balance value: %w", store.Translate(err))
+	}
+	defer rows.Close()
+	total = new(big.Rat)
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			return nil, false, fmt.Errorf("account: balance value: %w", err)
+		}
+		r, ok := new(big.Rat).SetString(v)
+		if !ok {
+			return nil, false, fmt.Errorf("account: balance value %q is not a decimal", v)
+		}
+		total.Add(total, r)
+		known = true
+	}
+	if err := rows.Err(); err != nil {
+		return nil, false, fmt.Errorf("account: balance value: %w", err)
+	}
+	return total, known, nil
 }

@@ -190,7 +190,7 @@ func (a *App) flows(notifier *notify.Notifier) error {
 		Quiz: a.Quiz, Audit: a.Audit, Consequences: consequences, Hold: cfg.WithdrawalHold, QuizEnabled: cfg.QuizEnabled,
 		Evidence: a.Evidence, Blobs: a.Blobs, Uploads: upload.New(upload.Default, 0), Brand: cfg.Brand,
 		Review: reset.ReviewRules{Time: cfg.ReviewTime, Deadline: cfg.ReviewDeadline, Retention: cfg.DocumentRetention,
-			Prepare: cfg.DocumentsWindow},
+			Prepare: cfg.DocumentsWindow, SecondApprovalUSD: cfg.SecondApprovalUSD},
 		StatusKey: cfg.Secret.Key(keys.StatusLink), Notifier: notifier}
 	a.Flows.OnCancel = a.Reset.FlowsCancelled
 	a.PwReset = &pwreset.Service{DB: a.DB, Clock: a.Clock, Accounts: a.Accounts, Hasher: a.Hasher, Codes: a.Codes, Flows: a.Flows,

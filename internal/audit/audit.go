@@ -33,8 +33,14 @@ const (
 	ActorAnonymous = "anonymous"
 	ActorAdmin     = "admin"
 	ActorSystem    = "system"
+	// ActorStaff is a signed-in staff member of the console; the event's
+	// detail names them ("staff").
+	ActorStaff = "staff"
 	// ActorDev is a tester using a dev server's tools (dev mode only).
 	ActorDev = "dev"
+	// ActorOperator is whoever runs rebind's commands on the server
+	// (rebind staff add): they hold the database and the secret.
+	ActorOperator = "operator"
 )
 
 // Event is one action to record. Detail must never hold a secret: no codes,

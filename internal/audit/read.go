@@ -26,6 +26,17 @@ func (l *Log) List(ctx context.Context, q store.Querier, accountID string, befor
 	return scanRecords(rows)
 }
 
+// ByFlow returns a flow's events, oldest first, at most limit of them: the
+// history of a procedure (and of a document application, whose events name
+// its reset's flow).
+func (l *Log) ByFlow(ctx context.Context, q store.Querier, flowID string, limit int) ([]Record, error) {
+	rows, err := q.QueryContext(ctx, selectRecord+" WHERE flow_id = $1 ORDER BY seq LIMIT $2", flowID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("audit: by flow: %w", store.Translate(err))
+	}
+	return scanRecords(rows)
+}
+
 func scanRecords(rows *sql.Rows) ([]Record, error) {
 	defer rows.Close()
 	var list []Record

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/big"
 	"net/netip"
 	"net/url"
 	"os"
@@ -65,6 +66,9 @@ type Config struct {
 	// DocumentsWindow is how long a reset stays open once its documents
 	// are asked for.
 	DocumentsWindow time.Duration
+	// SecondApprovalUSD is the value of an account's balances above which
+	// approving its documents needs a second approval.
+	SecondApprovalUSD *big.Rat
 
 	WithdrawalHold  time.Duration
 	SessionIdle     time.Duration
@@ -108,6 +112,7 @@ var Variables = []struct{ Name, Default, Meaning string }{
 	{"REBIND_REVIEW_TIME", "within 72 hours", "how soon staff decide a document application, as told to users"},
 	{"REBIND_REVIEW_DEADLINE", "168h", "a document application not decided this long after it was sent expires (the user is told and may apply again)"},
 	{"REBIND_DOCUMENTS_WINDOW", "24h", "a reset stays open this long once its documents page is opened, to write the statement and take the pictures (the online steps have 30 minutes)"},
+	{"REBIND_REVIEW_SECOND_APPROVAL_USD", "10000", "an account whose balances are worth more than this (US dollars, from the `usd_value` the activity push may carry) needs two approvals of a document reset, the second by a different supervisor"},
 	{"REBIND_DOCUMENT_RETENTION", "2160h", "uploaded pictures are destroyed this long after their application ends (90 days); hashes, findings and the decision stay"},
 	{"REBIND_SESSION_IDLE", "30m", "session ends after this long unused"},
 	{"REBIND_SESSION_ABSOLUTE", "12h", "session ends this long after sign-in"},
@@ -223,6 +228,11 @@ func Load(getenv func(string) string, overrides map[string]string) (*Config, err
 	}
 	c.ReviewDeadline = parseDuration(get("REBIND_REVIEW_DEADLINE", "168h"), "REBIND_REVIEW_DEADLINE", time.Hour, 90*24*time.Hour, bad)
 	c.DocumentsWindow = parseDuration(get("REBIND_DOCUMENTS_WINDOW", "24h"), "REBIND_DOCUMENTS_WINDOW", 30*time.Minute, 7*24*time.Hour, bad)
+	if v, ok := new(big.Rat).SetString(get("REBIND_REVIEW_SECOND_APPROVAL_USD", "10000")); ok && v.Sign() >= 0 {
+		c.SecondApprovalUSD = v
+	} else {
+		bad("REBIND_REVIEW_SECOND_APPROVAL_USD", "must be a decimal number of US dollars, 0 or more")
+	}
 	c.DocumentRetention = parseDuration(get("REBIND_DOCUMENT_RETENTION", "2160h"), "REBIND_DOCUMENT_RETENTION", time.Hour, 10*365*24*time.Hour, bad)
 	c.SessionIdle = parseDuration(get("REBIND_SESSION_IDLE", "30m"), "REBIND_SESSION_IDLE", time.Minute, 24*time.Hour, bad)
 	c.SessionAbsolute = parseDuration(get("REBIND_SESSION_ABSOLUTE", "12h"), "REBIND_SESSION_ABSOLUTE", time.Minute, 30*24*time.Hour, bad)

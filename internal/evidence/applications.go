@@ -12,7 +12,7 @@ import (
 )
 
 const appColumns = `id, flow_id, account_id, class, state, statement_phrase, reference_code, application_date, submitted_at, deadline,
-	ended_at, reason, note, decided_by, transactions, findings`
+	ended_at, reason, note, decided_by, transactions, findings, claimed_by, claimed_at, first_approval_by, first_approval_at`
 
 // Create stores application a (its ID and submission time, unless the
 // caller chose them, and its state are set here) with the flow's pictures not removed, and the hash bands of those
@@ -124,20 +124,33 @@ type Ending struct {
 	State             State
 	Reason, Note, By  string
 	RequireBeforeTime bool // refuse if the deadline has passed
+	// RequireClaim refuses unless By holds the application's claim (not
+	// lapsed: taken or used within ClaimLapse).
+	RequireClaim bool
+	// SecondApproval refuses unless another approver than By gave the
+	// first approval.
+	SecondApproval bool
 }
 
 // End moves application id from under review to e.State in one conditional
 // statement and returns it; ok is false, and nothing changed, when it was
-// not under review (or, with RequireBeforeTime, past its deadline).
+// not under review (or a condition of e does not hold).
 func (s *Store) End(ctx context.Context, q store.Querier, id string, e Ending) (a Application, ok bool, err error) {
-	now := store.Millis(s.clock.Now())
+	now := s.clock.Now()
+	args := []any{string(e.State), store.Millis(now), e.Reason, e.Note, e.By, id, string(UnderReview)}
 	cond := ""
 	if e.RequireBeforeTime {
-		cond = " AND deadline > $2"
+		cond += " AND deadline > $2"
+	}
+	if e.RequireClaim {
+		args = append(args, store.Millis(now.Add(-ClaimLapse)))
+		cond += fmt.Sprintf(" AND claimed_by = $5 AND claimed_at > $%d", len(args))
+	}
+	if e.SecondApproval {
+		cond += " AND first_approval_by <> '' AND first_approval_by <> $5"
 	}
 	row := q.QueryRowContext(ctx, `UPDATE applications SET state = $1, open_key = NULL, ended_at = $2, reason = $3, note = $4,
-		decided_by = $5 WHERE id = $6 AND state = $7`+cond+` RETURNING `+appColumns,
-		string(e.State), now, e.Reason, e.Note, e.By, id, string(UnderReview))
+		decided_by = $5 WHERE id = $6 AND state = $7`+cond+` RETURNING `+appColumns, args...)
 	a, err = scanApplication(row)
 	if store.IsNoRows(err) {
 		return Application{}, false, nil
@@ -199,9 +212,9 @@ func scanApplication(row scanner) (Application, error) {
 	var a Application
 	var class, state, txs, found string
 	var submitted, deadline int64
-	var ended *int64
+	var ended, claimed, firstAt *int64
 	err := row.Scan(&a.ID, &a.FlowID, &a.AccountID, &class, &state, &a.StatementPhrase, &a.ReferenceCode, &a.ApplicationDate, &submitted, &deadline,
-		&ended, &a.Reason, &a.Note, &a.DecidedBy, &txs, &found)
+		&ended, &a.Reason, &a.Note, &a.DecidedBy, &txs, &found, &a.ClaimedBy, &claimed, &a.FirstApprovalBy, &firstAt)
 	if err != nil {
 		if store.IsNoRows(err) {
 			return Application{}, err
@@ -210,8 +223,13 @@ func scanApplication(row scanner) (Application, error) {
 	}
 	a.Class, a.State = Class(class), State(state)
 	a.SubmittedAt, a.Deadline = store.Time(submitted), store.Time(deadline)
-	if ended != nil {
-		a.EndedAt = store.Time(*ended)
+	for _, t := range []struct {
+		ms *int64
+		to *time.Time
+	}{{ended, &a.EndedAt}, {claimed, &a.ClaimedAt}, {firstAt, &a.FirstApprovalAt}} {
+		if t.ms != nil {
+			*t.to = store.Time(*t.ms)
+		}
 	}
 	if err := json.Unmarshal([]byte(txs), &a.Transactions); err != nil {
 		return Application{}, fmt.Errorf("evidence: application %s transactions: %w", a.ID, err)

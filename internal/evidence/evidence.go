@@ -143,9 +143,14 @@ type Application struct {
 	EndedAt                                         time.Time // zero while under review
 	// Reason, Note and DecidedBy are set by a decision.
 	Reason, Note, DecidedBy string
-	Transactions            []Transaction
-	Findings                []Finding
-	Files                   []File
+	// ClaimedBy is the staff member working on it since ClaimedAt (the
+	// claim lapses after ClaimLapse idle); FirstApprovalBy gave the first
+	// of two approvals, for an account that needs two.
+	ClaimedBy, FirstApprovalBy string
+	ClaimedAt, FirstApprovalAt time.Time
+	Transactions               []Transaction
+	Findings                   []Finding
+	Files                      []File
 }
 
 // Open reports whether the application awaits a decision at now.

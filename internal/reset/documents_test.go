@@ -340,7 +340,10 @@ func TestApproval(t *testing.T) {
 	apptest.EachDatabase(t, func(t *testing.T, opts apptest.Options) {
 		ctx := context.Background()
 		a := submitOne(t, opts, "lou@example.com", "+6581230009")
-		approve := reset.Decision{Approve: true, ActorKind: audit.ActorAdmin, Staff: "rev@example.com"}
+		approve := reset.Decision{Approve: true, ActorKind: audit.ActorStaff, Staff: "rev@example.com"}
+		if _, err := a.s.Reset.Claim(ctx, a.app.ID, "rev@example.com", false); err != nil {
+			t.Fatal(err)
+		}
 		got, err := a.s.Reset.Decide(ctx, a.app.ID, approve)
 		if err != nil || got.State != evidence.Approved || got.DecidedBy != "rev@example.com" {
 			t.Fatalf("approve: %+v %v", got, err)

@@ -19,8 +19,23 @@ type Decision struct {
 	Approve      bool
 	Reason, Note string // Reason is one of evidence.Reasons, for a rejection
 	// By is who decided: ActorKind is the audit actor (audit.ActorAdmin for
-	// the admin API), Staff the staff member, if known.
+	// the admin API), Staff the staff member's email, if known. A staff
+	// member must hold the application's claim; Supervisor says they may
+	// give a second approval.
 	ActorKind, Staff string
+	Supervisor       bool
+}
+
+// adminAPI names the admin API as an approver: its callers share one token,
+// so two of its approvals are one approver's.
+const adminAPI = "admin API"
+
+// by is the decider's name as recorded on the application.
+func (d Decision) by() string {
+	if d.Staff == "" {
+		return adminAPI
+	}
+	return d.Staff
 }
 
 // maxNote bounds a reviewer's note, in characters.
@@ -48,54 +63,6 @@ func (d Decision) state() evidence.State {
 // Application returns application id, for staff.
 func (s *Service) Application(ctx context.Context, id string) (evidence.Application, error) {
 	return s.Evidence.Get(ctx, s.DB, id)
-}
-
-// Decide approves or rejects application id. Approval is the outcome of
-// passed questions (number unbound, withdrawals held, sessions ended, the
-// owner told); rejection tells the owner why, and they may apply again.
-// The application ends in one conditional statement, so of concurrent
-// decisions one takes effect; the same decision again returns the
-// application, a different one is conflict.
-func (s *Service) Decide(ctx context.Context, id string, d Decision) (evidence.Application, error) {
-	d.Note = strings.TrimSpace(d.Note)
-	if err := d.check(); err != nil {
-		return evidence.Application{}, err
-	}
-	app, err := s.Evidence.Get(ctx, s.DB, id)
-	if err != nil {
-		return evidence.Application{}, err
-	}
-	var ok bool
-	if app.State == evidence.UnderReview {
-		err = s.DB.Tx(ctx, func(tx *sql.Tx) error {
-			var err error
-			app, ok, err = s.Evidence.End(ctx, tx, id, evidence.Ending{State: d.state(), Reason: d.Reason, Note: d.Note,
-				By: d.Staff, RequireBeforeTime: true})
-			if err != nil || !ok {
-				return err
-			}
-			return s.decided(ctx, tx, app, d)
-		})
-		if err != nil {
-			return evidence.Application{}, err
-		}
-		if !ok {
-			if app, err = s.Evidence.Get(ctx, s.DB, id); err != nil {
-				return evidence.Application{}, err
-			}
-		}
-	}
-	if ok {
-		return s.Evidence.Get(ctx, s.DB, id)
-	}
-	switch shown := app.Shown(s.Clock.Now()); {
-	case shown == d.state():
-		return app, nil
-	case shown == evidence.Approved || shown == evidence.Rejected:
-		return evidence.Application{}, apperr.New(apperr.Conflict, "the application was already "+string(shown))
-	default:
-		return evidence.Application{}, apperr.New(apperr.WrongState, "the application is "+string(shown)+"; nothing can be decided")
-	}
 }
 
 // decided applies a decision that has just ended app, in tx.

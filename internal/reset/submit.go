@@ -7,6 +7,7 @@ import (
 	"database/sql"
 	"encoding/base64"
 	"fmt"
+	"math/big"
 	"time"
 
 	"github.com/rebindhq/rebind/internal/apperr"
@@ -34,10 +35,14 @@ type ReviewRules struct {
 	// for: writing a statement and finding the ID take longer than the
 	// 30 minutes of the online steps.
 	Prepare time.Duration
+	// SecondApprovalUSD is the value of balances above which an approval
+	// needs a second one, by another supervisor; nil: never.
+	SecondApprovalUSD *big.Rat
 }
 
 // DefaultReview is SPEC §4 and the defaults.
-var DefaultReview = ReviewRules{Time: "within 72 hours", Deadline: 7 * 24 * time.Hour, Retention: 90 * 24 * time.Hour, Prepare: 24 * time.Hour}
+var DefaultReview = ReviewRules{Time: "within 72 hours", Deadline: 7 * 24 * time.Hour, Retention: 90 * 24 * time.Hour, Prepare: 24 * time.Hour,
+	SecondApprovalUSD: big.NewRat(10_000, 1)}
 
 // StatusPath is where an application's status page lives; its secret
 // follows.

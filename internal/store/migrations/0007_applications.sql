@@ -19,6 +19,12 @@ CREATE TABLE applications (
     reason           TEXT NOT NULL DEFAULT '',
     note             TEXT NOT NULL DEFAULT '',
     decided_by       TEXT NOT NULL DEFAULT '',
+    -- The staff member working on it, and since when (a claim lapses when
+    -- idle); the first approval of an account that needs two.
+    claimed_by       TEXT NOT NULL DEFAULT '',
+    claimed_at       BIGINT,
+    first_approval_by TEXT NOT NULL DEFAULT '',
+    first_approval_at BIGINT,
     transactions     TEXT NOT NULL,
     findings         TEXT NOT NULL,
     CHECK ((state = 'under_review') = (open_key IS NOT NULL))
@@ -57,3 +63,11 @@ CREATE TABLE image_hash_bands (
     file_id TEXT NOT NULL REFERENCES application_files (id),
     PRIMARY KEY (band, value, file_id)
 );
+
+-- An application's history is its reset flow's audit events.
+CREATE INDEX audit_events_by_flow ON audit_events (flow_id, seq);
+
+-- The exchange may push each balance's value in US dollars; an account whose
+-- balances are worth more than REBIND_REVIEW_SECOND_APPROVAL_USD needs two
+-- approvals of its document reset. NULL means the value was not given.
+ALTER TABLE balances ADD COLUMN usd_value TEXT;

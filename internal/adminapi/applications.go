@@ -162,7 +162,7 @@ func (a *API) writeApplication(ctx context.Context, w http.ResponseWriter, app e
 		"files": files, "findings": orEmpty(app.Findings), "transactions": orEmpty(app.Transactions),
 		"expected_statement": map[string]string{"phrase": app.StatementPhrase, "date": app.ApplicationDate,
 			"reference_code": app.ReferenceCode},
-		"account": acc}
+		"account": acc, "decided_by": app.DecidedBy, "claimed_by": app.ClaimedBy, "first_approval_by": app.FirstApprovalBy}
 	if !app.EndedAt.IsZero() {
 		out["ended_at"] = app.EndedAt
 	}

@@ -56,7 +56,7 @@ func newMetrics(db *store.DB, clk clock.Clock) *metrics {
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		outboxCollector{db: db, desc: prometheus.NewDesc("rebind_outbox_messages", "Outbox messages by state.", []string{"state"}, nil)},
 		reviewCollector{db: db, clock: clk, apps: evidence.NewStore(clk),
-			waiting: prometheus.NewDesc("rebind_applications_under_review", "Document applications awaiting a decision.", nil, nil),
+			waiting: prometheus.NewDesc("rebind_applications_under_review", "Document applications awaiting a decision, by class.", []string{"class"}, nil),
 			oldest: prometheus.NewDesc("rebind_application_oldest_wait_seconds",
 				"How long the oldest application under review has waited (0 when none); alert well before the promised review time.", nil, nil)})
 	return m
@@ -117,16 +117,18 @@ func (c reviewCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.waiting;
 func (c reviewCollector) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	n, first, err := c.apps.Queue(ctx, c.db)
+	byClass, first, err := c.apps.Queue(ctx, c.db)
 	if err != nil {
 		ch <- prometheus.NewInvalidMetric(c.waiting, err)
 		return
 	}
+	for _, class := range []evidence.Class{evidence.KYC, evidence.NonKYCNoRecords, evidence.NonKYCWithRecords} {
+		ch <- prometheus.MustNewConstMetric(c.waiting, prometheus.GaugeValue, float64(byClass[class]), string(class))
+	}
 	wait := 0.0
-	if n > 0 {
+	if !first.IsZero() {
 		wait = c.clock.Now().Sub(first).Truncate(time.Second).Seconds()
 	}
-	ch <- prometheus.MustNewConstMetric(c.waiting, prometheus.GaugeValue, float64(n))
 	ch <- prometheus.MustNewConstMetric(c.oldest, prometheus.GaugeValue, wait)
 }
 

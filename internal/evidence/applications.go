@@ -240,16 +240,29 @@ func scanApplication(row scanner) (Application, error) {
 	return a, nil
 }
 
-// Queue returns how many applications await review and when the oldest of
-// them was submitted (zero when none).
-func (s *Store) Queue(ctx context.Context, q store.Querier) (n int, oldest time.Time, err error) {
-	var first *int64
-	err = q.QueryRowContext(ctx, "SELECT COUNT(*), MIN(submitted_at) FROM applications WHERE state = $1", string(UnderReview)).Scan(&n, &first)
+// Queue returns how many applications await review, by class, and when
+// the oldest of them was submitted (zero when none).
+func (s *Store) Queue(ctx context.Context, q store.Querier) (byClass map[Class]int, oldest time.Time, err error) {
+	rows, err := q.QueryContext(ctx, "SELECT class, COUNT(*), MIN(submitted_at) FROM applications WHERE state = $1 GROUP BY class", string(UnderReview))
 	if err != nil {
-		return 0, time.Time{}, fmt.Errorf("evidence: queue: %w", store.Translate(err))
+		return nil, time.Time{}, fmt.Errorf("evidence: queue: %w", store.Translate(err))
 	}
-	if first != nil {
-		oldest = store.Time(*first)
+	defer rows.Close()
+	byClass = map[Class]int{}
+	for rows.Next() {
+		var class string
+		var n int
+		var first int64
+		if err := rows.Scan(&class, &n, &first); err != nil {
+			return nil, time.Time{}, fmt.Errorf("evidence: queue: %w", err)
+		}
+		byClass[Class(class)] = n
+		if t := store.Time(first); oldest.IsZero() || t.Before(oldest) {
+			oldest = t
+		}
 	}
-	return n, oldest, nil
+	if err := rows.Err(); err != nil {
+		return nil, time.Time{}, fmt.Errorf("evidence: queue: %w", err)
+	}
+	return byClass, oldest, nil
 }

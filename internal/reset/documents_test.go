@@ -116,7 +116,7 @@ func TestSubmitDocuments(t *testing.T) {
 			t.Fatalf("reset 31 minutes after submitting: %v %v", v.State, err)
 		}
 		metrics := scrape(t, s)
-		for _, want := range []string{"rebind_applications_under_review 1\n", "rebind_application_oldest_wait_seconds 1860\n"} {
+		for _, want := range []string{`rebind_applications_under_review{class="nonkyc_no_records"} 1` + "\n", `rebind_applications_under_review{class="kyc"} 0` + "\n", "rebind_application_oldest_wait_seconds 1860\n"} {
 			if !strings.Contains(metrics, want) {
 				t.Errorf("/metrics lacks %q", want)
 			}

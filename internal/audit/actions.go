@@ -45,6 +45,12 @@ const (
 	PasswordResetUnknown     Action = "password_reset_unknown_email"
 	PasswordResetDone        Action = "password_reset_completed"
 	SessionRevoked           Action = "session_revoked"
+	StaffAdded               Action = "staff_added"
+	StaffEnrolled            Action = "staff_enrolled"
+	StaffDisabled            Action = "staff_disabled"
+	StaffLoginSuccess        Action = "staff_login_success"
+	StaffLoginFail           Action = "staff_login_fail"
+	StaffLogout              Action = "staff_logout"
 )
 
 // Actions is every action with what its events record.
@@ -85,4 +91,10 @@ var Actions = map[Action]string{
 	PasswordResetUnknown:     "a password reset was asked for an email with no account",
 	PasswordResetDone:        "a password was reset: sessions ended, withdrawals held",
 	SessionRevoked:           "a user signed out",
+	StaffAdded:               "a staff member was added with a role and a one-time enrolment link (by whom: an admin in the console, or the operator's command)",
+	StaffEnrolled:            "a staff member set their password and TOTP through their enrolment link; the link is spent",
+	StaffDisabled:            "a staff member was disabled (by whom); their sessions and enrolment links ended",
+	StaffLoginSuccess:        "a staff member signed in to the console with password and TOTP code; a staff session began",
+	StaffLoginFail:           "a staff sign-in failed: unknown email, wrong password, wrong or already used code, disabled member",
+	StaffLogout:              "a staff member signed out of the console",
 }

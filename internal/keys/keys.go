@@ -24,6 +24,10 @@ const (
 	StatusLink  = "rebind status link v1"
 	DeviceToken = "rebind device token v1"
 	DocumentKey = "rebind document key wrap v1"
+	// StaffTOTP seals staff members' TOTP secrets; StaffCSRF signs the
+	// staff console's form tokens (apart from the user pages' CSRF key).
+	StaffTOTP = "rebind staff totp seal v1"
+	StaffCSRF = "rebind staff csrf v1"
 )
 
 // Ring holds the server secret and derives keys from it.

@@ -27,13 +27,16 @@ type Config struct {
 	// Addr is the public listener: pages, the user API, health checks.
 	Addr string
 	// InternalAddr is the internal listener: the admin API, /metrics,
-	// health checks (and the staff console when it comes).
+	// health checks and the staff console.
 	InternalAddr string
 	DatabaseURL  string
 	DataDir      string
 	BlobURL      string // the bucket of uploaded documents (internal/blob)
 	BaseURL      *url.URL
-	Brand        string
+	// StaffURL is the staff console's address as staff reach it, for its
+	// enrolment links; https gives its cookies Secure and __Host-.
+	StaffURL *url.URL
+	Brand    string
 	// AdminToken authenticates the exchange's services on the admin API.
 	AdminToken string
 	// Secret is the server secret all keys are derived from.
@@ -91,6 +94,7 @@ var Variables = []struct{ Name, Default, Meaning string }{
 	{"REBIND_DATA_DIR", "data", "folder for documents and dev secrets"},
 	{"REBIND_BLOB_URL", "file://<REBIND_DATA_DIR>/documents", "where uploaded documents are kept, sealed: `file:///abs/folder` or `file://./rel/folder` (made private: 0700, files 0600); `mem://` for tests only"},
 	{"REBIND_BASE_URL", "http://<REBIND_ADDR>", "canonical site address used in links; https required in production"},
+	{"REBIND_STAFF_URL", "http://<REBIND_INTERNAL_ADDR>", "the staff console's address as staff reach it (it is served on the internal listener under `/staff`), used in enrolment links; with https its cookies get `Secure` and the `__Host-` prefix"},
 	{"REBIND_BRAND", "Rebind", "brand name shown in pages and messages (at most 24 characters)"},
 	{"REBIND_SECRET", "generated in dev", "server secret, base64 of at least 32 random bytes (repeated or counting bytes are refused); required in production"},
 	{"REBIND_ADMIN_TOKEN", "generated in dev", "bearer token of the admin API, at least 32 random characters (repeated or counting characters are refused); required in production"},
@@ -164,6 +168,13 @@ func Load(getenv func(string) string, overrides map[string]string) (*Config, err
 		bad("REBIND_BASE_URL", "must be an absolute http(s) URL without a query")
 	} else {
 		c.BaseURL = u
+	}
+	staffURL := get("REBIND_STAFF_URL", "http://"+c.InternalAddr)
+	if u, err := url.Parse(staffURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" ||
+		strings.Trim(u.Path, "/") != "" {
+		bad("REBIND_STAFF_URL", "must be an absolute http(s) URL without a path or query")
+	} else {
+		c.StaffURL = u
 	}
 	c.SMTPURL, c.MailFrom = get("REBIND_SMTP_URL", ""), get("REBIND_MAIL_FROM", "Rebind <no-reply@rebind.invalid>")
 	c.SMSURL, c.SMSFrom = get("REBIND_SMS_URL", ""), get("REBIND_SMS_FROM", "Rebind")

@@ -138,3 +138,21 @@ func TestBlobURL(t *testing.T) {
 		t.Fatalf("production accepted documents kept in memory: %v", err)
 	}
 }
+
+// The staff console's address defaults to the internal listener's and
+// takes no path: the console is always under /staff.
+func TestStaffURL(t *testing.T) {
+	c, err := Load(env(map[string]string{"REBIND_INTERNAL_ADDR": "10.0.0.5:9091"}), nil)
+	if err != nil || c.StaffURL.String() != "http://10.0.0.5:9091" {
+		t.Fatalf("default staff URL: %v, %v", c.StaffURL, err)
+	}
+	c, err = Load(env(map[string]string{"REBIND_STAFF_URL": "https://review.example.internal/"}), nil)
+	if err != nil || c.StaffURL.Host != "review.example.internal" || c.StaffURL.Scheme != "https" {
+		t.Fatalf("https staff URL: %v, %v", c.StaffURL, err)
+	}
+	for _, bad := range []string{"review.example.internal", "ftp://review.example.internal", "https://review.example.internal/console", "https://r.example/?a=1"} {
+		if _, err := Load(env(map[string]string{"REBIND_STAFF_URL": bad}), nil); err == nil || !strings.Contains(err.Error(), "REBIND_STAFF_URL") {
+			t.Errorf("REBIND_STAFF_URL=%s: %v", bad, err)
+		}
+	}
+}

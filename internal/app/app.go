@@ -42,6 +42,7 @@ import (
 	"github.com/rebindhq/rebind/internal/session"
 	"github.com/rebindhq/rebind/internal/signin"
 	"github.com/rebindhq/rebind/internal/sms"
+	"github.com/rebindhq/rebind/internal/staff"
 	"github.com/rebindhq/rebind/internal/stoplink"
 	"github.com/rebindhq/rebind/internal/store"
 	"github.com/rebindhq/rebind/internal/upload"
@@ -79,6 +80,8 @@ type App struct {
 	// Admin creates accounts, stores pushed activity and lifts freezes,
 	// for the admin API and the staff console.
 	Admin *admin.Service
+	// Staff are the staff console's members: enrolment, sign-in, sessions.
+	Staff *staff.Service
 
 	public   http.Handler
 	internal http.Handler
@@ -127,6 +130,9 @@ func New(cfg *config.Config, db *store.DB, log *slog.Logger, opts Options) (*App
 	a.Admin = &admin.Service{DB: db, Clock: clk, Accounts: a.Accounts, Hasher: a.Hasher, Audit: a.Audit}
 	queue, err := outbox.NewQueue(clk, cfg.Secret.Key(keys.OutboxSeal))
 	if err != nil {
+		return nil, err
+	}
+	if a.Staff, err = staff.New(db, clk, a.Hasher, a.Limiter, a.Audit, cfg.Secret.Key(keys.StaffTOTP), cfg.Brand); err != nil {
 		return nil, err
 	}
 	notifier, err := notify.New(queue, cfg.Brand, cfg.BaseURL)
@@ -272,6 +278,9 @@ func (a *App) janitor(ctx context.Context) {
 	for {
 		if _, err := a.Sessions.Purge(ctx, a.DB); err != nil && !errors.Is(err, context.Canceled) {
 			a.Log.Warn("purge sessions", "err", err)
+		}
+		if _, err := a.Staff.Purge(ctx); err != nil && !errors.Is(err, context.Canceled) {
+			a.Log.Warn("purge staff sessions and enrolment links", "err", err)
 		}
 		if _, err := a.Limiter.Purge(ctx, a.DB); err != nil && !errors.Is(err, context.Canceled) {
 			a.Log.Warn("purge rate counters", "err", err)

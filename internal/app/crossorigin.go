@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/rebindhq/rebind/internal/apperr"
+	"github.com/rebindhq/rebind/internal/console"
 	"github.com/rebindhq/rebind/internal/httpjson"
 	"github.com/rebindhq/rebind/internal/web"
 )
@@ -21,6 +22,21 @@ func crossOriginDenied(ad httpjson.Adapter, pages *web.Pages) http.Handler {
 			return
 		}
 		page.ServeHTTP(w, r)
+	})
+}
+
+// internalDenied answers a cross-site state change on the internal
+// listener: the console's error page under /staff, the JSON error object
+// elsewhere.
+func internalDenied(ad httpjson.Adapter, c *console.Console) http.Handler {
+	api := jsonDenied(ad)
+	page := c.Refusal(apperr.New(apperr.Forbidden, "This form was sent from another site, so it was refused. Open the console on this site and try again."))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/staff" || strings.HasPrefix(r.URL.Path, "/staff/") {
+			page.ServeHTTP(w, r)
+			return
+		}
+		api.ServeHTTP(w, r)
 	})
 }
 

@@ -6,6 +6,7 @@ import (
 	"github.com/rebindhq/rebind/internal/adminapi"
 	"github.com/rebindhq/rebind/internal/api"
 	"github.com/rebindhq/rebind/internal/apperr"
+	"github.com/rebindhq/rebind/internal/console"
 	"github.com/rebindhq/rebind/internal/httpjson"
 	"github.com/rebindhq/rebind/internal/keys"
 	"github.com/rebindhq/rebind/internal/middleware"
@@ -19,21 +20,20 @@ import (
 func (a *App) PublicHandler() http.Handler { return a.public }
 
 // InternalHandler is what REBIND_INTERNAL_ADDR serves: the admin API,
-// /metrics and the health checks, for the exchange's services and
-// monitoring only.
+// /metrics, the staff console under /staff and the health checks, for the
+// exchange's services, monitoring and staff only.
 func (a *App) InternalHandler() http.Handler { return a.internal }
 
 // internalOnly are the paths the internal listener serves and the public
-// one answers 404 (the staff console's /staff/ joins them when it comes).
-var internalOnly = []string{"/admin/", "/metrics"}
+// one answers 404.
+var internalOnly = []string{"/admin/", "/metrics", "/staff", "/staff/"}
 
 func (a *App) routes() error {
 	ad := httpjson.Adapter{Log: a.Log}
 	if err := a.publicRoutes(ad); err != nil {
 		return err
 	}
-	a.internalRoutes(ad)
-	return nil
+	return a.internalRoutes(ad)
 }
 
 func (a *App) publicRoutes(ad httpjson.Adapter) error {
@@ -71,12 +71,17 @@ func (a *App) publicRoutes(ad httpjson.Adapter) error {
 // request ids, logs, metrics and recovery as the public one. It keeps the
 // security headers (no-store matters: admin answers hold personal data)
 // and the cross-origin refusal (a web page can make a browser on the
-// operator's network post to an internal address), always in the JSON
-// shape. It has no HSTS: REBIND_BASE_URL says nothing of how this address
-// is reached.
-func (a *App) internalRoutes(ad httpjson.Adapter) {
+// operator's network post to an internal address), in the JSON shape (the
+// console's error page under /staff). It has no HSTS:
+// REBIND_BASE_URL says nothing of how this address is reached.
+func (a *App) internalRoutes(ad httpjson.Adapter) error {
 	cfg := a.Config
 	mux := http.NewServeMux()
+	pages := &console.Console{DB: a.DB, Clock: a.Clock, Log: a.Log, Brand: cfg.Brand, Staff: a.Staff, Admin: a.Admin,
+		Accounts: a.Accounts, CSRFKey: cfg.Secret.Key(keys.StaffCSRF), URL: cfg.StaffURL}
+	if err := pages.Routes(mux); err != nil {
+		return err
+	}
 	(&adminapi.API{DB: a.DB, Token: cfg.AdminToken, Admin: a.Admin, Accounts: a.Accounts, Holds: a.Holds,
 		Audit: a.Audit, Clock: a.Clock, Reset: a.Reset, Evidence: a.Evidence, Blobs: a.Blobs,
 		Limiter: a.Limiter, OnAuthFail: a.metrics.adminAuthFailed}).Routes(mux, ad)
@@ -90,8 +95,9 @@ func (a *App) internalRoutes(ad httpjson.Adapter) {
 		middleware.Log(a.Log, a.metrics.observe),
 		middleware.Recover(a.Log),
 		middleware.SecurityHeaders(false),
-		middleware.CrossOrigin(jsonDenied(ad)),
+		middleware.CrossOrigin(internalDenied(ad, pages)),
 	)
+	return nil
 }
 
 // health registers the liveness and readiness checks, which both listeners

@@ -63,6 +63,7 @@ func demoCmd(ctx context.Context, args []string, getenv func(string) string, std
 func announce(ctx context.Context, cfg *config.Config, a *app.App, db *store.DB, addr, internal string, stdout io.Writer) error {
 	fmt.Fprintf(stdout, "rebind listening on http://%s (%s mode, %s database)\n", addr, mode(cfg), db.Dialect)
 	fmt.Fprintf(stdout, "admin API and metrics on the internal address http://%s (keep it off the internet)\n", internal)
+	fmt.Fprintf(stdout, "staff console at http://%s/staff (add a member: rebind staff add --email E --role admin)\n", internal)
 	if cfg.Production {
 		return nil
 	}

@@ -21,7 +21,10 @@ commands:
   serve            run the server (the default)
   migrate          apply database migrations and exit
   demo             add demo accounts with history: demo --accounts N [--seed S]
-  staff add        add a staff console user: staff add --email E --role reviewer|supervisor|admin
+  staff add        add a staff console member and print their one-time enrolment link:
+                   staff add --email E --role reviewer|supervisor|admin
+  staff list       list the staff console's members
+  staff disable    disable a member and end their sessions: staff disable --email E
   audit verify     check the audit trail's hash chain
 
 Configuration comes from REBIND_* environment variables (see README.md).
@@ -42,7 +45,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "demo":
 		return demoCmd(ctx, args, getenv, stdout)
 	case "staff":
-		return staffCmd(args, stdout)
+		return staffCmd(ctx, args, getenv, stdout)
 	case "audit":
 		return auditCmd(ctx, args, getenv, stdout)
 	case "help", "-h", "--help":
@@ -117,28 +120,6 @@ func auditCmd(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	fmt.Fprintf(stdout, "audit chain intact: %d events\n", n)
 	return nil
-}
-
-// staffCmd fixes the command's shape now; staff users arrive with the
-// staff console.
-func staffCmd(args []string, stdout io.Writer) error {
-	if len(args) == 0 || args[0] != "add" {
-		return errors.New("usage: rebind staff add --email E --role reviewer|supervisor|admin")
-	}
-	fs := flag.NewFlagSet("staff add", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	email := fs.String("email", "", "staff member's email")
-	role := fs.String("role", "", "reviewer, supervisor or admin")
-	if err := fs.Parse(args[1:]); err != nil {
-		return fmt.Errorf("staff add: %w", err)
-	}
-	switch {
-	case *email == "":
-		return errors.New("staff add: --email is required")
-	case *role != "reviewer" && *role != "supervisor" && *role != "admin":
-		return errors.New("staff add: --role must be reviewer, supervisor or admin")
-	}
-	return errors.New("staff add: staff accounts are not available in this version; they come with the staff review console")
 }
 
 func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {

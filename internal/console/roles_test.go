@@ -124,6 +124,9 @@ func TestMembersPage(t *testing.T) {
 		other, _, otherClient := s.StaffMember(t, "leaving@example.com", staff.Reviewer)
 		_, page := get(t, c, s.InternalURL+"/staff/members")
 		tok := csrf(t, page)
+		if strings.Contains(page, "/staff/members/"+me.ID+"/disable") || !strings.Contains(page, "/staff/members/"+other.ID+"/disable") {
+			t.Fatalf("the members page offers to disable the wrong members:\n%s", page)
+		}
 		resp, page := post(t, c, s.InternalURL+"/staff/members", url.Values{"csrf": {tok}, "email": {"fresh@example.com"}, "role": {"supervisor"}})
 		link := s.Config.StaffURL.String() + staff.EnrolPath
 		if resp.StatusCode != 201 || !strings.Contains(page, link) || !strings.Contains(page, "fresh@example.com") {

@@ -119,3 +119,26 @@ func TestSignInRefusalsLookAlike(t *testing.T) {
 		}
 	})
 }
+
+// Failure limits on the page: past 10 attempts for one email in 15
+// minutes, even the right password and code get 429 with the wait in
+// words, and the refusal is audited.
+func TestSignInLimitOnThePage(t *testing.T) {
+	apptest.EachDatabase(t, func(t *testing.T, opts apptest.Options) {
+		s, clk := fakeServer(t, opts)
+		_, secret, _ := s.StaffMember(t, "held@example.com", staff.Reviewer)
+		nextStep(clk)
+		for range staff.PerEmail.Limit {
+			if resp, _ := signIn(t, s, s.Client(), "held@example.com", "not-the-password", "123456"); resp.StatusCode != 401 {
+				t.Fatalf("a wrong password: %d", resp.StatusCode)
+			}
+		}
+		resp, page := signIn(t, s, s.Client(), "held@example.com", apptest.StaffPassword, code(t, secret, clk))
+		if resp.StatusCode != 429 || !strings.Contains(page, "Too many sign-in attempts for this email; try again in") {
+			t.Fatalf("past the limit: %d\n%s", resp.StatusCode, page)
+		}
+		if n := storetest.Count(t, s.DB, "SELECT count(*) FROM audit_events WHERE action = 'excess_rate_limit_exceeded' AND detail LIKE '%staff_signin_email%'"); n != 1 {
+			t.Fatalf("%d refusals audited", n)
+		}
+	})
+}

@@ -63,8 +63,12 @@ type Config struct {
 	// ReviewTime is how soon staff decide a document application, in
 	// words; ReviewDeadline is when an undecided one expires, and
 	// DocumentRetention how long its pictures are kept after it ends.
-	ReviewTime        string
-	ReviewDeadline    time.Duration
+	ReviewTime     string
+	ReviewDeadline time.Duration
+	// ReviewTarget is ReviewTime as a duration, for the staff console: an
+	// application's age is shown green under half of it, amber under it,
+	// red past it.
+	ReviewTarget      time.Duration
 	DocumentRetention time.Duration
 	// DocumentsWindow is how long a reset stays open once its documents
 	// are asked for.
@@ -114,6 +118,7 @@ var Variables = []struct{ Name, Default, Meaning string }{
 	{"REBIND_QUIZ_KINDS", "all", "comma-separated question kinds to use (see docs/security.md); switch `withdrawal_addresses` off if the exchange's withdrawal emails show addresses or transaction ids, `products_used` off unless the checks of docs/security.md hold"},
 	{"REBIND_WITHDRAWAL_HOLD", "24h", "withdrawal hold after a security change"},
 	{"REBIND_REVIEW_TIME", "within 72 hours", "how soon staff decide a document application, as told to users"},
+	{"REBIND_REVIEW_TARGET", "72h", "the review time as a duration, for the staff console's queue: an application's age shows green under half of it, amber under it, red past it; at most `REBIND_REVIEW_DEADLINE`"},
 	{"REBIND_REVIEW_DEADLINE", "168h", "a document application not decided this long after it was sent expires (the user is told and may apply again)"},
 	{"REBIND_DOCUMENTS_WINDOW", "24h", "a reset stays open this long once its documents page is opened, to write the statement and take the pictures (the online steps have 30 minutes)"},
 	{"REBIND_REVIEW_SECOND_APPROVAL_USD", "10000", "an account whose balances are worth more than this (US dollars, from the `usd_value` the activity push may carry) needs two approvals of a document reset, the second by a different supervisor"},
@@ -238,6 +243,10 @@ func Load(getenv func(string) string, overrides map[string]string) (*Config, err
 		bad("REBIND_REVIEW_TIME", "must be at most 60 characters of plain text")
 	}
 	c.ReviewDeadline = parseDuration(get("REBIND_REVIEW_DEADLINE", "168h"), "REBIND_REVIEW_DEADLINE", time.Hour, 90*24*time.Hour, bad)
+	c.ReviewTarget = parseDuration(get("REBIND_REVIEW_TARGET", "72h"), "REBIND_REVIEW_TARGET", time.Hour, 90*24*time.Hour, bad)
+	if c.ReviewDeadline > 0 && c.ReviewTarget > c.ReviewDeadline {
+		bad("REBIND_REVIEW_TARGET", "must not be longer than REBIND_REVIEW_DEADLINE: an application expires at its deadline")
+	}
 	c.DocumentsWindow = parseDuration(get("REBIND_DOCUMENTS_WINDOW", "24h"), "REBIND_DOCUMENTS_WINDOW", 30*time.Minute, 7*24*time.Hour, bad)
 	if v, ok := new(big.Rat).SetString(get("REBIND_REVIEW_SECOND_APPROVAL_USD", "10000")); ok && v.Sign() >= 0 {
 		c.SecondApprovalUSD = v

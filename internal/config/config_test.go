@@ -156,3 +156,20 @@ func TestStaffURL(t *testing.T) {
 		}
 	}
 }
+
+// The console's review target defaults to the 72 hours users are told, and
+// may not outlast the deadline, past which no application is open.
+func TestReviewTarget(t *testing.T) {
+	c, err := Load(env(nil), nil)
+	if err != nil || c.ReviewTarget != 72*time.Hour {
+		t.Fatalf("default: %v %v", c.ReviewTarget, err)
+	}
+	if c, err = Load(env(map[string]string{"REBIND_REVIEW_TARGET": "24h"}), nil); err != nil || c.ReviewTarget != 24*time.Hour {
+		t.Fatalf("24h: %v %v", c, err)
+	}
+	for _, v := range []string{"200h", "10m", "soon"} {
+		if _, err := Load(env(map[string]string{"REBIND_REVIEW_TARGET": v}), nil); err == nil || !strings.Contains(err.Error(), "REBIND_REVIEW_TARGET") {
+			t.Errorf("%s accepted: %v", v, err)
+		}
+	}
+}

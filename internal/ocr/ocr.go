@@ -122,7 +122,7 @@ const shellLimit = `ulimit -v "$1" || exit 125; shift; exec "$@"`
 func (r *Reader) run(ctx context.Context, pnm []byte) ([]byte, error) {
 	ctx, cancel := context.WithTimeout(ctx, r.timeout)
 	defer cancel()
-	args := []string{"-c", shellLimit, "ocr", fmt.Sprint(r.memory / 1024), r.path, "stdin", "stdout", "-l", "eng", "--psm", "3", "tsv"}
+	args := []string{"-c", shellLimit, "ocr", fmt.Sprint(r.memory / 1024), r.path, "stdin", "stdout", "-l", "eng", "--psm", "3", "-c", "thresholding_method=2", "tsv"}
 	cmd := exec.CommandContext(ctx, "/bin/sh", args...)
 	cmd.Env = environment()
 	cmd.Stdin = bytes.NewReader(pnm)

@@ -102,8 +102,15 @@ func (s *Service) Enrol(ctx context.Context, tok, pw, code, userAgent string) (S
 	if err != nil {
 		return SignedIn{}, apperr.Wrap(apperr.Unavailable, "too busy; try again shortly", err)
 	}
+	return s.complete(ctx, r, tok, hash, step, userAgent)
+}
+
+// complete spends the link, sets the password and the used time step, and
+// signs the member in, in one transaction. The sealed secret must still be
+// the one the code was checked against: a newer link clears it.
+func (s *Service) complete(ctx context.Context, r record, tok, hash string, step int64, userAgent string) (SignedIn, error) {
 	var out SignedIn
-	err = s.DB.Tx(ctx, func(tx *sql.Tx) error {
+	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
 		now := store.Millis(s.Clock.Now())
 		res, err := tx.ExecContext(ctx, `UPDATE staff_enrolments SET used_at = $1
 			WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1`, now, token.Digest(tok))
@@ -113,8 +120,6 @@ func (s *Service) Enrol(ctx context.Context, tok, pw, code, userAgent string) (S
 		if n, _ := res.RowsAffected(); n != 1 {
 			return linkGone()
 		}
-		// The sealed secret must still be the one the code was checked
-		// against: a newer link clears it.
 		res, err = tx.ExecContext(ctx, `UPDATE staff SET password_hash = $1, totp_step = $2, enrolled_at = $3
 			WHERE id = $4 AND enrolled_at IS NULL AND disabled_at IS NULL AND totp_sealed = $5`,
 			hash, step, now, r.ID, r.TOTPSealed.String)

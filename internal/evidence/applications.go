@@ -2,6 +2,7 @@ package evidence
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -104,19 +105,7 @@ func (s *Store) List(ctx context.Context, q store.Querier, state State, p Page) 
 	if err != nil {
 		return nil, fmt.Errorf("evidence: list: %w", store.Translate(err))
 	}
-	defer rows.Close()
-	var out []Application
-	for rows.Next() {
-		a, err := scanApplication(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, a)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("evidence: list: %w", err)
-	}
-	return out, nil
+	return scanApplications(rows, "list")
 }
 
 // Ending is how an application ends.
@@ -166,19 +155,7 @@ func (s *Store) Overdue(ctx context.Context, q store.Querier, limit int) ([]Appl
 	if err != nil {
 		return nil, fmt.Errorf("evidence: overdue: %w", store.Translate(err))
 	}
-	defer rows.Close()
-	var out []Application
-	for rows.Next() {
-		a, err := scanApplication(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, a)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("evidence: overdue: %w", err)
-	}
-	return out, nil
+	return scanApplications(rows, "overdue")
 }
 
 // CancelFlows cancels the applications under review of flows ids (which
@@ -193,6 +170,12 @@ func (s *Store) CancelFlows(ctx context.Context, q store.Querier, ids []string) 
 	if err != nil {
 		return nil, fmt.Errorf("evidence: cancel: %w", store.Translate(err))
 	}
+	return scanApplications(rows, "cancel")
+}
+
+// scanApplications reads every application of rows and closes them; what
+// names the query in errors.
+func scanApplications(rows *sql.Rows, what string) ([]Application, error) {
 	defer rows.Close()
 	var out []Application
 	for rows.Next() {
@@ -203,7 +186,7 @@ func (s *Store) CancelFlows(ctx context.Context, q store.Querier, ids []string) 
 		out = append(out, a)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("evidence: cancel: %w", err)
+		return nil, fmt.Errorf("evidence: %s: %w", what, err)
 	}
 	return out, nil
 }

@@ -71,17 +71,5 @@ func (s *Store) ByAccount(ctx context.Context, q store.Querier, accountID string
 	if err != nil {
 		return nil, fmt.Errorf("evidence: by account: %w", store.Translate(err))
 	}
-	defer rows.Close()
-	var out []Application
-	for rows.Next() {
-		a, err := scanApplication(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, a)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("evidence: by account: %w", err)
-	}
-	return out, nil
+	return scanApplications(rows, "by account")
 }

@@ -43,19 +43,7 @@ func (s *Store) Find(ctx context.Context, q store.Querier, f Filter, p Page) ([]
 	if err != nil {
 		return nil, fmt.Errorf("evidence: find: %w", store.Translate(err))
 	}
-	defer rows.Close()
-	var out []Application
-	for rows.Next() {
-		a, err := scanApplication(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, a)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("evidence: find: %w", err)
-	}
-	return out, nil
+	return scanApplications(rows, "find")
 }
 
 // likeEscape makes s match itself only in a LIKE pattern with ESCAPE '\':

@@ -13,7 +13,7 @@ import (
 )
 
 const appColumns = `id, flow_id, account_id, class, state, statement_phrase, reference_code, application_date, submitted_at, deadline,
-	ended_at, reason, note, decided_by, transactions, findings, claimed_by, claimed_at, first_approval_by, first_approval_at`
+	ended_at, reason, note, decided_by, transactions, findings, claimed_by, claimed_at, first_approval_by, first_approval_at, reading`
 
 // Create stores application a (its ID and submission time, unless the
 // caller chose them, and its state are set here) with the flow's pictures not removed, and the hash bands of those
@@ -29,6 +29,7 @@ func (s *Store) Create(ctx context.Context, q store.Querier, a Application, stat
 	}
 	// Times as stored (milliseconds), so what Create returns is what a read gives.
 	a.State, a.SubmittedAt, a.Deadline = UnderReview, store.Time(store.Millis(a.SubmittedAt)), store.Time(store.Millis(a.Deadline))
+	a.Reading = ReadPending // the column's default: the screenshots are read after the submission
 	txs, err := json.Marshal(a.Transactions)
 	if err != nil {
 		return Application{}, fmt.Errorf("evidence: transactions: %w", err)
@@ -197,7 +198,7 @@ func scanApplication(row scanner) (Application, error) {
 	var submitted, deadline int64
 	var ended, claimed, firstAt *int64
 	err := row.Scan(&a.ID, &a.FlowID, &a.AccountID, &class, &state, &a.StatementPhrase, &a.ReferenceCode, &a.ApplicationDate, &submitted, &deadline,
-		&ended, &a.Reason, &a.Note, &a.DecidedBy, &txs, &found, &a.ClaimedBy, &claimed, &a.FirstApprovalBy, &firstAt)
+		&ended, &a.Reason, &a.Note, &a.DecidedBy, &txs, &found, &a.ClaimedBy, &claimed, &a.FirstApprovalBy, &firstAt, &a.Reading)
 	if err != nil {
 		if store.IsNoRows(err) {
 			return Application{}, err

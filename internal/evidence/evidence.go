@@ -149,9 +149,20 @@ type Application struct {
 	ClaimedBy, FirstApprovalBy string
 	ClaimedAt, FirstApprovalAt time.Time
 	Transactions               []Transaction
-	Findings                   []Finding
-	Files                      []File
+	// Findings are those computed at submission, then those of the
+	// screenshots' reading, appended once it is done (Reading).
+	Findings []Finding
+	// Reading is ReadPending while the screenshots wait to be read by
+	// OCR in the background, ReadDone after.
+	Reading string
+	Files   []File
 }
+
+// The states of an application's reading.
+const (
+	ReadPending = "pending"
+	ReadDone    = "done"
+)
 
 // Open reports whether the application awaits a decision at now.
 func (a Application) Open(now time.Time) bool {

@@ -159,7 +159,7 @@ func (a *API) writeApplication(ctx context.Context, w http.ResponseWriter, app e
 	out := map[string]any{"id": app.ID, "account_id": app.AccountID, "class": app.Class, "state": app.Shown(now),
 		"submitted_at": app.SubmittedAt, "age_seconds": int64(now.Sub(app.SubmittedAt).Seconds()), "deadline": app.Deadline,
 		"ended_at": nil, "reason": nil, "reason_text": nil, "note": app.Note, "flags": flags(app.Findings),
-		"files": files, "findings": orEmpty(app.Findings), "transactions": orEmpty(app.Transactions),
+		"files": files, "findings": orEmpty(app.Findings), "reading": app.Reading, "transactions": orEmpty(app.Transactions),
 		"expected_statement": map[string]string{"phrase": app.StatementPhrase, "date": app.ApplicationDate,
 			"reference_code": app.ReferenceCode},
 		"account": acc, "decided_by": app.DecidedBy, "claimed_by": app.ClaimedBy, "first_approval_by": app.FirstApprovalBy}

@@ -33,6 +33,7 @@ import (
 	"github.com/rebindhq/rebind/internal/keys"
 	"github.com/rebindhq/rebind/internal/mail"
 	"github.com/rebindhq/rebind/internal/notify"
+	"github.com/rebindhq/rebind/internal/ocr"
 	"github.com/rebindhq/rebind/internal/outbox"
 	"github.com/rebindhq/rebind/internal/password"
 	"github.com/rebindhq/rebind/internal/pwreset"
@@ -83,6 +84,11 @@ type App struct {
 	// Staff are the staff console's members: enrolment, sign-in, sessions.
 	Staff *staff.Service
 
+	// ReadEvery is how often the background reader looks for submitted
+	// screenshots to read (New sets 5 seconds: a reviewer rarely opens an
+	// application sooner); 0 runs no reader.
+	ReadEvery time.Duration
+
 	public   http.Handler
 	internal http.Handler
 	metrics  *metrics
@@ -100,7 +106,7 @@ type Options struct {
 
 // New builds an App on an open, migrated database.
 func New(cfg *config.Config, db *store.DB, log *slog.Logger, opts Options) (*App, error) {
-	a := &App{Config: cfg, DB: db, Log: log, Clock: opts.Clock}
+	a := &App{Config: cfg, DB: db, Log: log, Clock: opts.Clock, ReadEvery: 5 * time.Second}
 	if a.Clock == nil {
 		a.Clock = clock.Real{}
 	}
@@ -197,7 +203,7 @@ func (a *App) flows(notifier *notify.Notifier) error {
 		Evidence: a.Evidence, Blobs: a.Blobs, Uploads: upload.New(upload.Default, 0), Brand: cfg.Brand,
 		Review: reset.ReviewRules{Time: cfg.ReviewTime, Deadline: cfg.ReviewDeadline, Retention: cfg.DocumentRetention,
 			Prepare: cfg.DocumentsWindow, SecondApprovalUSD: cfg.SecondApprovalUSD},
-		StatusKey: cfg.Secret.Key(keys.StatusLink), Notifier: notifier}
+		StatusKey: cfg.Secret.Key(keys.StatusLink), Notifier: notifier, OCR: ocr.New(ocr.Config{Command: cfg.OCRCommand}), Log: a.Log}
 	a.Flows.OnCancel = a.Reset.FlowsCancelled
 	a.PwReset = &pwreset.Service{DB: a.DB, Clock: a.Clock, Accounts: a.Accounts, Hasher: a.Hasher, Codes: a.Codes, Flows: a.Flows,
 		Audit: a.Audit, Consequences: consequences, Limiter: a.Limiter, Hold: cfg.WithdrawalHold}
@@ -255,8 +261,8 @@ func (a *App) senders() (map[outbox.Channel]outbox.Sender, error) {
 	return senders, nil
 }
 
-// Run runs the background work (outbox delivery, clean-up of ended
-// sessions and counters) until ctx ends.
+// Run runs the background work (outbox delivery, the reading of
+// screenshots, clean-up of ended sessions and counters) until ctx ends.
 func (a *App) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	wg.Go(func() {
@@ -265,8 +271,33 @@ func (a *App) Run(ctx context.Context) error {
 		}
 	})
 	wg.Go(func() { a.janitor(ctx) })
+	wg.Go(func() { a.reader(ctx) })
 	wg.Wait()
 	return nil
+}
+
+// reader reads the screenshots of submitted applications with OCR, in the
+// background (see internal/reset's ReadPending for why not at submission).
+func (a *App) reader(ctx context.Context) {
+	if !a.Reset.OCR.Available() {
+		a.Log.Warn("OCR is not available: screenshots are not read, their applications say so; install tesseract-ocr and tesseract-ocr-eng, or set REBIND_OCR_COMMAND",
+			"command", a.Config.OCRCommand)
+	}
+	if a.ReadEvery <= 0 {
+		return
+	}
+	tick := time.NewTicker(a.ReadEvery)
+	defer tick.Stop()
+	for {
+		if _, err := a.Reset.ReadPending(ctx); err != nil && !errors.Is(err, context.Canceled) {
+			a.Log.Warn("read screenshots", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
 }
 
 // janitor deletes ended sessions and rate counters and expired quiz keys

@@ -21,6 +21,7 @@ const (
 	ApplicationClaimed       Action = "application_claimed"
 	ApplicationReleased      Action = "application_released"
 	ApplicationFirstApproval Action = "application_first_approval"
+	ApplicationRead          Action = "application_screenshots_read"
 	DocumentViewed           Action = "document_viewed"
 	AuthnCodeSent            Action = "authn_code_sent"
 	AuthnCodeFail            Action = "authn_code_fail"
@@ -67,6 +68,7 @@ var Actions = map[Action]string{
 	ApplicationClaimed:       "a staff member claimed an application to work on it (who; from whom, when a supervisor reassigned it)",
 	ApplicationReleased:      "a staff member gave up their claim on an application",
 	ApplicationFirstApproval: "the first of the two approvals a high-value account needs (who); a different supervisor gives the second",
+	ApplicationRead:          "the server read an application's screenshots with OCR and added its findings (how many, how many flagged, whether OCR was installed); no text read is recorded",
 	DocumentViewed:           "staff opened a picture of an application (who, which)",
 	AuthnCodeSent:            "a one-time code was sent (purpose and masked destination)",
 	AuthnCodeFail:            "a wrong, expired or used-up code was entered",

@@ -70,6 +70,9 @@ type Config struct {
 	// red past it.
 	ReviewTarget      time.Duration
 	DocumentRetention time.Duration
+	// OCRCommand is the program that reads the screenshots' text
+	// (tesseract), a name in PATH or a path; "off" reads none.
+	OCRCommand string
 	// DocumentsWindow is how long a reset stays open once its documents
 	// are asked for.
 	DocumentsWindow time.Duration
@@ -123,6 +126,7 @@ var Variables = []struct{ Name, Default, Meaning string }{
 	{"REBIND_DOCUMENTS_WINDOW", "24h", "a reset stays open this long once its documents page is opened, to write the statement and take the pictures (the online steps have 30 minutes)"},
 	{"REBIND_REVIEW_SECOND_APPROVAL_USD", "10000", "an account whose balances are worth more than this (US dollars, from the `usd_value` the activity push may carry) needs two approvals of a document reset, the second by a different supervisor"},
 	{"REBIND_DOCUMENT_RETENTION", "2160h", "uploaded pictures are destroyed this long after their application ends (90 days); hashes, findings and the decision stay"},
+	{"REBIND_OCR_COMMAND", "tesseract", "the program that reads the text of email and transaction screenshots for the reviewers' findings (Debian: `apt-get install tesseract-ocr tesseract-ocr-eng`), a name in `PATH` or a path; `off`, or a program not installed, reads none and the findings say so"},
 	{"REBIND_SESSION_IDLE", "30m", "session ends after this long unused"},
 	{"REBIND_SESSION_ABSOLUTE", "12h", "session ends this long after sign-in"},
 }
@@ -254,6 +258,7 @@ func Load(getenv func(string) string, overrides map[string]string) (*Config, err
 		bad("REBIND_REVIEW_SECOND_APPROVAL_USD", "must be a decimal number of US dollars, 0 or more")
 	}
 	c.DocumentRetention = parseDuration(get("REBIND_DOCUMENT_RETENTION", "2160h"), "REBIND_DOCUMENT_RETENTION", time.Hour, 10*365*24*time.Hour, bad)
+	c.OCRCommand = get("REBIND_OCR_COMMAND", "tesseract")
 	c.SessionIdle = parseDuration(get("REBIND_SESSION_IDLE", "30m"), "REBIND_SESSION_IDLE", time.Minute, 24*time.Hour, bad)
 	c.SessionAbsolute = parseDuration(get("REBIND_SESSION_ABSOLUTE", "12h"), "REBIND_SESSION_ABSOLUTE", time.Minute, 30*24*time.Hour, bad)
 	if c.Production {

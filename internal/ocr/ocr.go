@@ -25,7 +25,8 @@ import (
 // Config is how the reader runs.
 type Config struct {
 	// Command is the tesseract program: a name looked up in PATH, or a
-	// path. Empty is "tesseract".
+	// path. Empty is "tesseract"; "off" makes a reader that is not
+	// Available.
 	Command string
 	// Timeout bounds one run; 0 is DefaultTimeout.
 	Timeout time.Duration
@@ -83,7 +84,7 @@ func New(c Config) *Reader {
 	if cmd == "" {
 		cmd = "tesseract"
 	}
-	if p, err := exec.LookPath(cmd); err == nil {
+	if p, err := exec.LookPath(cmd); err == nil && cmd != "off" {
 		r.path = p
 	}
 	return r

@@ -3,6 +3,7 @@ package reset
 import (
 	"context"
 	"database/sql"
+	"log/slog"
 	"time"
 
 	"github.com/rebindhq/rebind/internal/account"
@@ -17,6 +18,7 @@ import (
 	"github.com/rebindhq/rebind/internal/evidence"
 	"github.com/rebindhq/rebind/internal/flow"
 	"github.com/rebindhq/rebind/internal/notify"
+	"github.com/rebindhq/rebind/internal/ocr"
 	"github.com/rebindhq/rebind/internal/outbox"
 	"github.com/rebindhq/rebind/internal/quiz"
 	"github.com/rebindhq/rebind/internal/store"
@@ -60,6 +62,10 @@ type Service struct {
 	// links.
 	StatusKey []byte
 	Notifier  *notify.Notifier
+	// OCR reads the screenshots after submission (ReadPending); nil or
+	// not installed, their findings say so.
+	OCR *ocr.Reader
+	Log *slog.Logger
 }
 
 // View is where a reset stands, for the caller.

@@ -113,6 +113,7 @@ func Start(t testing.TB, opts Options) *Server {
 	}
 	a.Worker.Poll = 20 * time.Millisecond
 	a.Worker.BaseBackoff, a.Worker.MaxBackoff = 20*time.Millisecond, 200*time.Millisecond
+	a.ReadEvery = 0 // tests read screenshots when they say, with Reset.ReadPending
 	public := httptest.NewServer(a.PublicHandler())
 	internal := httptest.NewServer(a.InternalHandler())
 	runCtx, cancel := context.WithCancel(ctx)

@@ -123,7 +123,11 @@ const shellLimit = `ulimit -v "$1" || exit 125; shift; exec "$@"`
 func (r *Reader) run(ctx context.Context, pnm []byte) ([]byte, error) {
 	ctx, cancel := context.WithTimeout(ctx, r.timeout)
 	defer cancel()
-	args := []string{"-c", shellLimit, "ocr", fmt.Sprint(r.memory / 1024), r.path, "stdin", "stdout", "-l", "eng", "--psm", "3", "-c", "thresholding_method=2", "tsv"}
+	// Automatic page layout (psm 3), and Sauvola's local thresholding
+	// (method 2): with the default global one, a noisy picture read as
+	// no text at all. "tsv" writes words with their boxes.
+	args := []string{"-c", shellLimit, "ocr", fmt.Sprint(r.memory / 1024), r.path, "stdin", "stdout", "-l", "eng", "--psm", "3",
+		"-c", "thresholding_method=2", "tsv"}
 	cmd := exec.CommandContext(ctx, "/bin/sh", args...)
 	cmd.Env = environment()
 	cmd.Stdin = bytes.NewReader(pnm)

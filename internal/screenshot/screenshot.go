@@ -6,7 +6,9 @@
 // page. Text is set in the bundled Go fonts at several sizes, on light and
 // dark themes, optionally with noise; the same seed draws the same
 // picture. The OCR findings are measured on these pictures, and the demo
-// data submits them.
+// data submits them, with a drawn stand-in for a KYC user's selfie that
+// holds the handwritten statement (Selfie), marked with a camera's
+// metadata as a phone's photo is (WithCamera).
 package screenshot
 
 import (

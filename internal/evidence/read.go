@@ -102,22 +102,32 @@ func matchRecords(lines []string, records []Record) []recordMatch {
 }
 
 // onRecord reports whether id read is one of the matched TXIDs or a
-// record's address (on some chains an address has a TXID's shape).
+// record's address (on some chains an address has a TXID's shape), a part
+// of one (a piece of a wrapped id, with a label stuck to it, can have a
+// shorter id's shape) or one with more stuck to it.
 func onRecord(id string, matched []string, records []Record) bool {
-	for _, m := range matched {
-		if _, ok := editsWithin(id, m, maxEdits(len(m))); ok {
+	known := matched
+	for _, r := range records {
+		if a := canonical(r.Address); len(a) >= MinMatchedID {
+			known = append(known, a)
+		}
+	}
+	for _, m := range known {
+		if overlaps(id, m) {
 			return true
 		}
 	}
-	for _, r := range records {
-		a := canonical(r.Address)
-		if len(a) >= MinMatchedID {
-			if _, ok := editsWithin(id, a, maxEdits(len(a))); ok {
-				return true
-			}
-		}
-	}
 	return false
+}
+
+// overlaps reports whether one of a and b is in the other, within
+// maxEdits of the shorter.
+func overlaps(a, b string) bool {
+	if len(a) > len(b) {
+		a, b = b, a
+	}
+	_, ok := editsWithin(b, a, maxEdits(len(a)))
+	return ok
 }
 
 // matchFindings says record r's TXID is in the screenshot, and how the

@@ -44,6 +44,8 @@ func flagged(fs []Finding) []string {
 // confusions, a TXID wrapped or split, amounts and coins beside it.
 func TestTransactionText(t *testing.T) {
 	other := "0x" + randomHex(rand.New(rand.NewPCG(1, 2)), 32)
+	sol := randomFrom(rand.New(rand.NewPCG(3, 4)), "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz", 88)
+	solRec := Record{Direction: "withdrawal", Coin: "SOL", Amount: "3.2", TXID: sol}
 	cases := []struct {
 		name       string
 		lines      []string
@@ -62,6 +64,8 @@ func TestTransactionText(t *testing.T) {
 			map[string]int{"screenshot_txid_not_on_record": 1}, 1, other[:10], nil},
 		{"the record's address is not a TXID", []string{"Address", "0:" + strings.Repeat("ab", 32), "TXID " + evmTX, "0.5 ETH"},
 			map[string]int{"screenshot_txid_matched": 1}, 0, "", []Record{{Direction: "withdrawal", Coin: "TON", Amount: "3", Address: strings.Repeat("ab", 32), TXID: "short1"}}},
+		{"a piece of a wrapped id with its label stuck on is no other TXID", []string{"-3.2 SOL", "Txid" + sol[:40], sol[40:] + "Date 2024-04-09"},
+			map[string]int{"screenshot_txid_matched": 1}, 0, "", []Record{solRec}},
 		{"amount differs", []string{"-0.7 ETH", "Fee 0.0005 ETH", "TXID " + evmTX},
 			map[string]int{"screenshot_txid_matched": 1, "screenshot_amount_differs": 1}, 1, "0.7", nil},
 		{"coin differs", []string{"-0.5 BNB", "TXID " + evmTX},

@@ -17,6 +17,7 @@ type tally struct {
 	emailPages, emailFound, kindRight, explorers, explorerFlagged    int
 	explorerFalse, inboxes, inboxFlagged, inboxFalse, notExplorer    int
 	notInbox, notOnRecordFlags, mailTX, mailTXMatched, secondReading int
+	explorerNotOnRecord, otherAccount, otherAccountFlagged           int
 	elapsed                                                          time.Duration
 }
 
@@ -91,7 +92,14 @@ func (c *tally) add(p page, lines []string, d time.Duration, second bool) {
 		c.txFound += boolInt(found)
 		c.txExact += boolInt(exact)
 		c.txMatched += boolInt(len(matches) == 1 && matches[0].record == 0)
-		c.notOnRecordFlags += n["screenshot_txid_not_on_record"]
+		if p.kind == "transaction" {
+			c.notOnRecordFlags += n["screenshot_txid_not_on_record"]
+		} else {
+			c.explorerNotOnRecord += n["screenshot_txid_not_on_record"]
+		}
+		// The same page sent for an account that does not have its TXID.
+		c.otherAccount++
+		c.otherAccountFlagged += boolInt(count(ReadFindings(p.file, lines, p.without()))["screenshot_txid_not_on_record"] > 0)
 	}
 	if p.kind == "email" {
 		c.emailPages++
@@ -155,7 +163,9 @@ func (c tally) report() string {
 		{"deposit and withdrawal emails: TXID matched", share(c.mailTXMatched, c.mailTX)},
 		{"false matches (a record the page does not show)", fmt.Sprint(c.falseMatches)},
 		{"matches against records without the page's TXID", fmt.Sprint(c.falseWithout)},
-		{"'TXID not on record' flags on pages of a record", fmt.Sprint(c.notOnRecordFlags)},
+		{"'TXID not on record' flags on counterparty pages of a record", fmt.Sprint(c.notOnRecordFlags)},
+		{"'TXID not on record' flags on explorer pages (another party's address in a TXID's shape)", fmt.Sprint(c.explorerNotOnRecord)},
+		{"the same transaction pages read for an account without their TXID: flagged 'not on record'", share(c.otherAccountFlagged, c.otherAccount)},
 		{"email address found", share(c.emailFound, c.emailPages)},
 		{"notification kind right", share(c.kindRight, c.emailPages)},
 		{"explorer pages flagged", share(c.explorerFlagged, c.explorers)},

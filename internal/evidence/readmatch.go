@@ -183,9 +183,10 @@ func txidsRead(lines []string) []string {
 			switch {
 			case idPiece(w):
 				run, inRun = append(run, splitLabel(w)...), true
-			case len(run) > 0 && isAlnum(w) && (i > 0 || len(words) == 1):
+			case len(run) > 0 && isAlnum(w) && (i > 0 || len(words) == 1 && (len(w) <= 3 || strings.ContainsAny(w, "0123456789"))):
 				// A short part: OCR split the id there, or it is the end
-				// of an id wrapped to this line.
+				// of an id wrapped to this line (a label alone on its
+				// line, "Txid", is not).
 				run, inRun = append(run, w), true
 			default:
 				flush()

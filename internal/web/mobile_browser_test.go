@@ -152,6 +152,9 @@ func signInInBrowser(t *testing.T, ctx context.Context, s *apptest.Server, base,
 // a code typed before the other button was pressed stays.
 func getCodes(t *testing.T, ctx context.Context, s *apptest.Server, email, mobile string) {
 	t.Helper()
+	// Without its script the button posts the form (the no-script way);
+	// clicking before the deferred script has run would leave the page.
+	scriptReady(t, ctx)
 	fields := []struct{ name, to string }{{"email", email}, {"sms", mobile}}
 	for _, f := range fields {
 		if f.to == "" {

@@ -78,7 +78,8 @@ func (a *App) internalRoutes(ad httpjson.Adapter) error {
 	cfg := a.Config
 	mux := http.NewServeMux()
 	pages := &console.Console{DB: a.DB, Clock: a.Clock, Log: a.Log, Brand: cfg.Brand, Staff: a.Staff, Admin: a.Admin,
-		Accounts: a.Accounts, CSRFKey: cfg.Secret.Key(keys.StaffCSRF), URL: cfg.StaffURL}
+		Accounts: a.Accounts, CSRFKey: cfg.Secret.Key(keys.StaffCSRF), URL: cfg.StaffURL,
+		Reset: a.Reset, Evidence: a.Evidence, Blobs: a.Blobs, Holds: a.Holds, Audit: a.Audit, ReviewTarget: cfg.ReviewTarget}
 	if err := pages.Routes(mux); err != nil {
 		return err
 	}

@@ -52,7 +52,7 @@ func TestBrowserEnrolSignInSignOut(t *testing.T) {
 			fits(t, tab, name+" login")
 			nextStep(clk)
 			signInInBrowser(t, tab, email, apptest.StaffPassword, code(t, secret, clk))
-			waitPage(t, tab, "home")
+			waitPage(t, tab, "queue")
 			if who := evaluate[string](t, tab, `document.querySelector("[data-signed-in]").textContent`); who != email {
 				t.Fatalf("%s: signed in as %q", name, who)
 			}
@@ -83,8 +83,8 @@ func enrolInBrowser(t *testing.T, tab context.Context, clk *clock.Fake, link, na
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitPage(t, tab, "home")
-	fits(t, tab, name+" home")
+	waitPage(t, tab, "queue")
+	fits(t, tab, name+" queue")
 	return secret
 }
 

@@ -13,13 +13,19 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"time"
 
 	"github.com/rebindhq/rebind/internal/account"
 	"github.com/rebindhq/rebind/internal/admin"
 	"github.com/rebindhq/rebind/internal/apperr"
+	"github.com/rebindhq/rebind/internal/audit"
+	"github.com/rebindhq/rebind/internal/blob"
 	"github.com/rebindhq/rebind/internal/clock"
+	"github.com/rebindhq/rebind/internal/evidence"
+	"github.com/rebindhq/rebind/internal/hold"
 	"github.com/rebindhq/rebind/internal/httphtml"
 	"github.com/rebindhq/rebind/internal/httpjson"
+	"github.com/rebindhq/rebind/internal/reset"
 	"github.com/rebindhq/rebind/internal/staff"
 	"github.com/rebindhq/rebind/internal/store"
 )
@@ -49,13 +55,25 @@ type Console struct {
 	// __Host-.
 	URL *url.URL
 
+	// Reset claims and decides applications (the rules live there);
+	// Evidence lists them for the queue, Blobs opens their pictures, Holds
+	// and Audit show the account's holds and record each picture viewed.
+	Reset    *reset.Service
+	Evidence *evidence.Store
+	Blobs    *blob.Store
+	Holds    *hold.Store
+	Audit    *audit.Log
+	// ReviewTarget is how soon applications should be decided
+	// (REBIND_REVIEW_TARGET): the queue colours ages against it.
+	ReviewTarget time.Duration
+
 	site *httphtml.Site
 }
 
 // Routes registers the console on mux (the internal listener's).
 func (c *Console) Routes(mux httpjson.Mux) error {
 	tmpl, _ := fs.Sub(templateFiles, "templates")
-	templates, err := httphtml.Parse(tmpl, nil)
+	templates, err := httphtml.Parse(tmpl, funcs)
 	if err != nil {
 		return fmt.Errorf("console: %w", err)
 	}
@@ -69,7 +87,14 @@ func (c *Console) Routes(mux httpjson.Mux) error {
 	handle("POST /staff/logout", c.logout)
 	handle("GET "+staff.EnrolPath+"{token}", c.enrolPage)
 	handle("POST "+staff.EnrolPath+"{token}", c.enrol)
-	handle("GET /staff", c.require(staff.Reviewer, c.home))
+	handle("GET /staff", c.require(staff.Reviewer, c.queue))
+	handle("GET /staff/applications/{id}", c.require(staff.Reviewer, c.application))
+	handle("GET /staff/applications/{id}/files/{file_id}", c.require(staff.Reviewer, c.picture))
+	handle("POST /staff/applications/{id}/claim", c.require(staff.Reviewer, c.claim))
+	handle("POST /staff/applications/{id}/release", c.require(staff.Reviewer, c.release))
+	handle("POST /staff/applications/{id}/decision", c.require(staff.Reviewer, c.decide))
+	handle("POST /staff/applications/{id}/reassign", c.require(staff.Supervisor, c.reassign))
+	handle("POST /staff/applications/{id}/second-approval", c.require(staff.Supervisor, c.secondApproval))
 	handle("GET /staff/{$}", func(w http.ResponseWriter, r *http.Request) error { return httphtml.Redirect(w, r, "/staff") })
 	handle("GET /staff/members", c.require(staff.Admin, c.members))
 	handle("POST /staff/members", c.require(staff.Admin, c.addMember))
@@ -86,10 +111,8 @@ func (c *Console) Routes(mux httpjson.Mux) error {
 // (their own cookie; a user's session never passes) whose role is at least
 // role. Without one, a GET goes to the sign-in page and anything else is
 // 401; a lower role is 403. h reads the member with
-// staff.FromContext(r.Context()). To add a page, register it in Routes:
-//
-//	handle("GET /staff/queue", c.require(staff.Reviewer, c.queue))
-//	handle("POST /staff/applications/{id}/second-approval", c.require(staff.Supervisor, c.secondApproval))
+// staff.FromContext(r.Context()). To add a page, register it in Routes
+// with the least role that may use it.
 func (c *Console) require(role staff.Role, h httphtml.Handler) httphtml.Handler {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		m, _, err := c.Staff.Current(r.Context(), httphtml.Cookie(r, c.cookie()))

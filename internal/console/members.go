@@ -17,11 +17,6 @@ func member(r *http.Request) staff.Member {
 	return m
 }
 
-// home says who is signed in. The review queue takes its place.
-func (c *Console) home(w http.ResponseWriter, r *http.Request) error {
-	return c.site.Render(w, r, http.StatusOK, "home", "Staff console", member(r), "")
-}
-
 // membersView is the members' page.
 type membersView struct {
 	Members []staff.Listed

@@ -53,6 +53,8 @@ func TestQueue(t *testing.T) {
 		b := emailsApplication(t, s, "bea@example.com", "+6581230102", 7)
 		clk.Advance(time.Hour)
 		c := s.KYCApplication(t, "cid@example.com", pw, "+6581230103", 1) // ann's photo again
+		// A minute apart: two submitted at one instant are ordered by id.
+		clk.Advance(time.Minute)
 		d := recordsApplication(t, s, "dan@example.com", "+6581230104", 3, true)
 		rev := newDesk(t, s, "rev@example.com", staff.Reviewer)
 		sup := newDesk(t, s, "sup@example.com", staff.Supervisor)

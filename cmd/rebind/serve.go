@@ -51,6 +51,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	bgCtx, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
 	wg.Go(func() { a.Run(bgCtx) })
+	if cfg.Demo {
+		wg.Go(func() { fillQueue(bgCtx, a, internal.Addr().String(), stdout) })
+	}
 	served := make(chan error, len(servers))
 	go func() { served <- servers[0].Serve(pub) }()
 	go func() { served <- servers[1].Serve(internal) }()

@@ -114,8 +114,10 @@ type Ending struct {
 	State             State
 	Reason, Note, By  string
 	RequireBeforeTime bool // refuse if the deadline has passed
-	// RequireClaim refuses unless By holds the application's claim (not
-	// lapsed: taken or used within ClaimLapse).
+	// RequireClaim refuses unless By holds the application's claim. A
+	// lapsed claim still counts until someone else takes it: the lapse
+	// frees an application for others, it does not cut off a reviewer who
+	// took longer.
 	RequireClaim bool
 	// SecondApproval refuses unless another approver than By gave the
 	// first approval.
@@ -133,8 +135,7 @@ func (s *Store) End(ctx context.Context, q store.Querier, id string, e Ending) (
 		cond += " AND deadline > $2"
 	}
 	if e.RequireClaim {
-		args = append(args, store.Millis(now.Add(-ClaimLapse)))
-		cond += fmt.Sprintf(" AND claimed_by = $5 AND claimed_at > $%d", len(args))
+		cond += " AND claimed_by = $5"
 	}
 	if e.SecondApproval {
 		cond += " AND first_approval_by <> '' AND first_approval_by <> $5"

@@ -8,8 +8,9 @@ import (
 	"github.com/rebindhq/rebind/internal/store"
 )
 
-// ClaimLapse is how long a claim lasts without use: a reviewer who walks
-// away does not hold an application for the day.
+// ClaimLapse is how long a claim keeps others out: a reviewer who walks
+// away does not hold an application for the day. Until someone else
+// claims it, the holder may still decide.
 const ClaimLapse = 30 * time.Minute
 
 // Claim gives application id to staff member by, in one conditional
@@ -46,14 +47,13 @@ func (s *Store) Release(ctx context.Context, q store.Querier, id, by string) err
 // FirstApproval records by's approval of application id as the first of
 // two, in one conditional statement; ok is false when it is not under
 // review, has a first approval already, or (requireClaim) by does not hold
-// its claim.
+// its claim (lapsed or not, as long as nobody took it over).
 func (s *Store) FirstApproval(ctx context.Context, q store.Querier, id, by string, requireClaim bool) (a Application, ok bool, err error) {
 	now := s.clock.Now()
 	args := []any{by, store.Millis(now), id, string(UnderReview)}
 	cond := ""
 	if requireClaim {
-		args = append(args, store.Millis(now.Add(-ClaimLapse)))
-		cond = " AND claimed_by = $1 AND claimed_at > $5"
+		cond = " AND claimed_by = $1"
 	}
 	row := q.QueryRowContext(ctx, `UPDATE applications SET first_approval_by = $1, first_approval_at = $2
 		WHERE id = $3 AND state = $4 AND first_approval_by = '' AND deadline > $2`+cond+` RETURNING `+appColumns, args...)

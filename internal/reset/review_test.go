@@ -58,11 +58,11 @@ func TestClaims(t *testing.T) {
 			t.Fatalf("a decision by someone without the claim: %v", err)
 		}
 		a.clk.Advance(evidence.ClaimLapse + time.Second)
-		if _, err := a.s.Reset.Decide(ctx, a.app.ID, staffDecision(holder, true, false)); !apperr.Is(err, apperr.Conflict) {
-			t.Fatalf("a decision on a lapsed claim: %v", err)
-		}
 		if got, err := a.s.Reset.Claim(ctx, a.app.ID, "late@staff.example", false); err != nil || got.ClaimedBy != "late@staff.example" {
 			t.Fatalf("claiming a lapsed claim: %v %v", got.ClaimedBy, err)
+		}
+		if _, err := a.s.Reset.Decide(ctx, a.app.ID, staffDecision(holder, true, false)); !apperr.Is(err, apperr.Conflict) {
+			t.Fatalf("a decision by the holder of a lapsed claim someone else took: %v", err)
 		}
 		if _, err := a.s.Reset.Claim(ctx, a.app.ID, "sup@staff.example", false); !apperr.Is(err, apperr.Conflict) {
 			t.Fatalf("claiming a live claim: %v", err)
@@ -168,6 +168,24 @@ func TestSecondApproval(t *testing.T) {
 		}
 		if got, err := b.s.Reset.Decide(ctx, b.app.ID, staffDecision("rev@staff.example", true, false)); err != nil || got.State != evidence.Approved {
 			t.Fatalf("approval under the line: %v %v", got.State, err)
+		}
+	})
+}
+
+// A lapsed claim frees an application for others; until someone takes it,
+// the reviewer who held it may still decide (they took longer, nothing
+// more).
+func TestLapsedClaimStillDecides(t *testing.T) {
+	apptest.EachDatabase(t, func(t *testing.T, opts apptest.Options) {
+		ctx := context.Background()
+		a := submitOne(t, opts, "slow@example.com", "+6581230013")
+		if _, err := a.s.Reset.Claim(ctx, a.app.ID, "slow@staff.example", false); err != nil {
+			t.Fatal(err)
+		}
+		a.clk.Advance(evidence.ClaimLapse + time.Minute)
+		got, err := a.s.Reset.Decide(ctx, a.app.ID, staffDecision("slow@staff.example", false, false))
+		if err != nil || got.State != evidence.Rejected {
+			t.Fatalf("a decision after the claim lapsed, nobody else having taken it: %v %v", got.State, err)
 		}
 	})
 }

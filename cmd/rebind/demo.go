@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"time"
 
 	"github.com/rebindhq/rebind/internal/app"
@@ -158,15 +159,26 @@ func announce(ctx context.Context, cfg *config.Config, a *app.App, db *store.DB,
 		return err
 	}
 	fmt.Fprintf(stdout, "their history (the answers to their security questions) and a button to renew them: http://%s/dev/accounts\n", addr)
-	members, err := demo.EnsureStaff(ctx, a.Staff, cfg.StaffURL, !cfg.Production)
+	base := staffBase(cfg, internal)
+	members, err := demo.EnsureStaff(ctx, a.Staff, base, !cfg.Production)
 	if err != nil {
 		return err
 	}
-	if err := demo.PrintStaff(stdout, cfg.StaffURL, members); err != nil {
+	if err := demo.PrintStaff(stdout, base, members); err != nil {
 		return err
 	}
 	fmt.Fprintln(stdout, "filling the demo review queue in the background (each applicant only once)...")
 	return nil
+}
+
+// staffBase is where the banner's enrolment links point: REBIND_STAFF_URL,
+// or, when that is left at its default, the internal listener as bound
+// (which differs from REBIND_INTERNAL_ADDR when that names port 0).
+func staffBase(cfg *config.Config, internal string) *url.URL {
+	if cfg.StaffURL.String() != "http://"+cfg.InternalAddr {
+		return cfg.StaffURL
+	}
+	return &url.URL{Scheme: "http", Host: internal}
 }
 
 func mode(cfg *config.Config) string {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/pquerna/otp/totp"
 
+	"github.com/rebindhq/rebind/internal/config"
 	"github.com/rebindhq/rebind/internal/store"
 	"github.com/rebindhq/rebind/internal/store/storetest"
 )
@@ -163,4 +164,21 @@ func TestDemoApplicationsCommand(t *testing.T) {
 			t.Errorf("%d accounts, want the 6 applicants alone", n)
 		}
 	})
+}
+
+// The banner's enrolment links point at REBIND_STAFF_URL, or, left at its
+// default, at the internal listener as bound (port 0 picks one).
+func TestStaffBase(t *testing.T) {
+	for _, c := range []struct{ staffURL, want string }{
+		{"", "http://127.0.0.1:43123"},
+		{"https://review.example.internal", "https://review.example.internal"},
+	} {
+		cfg, err := config.Load(env(t, map[string]string{"REBIND_STAFF_URL": c.staffURL}), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := staffBase(cfg, "127.0.0.1:43123").String(); got != c.want {
+			t.Errorf("REBIND_STAFF_URL %q: links on %s, want %s", c.staffURL, got, c.want)
+		}
+	}
 }

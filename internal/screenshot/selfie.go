@@ -36,20 +36,22 @@ func Selfie(st Statement, s Style) *image.RGBA {
 	rng := s.rng()
 	img := image.NewRGBA(image.Rect(0, 0, w, h))
 	p := palette(rng)
+	f := frameOf(s, w, h)
 	wall(img, p.wall)
-	person(img, p, rng)
-	idCard(img, p, rng)
-	sheet := image.Rect(w*8/100, h*60/100, w*92/100, h*93/100)
-	fillRect(img, sheet, p.paper)
-	write(img, sheet, st, p.ink, rng)
-	for _, x := range []int{sheet.Min.X, sheet.Max.X} { // the hands holding the sheet
-		ellipse(img, float64(x), float64(sheet.Max.Y-sheet.Dy()/5), float64(w)*0.04, float64(h)*0.045, p.skin)
+	person(img, p, f)
+	idCard(img, p, f, rng)
+	fillRect(img, f.sheet, p.paper)
+	write(img, f.sheet, st, p.ink, rng)
+	for _, x := range []int{f.sheet.Min.X, f.sheet.Max.X} { // the hands holding the sheet
+		ellipse(img, float64(x), float64(f.sheet.Max.Y-f.sheet.Dy()/5), float64(w)*0.04, float64(h)*0.045, p.skin)
 	}
 	noise := s.Noise
 	if noise == 0 {
 		noise = 0.08 // a phone camera's grain
 	}
-	addNoise(img, noise, rng)
+	// Grain on a stream of its own, so that what is written on the sheet
+	// changes nothing off it.
+	addNoise(img, noise, rand.New(rand.NewPCG(s.Seed, 0x9a1e)))
 	return img
 }
 
@@ -80,20 +82,40 @@ func wall(img *image.RGBA, c color.RGBA) {
 	}
 }
 
+// framing is how the camera caught the scene: where the head is and how
+// big, which hand holds the card, where the sheet is. Real selfies are
+// each framed their own way; drawn all alike, different people's would
+// look alike to the perceptual hash that finds a photo reused.
+type framing struct {
+	cx, cy, scale float64 // the head's centre, in fractions of the picture, and its size
+	cardLeft      bool
+	sheet         image.Rectangle
+}
+
+// frameOf draws the framing from the style's seed, on a stream of its own.
+func frameOf(s Style, w, h int) framing {
+	rng := rand.New(rand.NewPCG(s.Seed, 0x5e1f1e))
+	f := framing{cx: 0.5 + 0.16*(rng.Float64()-0.5), cy: 0.25 + 0.06*(rng.Float64()-0.5), scale: 0.88 + 0.24*rng.Float64(), cardLeft: rng.IntN(2) == 0}
+	sw := 0.72 + 0.14*rng.Float64()
+	x0, y0 := 0.04+(0.92-sw)*rng.Float64(), 0.56+0.08*rng.Float64()
+	f.sheet = image.Rect(int(float64(w)*x0), int(float64(h)*y0), int(float64(w)*(x0+sw)), int(float64(h)*(y0+0.31)))
+	return f
+}
+
 // person draws the head and shoulders: hair, face, eyes, neck and a shirt.
-func person(img *image.RGBA, p colours, rng *rand.Rand) {
+func person(img *image.RGBA, p colours, f framing) {
 	w, h := float64(img.Bounds().Dx()), float64(img.Bounds().Dy())
-	cx, cy := w*(0.5+0.04*(rng.Float64()-0.5)), h*0.25
-	ellipse(img, cx, h*0.72, w*0.42, h*0.3, p.shirt)
-	fillRect(img, image.Rect(int(cx-w*0.06), int(cy), int(cx+w*0.06), int(h*0.45)), p.skin)
-	ellipse(img, cx, cy-h*0.03, w*0.15, h*0.14, p.hair)
-	ellipse(img, cx, cy+h*0.01, w*0.13, h*0.13, p.skin)
+	cx, cy, k := w*f.cx, h*f.cy, f.scale
+	ellipse(img, cx, cy+h*0.47*k, w*0.42*k, h*0.3*k, p.shirt)
+	fillRect(img, image.Rect(int(cx-w*0.06*k), int(cy), int(cx+w*0.06*k), int(cy+h*0.2*k)), p.skin)
+	ellipse(img, cx, cy-h*0.03*k, w*0.15*k, h*0.14*k, p.hair)
+	ellipse(img, cx, cy+h*0.01*k, w*0.13*k, h*0.13*k, p.skin)
 	for _, dx := range []float64{-0.05, 0.05} {
-		ellipse(img, cx+w*dx, cy-h*0.005, w*0.012, h*0.008, rgb(0x222222))
+		ellipse(img, cx+w*dx*k, cy-h*0.005*k, w*0.012*k, h*0.008*k, rgb(0x222222))
 	}
 	mouth := darker(p.skin, 0.6)
-	for x := -w * 0.035; x <= w*0.035; x++ {
-		y := cy + h*0.06 - (x*x)/(w*0.2) // a smile: the corners higher
+	for x := -w * 0.035 * k; x <= w*0.035*k; x++ {
+		y := cy + h*0.06*k - (x*x)/(w*0.2*k) // a smile: the corners higher
 		ellipse(img, cx+x, y, 1.5, 1.5, mouth)
 	}
 }
@@ -101,12 +123,16 @@ func person(img *image.RGBA, p colours, rng *rand.Rand) {
 // idCard draws an ID card held up beside the face: a photo box, a few
 // lines of print (bars: the card's words are not what the picture is
 // about) and the thumb that holds it.
-func idCard(img *image.RGBA, p colours, rng *rand.Rand) {
-	w, h := img.Bounds().Dx(), img.Bounds().Dy()
-	r := image.Rect(w*5/100, h*36/100, w*5/100+w*30/100, h*36/100+w*19/100)
-	if rng.IntN(2) == 0 { // held in the other hand
-		r = r.Add(image.Pt(w*60/100, 0))
+func idCard(img *image.RGBA, p colours, f framing, rng *rand.Rand) {
+	w, h := float64(img.Bounds().Dx()), float64(img.Bounds().Dy())
+	cw, ch := w*0.3*f.scale, w*0.19*f.scale
+	x0 := w*f.cx + w*0.17*f.scale
+	if f.cardLeft {
+		x0 = w*f.cx - w*0.17*f.scale - cw
 	}
+	x0 = min(max(x0, w*0.02), w*0.98-cw)
+	y0 := h * (f.cy + 0.11*f.scale)
+	r := image.Rect(int(x0), int(y0), int(x0+cw), int(y0+ch))
 	fillRect(img, r, p.card)
 	fillRect(img, image.Rect(r.Min.X, r.Min.Y, r.Max.X, r.Min.Y+r.Dy()/6), darker(p.card, 0.7))
 	photo := image.Rect(r.Min.X+r.Dx()/16, r.Min.Y+r.Dy()/4, r.Min.X+r.Dx()*5/16, r.Max.Y-r.Dy()/8)
@@ -117,7 +143,7 @@ func idCard(img *image.RGBA, p colours, rng *rand.Rand) {
 		x1 := r.Max.X - r.Dx()/16 - rng.IntN(r.Dx()/5)
 		fillRect(img, image.Rect(r.Min.X+r.Dx()*3/8, y, x1, y+max(2, r.Dy()/30)), darker(p.card, 0.55))
 	}
-	ellipse(img, float64(r.Min.X+r.Dx()/2), float64(r.Max.Y), float64(w)*0.035, float64(h)*0.03, p.skin)
+	ellipse(img, float64(r.Min.X+r.Dx()/2), float64(r.Max.Y), w*0.035, h*0.03, p.skin)
 }
 
 // write writes st on sheet by hand: the phrase, the date and the reference

@@ -26,7 +26,7 @@ func TestSelfieCarriesTheStatement(t *testing.T) {
 	other := statement
 	other.Reference = "ZZ22-9WQR"
 	c := Selfie(other, Style{Seed: 3})
-	sheet := image.Rect(800*8/100, 1000*60/100, 800*92/100, 1000*93/100)
+	sheet := frameOf(Style{Seed: 3}, 800, 1000).sheet
 	inside, outside := 0, 0
 	for y := range 1000 {
 		for x := range 800 {
@@ -46,6 +46,9 @@ func TestSelfieCarriesTheStatement(t *testing.T) {
 	}
 	if ink := inkOn(a, sheet); ink < 0.02 {
 		t.Errorf("%.3f of the sheet is ink: the statement is missing", ink)
+	}
+	if sheet.Dx() < 800*7/10 || !sheet.In(a.Bounds()) {
+		t.Errorf("the sheet %v is narrow or outside the picture", sheet)
 	}
 }
 

@@ -38,6 +38,8 @@ func addBands(ctx context.Context, q store.Querier, f File) error {
 type match struct {
 	FileID, AccountID, ApplicationID string
 	State                            State
+	Kind                             Kind
+	SHA256                           string
 	Distance                         int
 }
 
@@ -49,7 +51,7 @@ func similar(ctx context.Context, q store.Querier, hash uint64) ([]match, error)
 		args = append(args, b, int((hash>>(8*b))&0xff))
 		conds[b] = fmt.Sprintf("(b.band = $%d AND b.value = $%d)", 2*b+1, 2*b+2)
 	}
-	rows, err := q.QueryContext(ctx, `SELECT DISTINCT f.id, f.account_id, f.application_id, a.state, f.phash
+	rows, err := q.QueryContext(ctx, `SELECT DISTINCT f.id, f.account_id, f.application_id, a.state, f.kind, f.sha256, f.phash
 		FROM image_hash_bands b JOIN application_files f ON f.id = b.file_id JOIN applications a ON a.id = f.application_id
 		WHERE `+strings.Join(conds, " OR "), args...)
 	if err != nil {
@@ -59,12 +61,12 @@ func similar(ctx context.Context, q store.Querier, hash uint64) ([]match, error)
 	var out []match
 	for rows.Next() {
 		var m match
-		var state string
+		var state, kind string
 		var other int64
-		if err := rows.Scan(&m.FileID, &m.AccountID, &m.ApplicationID, &state, &other); err != nil {
+		if err := rows.Scan(&m.FileID, &m.AccountID, &m.ApplicationID, &state, &kind, &m.SHA256, &other); err != nil {
 			return nil, fmt.Errorf("evidence: similar pictures: %w", err)
 		}
-		m.State, m.Distance = State(state), bits.OnesCount64(hash^uint64(other))
+		m.State, m.Kind, m.Distance = State(state), Kind(kind), bits.OnesCount64(hash^uint64(other))
 		if m.Distance <= SimilarBits {
 			out = append(out, m)
 		}
@@ -89,7 +91,7 @@ func (s *Store) Assess(ctx context.Context, q store.Querier, a Application) ([]F
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, reuseFindings(a.AccountID, f.ID, ms)...)
+		out = append(out, reuseFindings(a.AccountID, f, ms)...)
 		out = append(out, metaFindings(f, a.SubmittedAt)...)
 	}
 	return out, nil
@@ -110,16 +112,33 @@ func transactionFinding(t Transaction) Finding {
 	return f
 }
 
-func reuseFindings(accountID, fileID string, ms []match) []Finding {
+// reuseFindings flags picture f when it is one submitted before by another
+// account, or in this account's rejected application. A photo counts as
+// the same when its perceptual hash is within SimilarBits (a re-saved or
+// resized copy); a screenshot only when it is the same stored picture
+// byte for byte: every notification email of one exchange, or every page
+// of one wallet, is one picture to a 64-bit perceptual hash, and flagging
+// them all would drown the real reuse.
+func reuseFindings(accountID string, f File, ms []match) []Finding {
 	var out []Finding
 	for _, m := range ms {
+		if f.Kind != SelfieWithStatement && (m.Kind != f.Kind || m.SHA256 != f.SHA256) {
+			continue
+		}
+		if f.Kind == SelfieWithStatement && m.Kind != SelfieWithStatement {
+			continue
+		}
+		how := fmt.Sprintf("%d bits apart", m.Distance)
+		if f.Kind != SelfieWithStatement {
+			how = "the same file"
+		}
 		switch {
 		case m.AccountID != accountID:
-			out = append(out, Finding{Code: "picture_in_other_account", Flag: true, File: fileID,
-				Detail: fmt.Sprintf("looks like picture %s of application %s of another account (%d bits apart)", m.FileID, m.ApplicationID, m.Distance)})
+			out = append(out, Finding{Code: "picture_in_other_account", Flag: true, File: f.ID,
+				Detail: fmt.Sprintf("looks like picture %s of application %s of another account (%s)", m.FileID, m.ApplicationID, how)})
 		case m.State == Rejected:
-			out = append(out, Finding{Code: "picture_from_rejected_application", Flag: true, File: fileID,
-				Detail: fmt.Sprintf("looks like picture %s of this account's rejected application %s (%d bits apart)", m.FileID, m.ApplicationID, m.Distance)})
+			out = append(out, Finding{Code: "picture_from_rejected_application", Flag: true, File: f.ID,
+				Detail: fmt.Sprintf("looks like picture %s of this account's rejected application %s (%s)", m.FileID, m.ApplicationID, how)})
 		}
 	}
 	return out

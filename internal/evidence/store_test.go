@@ -13,6 +13,7 @@ import (
 	"github.com/rebindhq/rebind/internal/store"
 	"github.com/rebindhq/rebind/internal/store/storetest"
 	"github.com/rebindhq/rebind/internal/token"
+	"github.com/rebindhq/rebind/internal/upload"
 )
 
 type fixture struct {
@@ -27,17 +28,25 @@ func newFixture(t *testing.T, db *store.DB) *fixture {
 	return &fixture{t: t, db: db, s: evidence.NewStore(clk), clk: clk}
 }
 
-// submit stores an application of account with one picture of hash and
+// submit stores an application of account with one photo of hash and
 // returns it.
 func (f *fixture) submit(accountID string, hash uint64) evidence.Application {
+	f.t.Helper()
+	return f.submitFile(accountID, evidence.SelfieWithStatement, hash, token.NewID())
+}
+
+// submitFile stores an application of account with one picture of kind,
+// perceptual hash and SHA-256, and returns it.
+func (f *fixture) submitFile(accountID string, kind evidence.Kind, hash uint64, sum string) evidence.Application {
 	f.t.Helper()
 	ctx := context.Background()
 	flowID, blobID := token.NewID(), token.NewID()
 	exec(f.t, f.db, `INSERT INTO flows (id, kind, account_id, state, created_at, updated_at, expires_at, ip)
 		VALUES ($1, 'mobile_reset', $2, 'under_review', 0, 0, 0, '')`, flowID, accountID)
 	exec(f.t, f.db, `INSERT INTO blob_keys (id, wrapped_key, sha256, created_at) VALUES ($1, 'k', 'x', 0)`, blobID)
-	file, err := f.s.AddFile(ctx, f.db, evidence.File{FlowID: flowID, AccountID: accountID, Kind: evidence.EmailScreenshot,
-		BlobID: blobID, MIME: "image/png", Width: 500, Height: 500, SHA256: "x", PHash: hash})
+	file, err := f.s.AddFile(ctx, f.db, evidence.File{FlowID: flowID, AccountID: accountID, Kind: kind,
+		BlobID: blobID, MIME: "image/png", Width: 500, Height: 500, SHA256: sum, PHash: hash,
+		Meta: upload.Findings{HasCameraMetadata: true}})
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -154,5 +163,25 @@ func TestEndOnce(t *testing.T) {
 			t.Fatalf("%d open keys after the end", n)
 		}
 		f.submit(acct, 43) // the account may apply again
+	})
+}
+
+// Screenshots of one template (every notification email of the exchange)
+// are one picture to the perceptual hash: a screenshot counts as reused
+// only when it is the same stored file, byte for byte.
+func TestScreenshotsReusedOnlyWhenTheSameFile(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		const h = 0x0f0f0f0f0f0f0f0f
+		f.submitFile(storetest.Account(t, db), evidence.EmailScreenshot, h, "sum-one")
+		if got := codes(f.submitFile(storetest.Account(t, db), evidence.EmailScreenshot, h^1, "sum-two").Findings); len(got) != 0 {
+			t.Fatalf("another account's screenshot of the same template: findings %v, want none", got)
+		}
+		if got := codes(f.submitFile(storetest.Account(t, db), evidence.EmailScreenshot, h, "sum-one").Findings); got["picture_in_other_account"] != 1 {
+			t.Fatalf("another account's very screenshot: findings %v, want picture_in_other_account", got)
+		}
+		if got := codes(f.submitFile(storetest.Account(t, db), evidence.SelfieWithStatement, h, "sum-one").Findings); len(got) != 0 {
+			t.Fatalf("a photo hashing like screenshots: findings %v, want none", got)
+		}
 	})
 }

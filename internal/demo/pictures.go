@@ -206,17 +206,14 @@ const tallerStep = 200
 
 // page is the kit's n-th screenshot (n < 4), of kind, drawn by draw.
 //
-// The perceptual hash behind the "picture in another account" finding
-// sees a page of text mostly as its layout: two screenshots of one
-// template on the same screen, theme and text size come out 0 to 6 bits
-// apart, which the finding takes for one picture, whatever the text says.
-// So the screenshots of each applicant with screenshots (its slot) are
-// drawn on a screen of a height and a text size of its own (four of each,
-// in turn) and in looks of its own (shape and theme, four of fifteen in
-// turn). The applicants seeded at start then show no such false match:
-// their closest pair of screenshots of different accounts is 8 bits apart.
-// Beyond them, slots repeat and false matches come, as they would among
-// real users' screenshots (docs/benchmarks.md counts them).
+// Different applicants' screenshots come from different phones: each
+// applicant with screenshots (its slot) draws them on a screen of a height
+// and a text size of its own (four of each, in turn) and in looks of its
+// own (shape and theme, four of fifteen in turn). It also keeps their
+// perceptual hashes apart (the six of a dev start: no two of different
+// accounts within 8 bits), which mattered while screenshots counted as
+// reused on the hash; they now count only as the same file
+// (evidence.reuseFindings).
 func (k kit) page(kind evidence.Kind, n int, draw func(screenshot.Style) *image.RGBA) reset.Picture {
 	slot := (k.k/3)*2 + max(k.k%3-1, 0) // the how-manieth applicant with screenshots
 	look := (slot*4 + n) % (len(shapes) * themes)

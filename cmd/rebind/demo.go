@@ -128,6 +128,11 @@ func fillQueue(ctx context.Context, a *app.App, internal string, stdout io.Write
 		}
 		return
 	}
+	if made.Applications == 0 {
+		fmt.Fprintf(stdout, "demo review queue: the %d start applicants have applied before, none again (rebind demo --applications N adds more); the console: http://%s/staff\n",
+			made.Skipped, internal)
+		return
+	}
 	fmt.Fprintf(stdout, "demo review queue: submitted %s; review them at http://%s/staff\n", describeQueue(made), internal)
 }
 

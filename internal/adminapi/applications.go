@@ -3,11 +3,9 @@ package adminapi
 import (
 	"context"
 	"database/sql"
-	"encoding/base64"
 	"fmt"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/rebindhq/rebind/internal/account"
@@ -17,7 +15,6 @@ import (
 	"github.com/rebindhq/rebind/internal/evidence"
 	"github.com/rebindhq/rebind/internal/httpjson"
 	"github.com/rebindhq/rebind/internal/reset"
-	"github.com/rebindhq/rebind/internal/token"
 )
 
 // What a page of applications and a detail view show at most.
@@ -32,25 +29,6 @@ var states = map[evidence.State]bool{evidence.UnderReview: true, evidence.Approv
 
 func badParam(name, msg string) error {
 	return apperr.New(apperr.InvalidRequest, fmt.Sprintf("%s: %s", name, msg)).With("field", name)
-}
-
-// cursor is the opaque position after app in the list: its submission
-// time and id, the list's order.
-func cursor(app evidence.Application) string {
-	return base64.RawURLEncoding.EncodeToString(fmt.Appendf(nil, "%d.%s", app.SubmittedAt.UnixMilli(), app.ID))
-}
-
-func parseCursor(c string) (evidence.Page, bool) {
-	raw, err := base64.RawURLEncoding.DecodeString(c)
-	if err != nil {
-		return evidence.Page{}, false
-	}
-	ms, id, ok := strings.Cut(string(raw), ".")
-	n, err := strconv.ParseInt(ms, 10, 64)
-	if !ok || err != nil || !token.ValidID(id) {
-		return evidence.Page{}, false
-	}
-	return evidence.Page{After: time.UnixMilli(n), ID: id}, true
 }
 
 // listApplications pages through the applications in one state, oldest
@@ -74,7 +52,7 @@ func (a *API) listApplications(w http.ResponseWriter, r *http.Request) error {
 	page := evidence.Page{After: time.UnixMilli(0)}
 	if c := q.Get("after"); c != "" {
 		var ok bool
-		if page, ok = parseCursor(c); !ok {
+		if page, ok = evidence.ParseCursor(c); !ok {
 			return badParam("after", "must be the next cursor of an earlier page")
 		}
 	}
@@ -86,7 +64,7 @@ func (a *API) listApplications(w http.ResponseWriter, r *http.Request) error {
 	var next any
 	if len(apps) > limit {
 		apps = apps[:limit]
-		next = cursor(apps[limit-1])
+		next = evidence.Cursor(apps[limit-1])
 	}
 	now := a.Clock.Now()
 	out := make([]map[string]any, len(apps))

@@ -1,22 +1,17 @@
 package console
 
 import (
-	"encoding/base64"
-	"fmt"
 	"maps"
 	"net/http"
 	"net/url"
 	"regexp"
 	"slices"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/rebindhq/rebind/internal/account"
 	"github.com/rebindhq/rebind/internal/apperr"
 	"github.com/rebindhq/rebind/internal/evidence"
 	"github.com/rebindhq/rebind/internal/staff"
-	"github.com/rebindhq/rebind/internal/token"
 )
 
 // queuePage is how many applications one page of the queue shows.
@@ -80,7 +75,7 @@ func (c *Console) queue(w http.ResponseWriter, r *http.Request) error {
 	if len(apps) > queuePage {
 		apps = apps[:queuePage]
 		q := r.URL.Query()
-		q.Set("after", cursor(apps[queuePage-1]))
+		q.Set("after", evidence.Cursor(apps[queuePage-1]))
 		v.Next = "/staff?" + q.Encode()
 	}
 	codes := map[string]bool{}
@@ -156,28 +151,9 @@ func queueFilter(q url.Values, m staff.Member) (evidence.Filter, evidence.Page, 
 	page := evidence.Page{After: time.UnixMilli(0)}
 	if s := q.Get("after"); s != "" {
 		var ok bool
-		if page, ok = parseCursor(s); !ok {
+		if page, ok = evidence.ParseCursor(s); !ok {
 			return f, page, apperr.New(apperr.InvalidRequest, "This page of the queue does not exist; start from its first page.")
 		}
 	}
 	return f, page, nil
-}
-
-// cursor is the position after app in the list: its submission time and
-// id, the list's order.
-func cursor(app evidence.Application) string {
-	return base64.RawURLEncoding.EncodeToString(fmt.Appendf(nil, "%d.%s", app.SubmittedAt.UnixMilli(), app.ID))
-}
-
-func parseCursor(c string) (evidence.Page, bool) {
-	raw, err := base64.RawURLEncoding.DecodeString(c)
-	if err != nil {
-		return evidence.Page{}, false
-	}
-	ms, id, ok := strings.Cut(string(raw), ".")
-	n, err := strconv.ParseInt(ms, 10, 64)
-	if !ok || err != nil || !token.ValidID(id) {
-		return evidence.Page{}, false
-	}
-	return evidence.Page{After: time.UnixMilli(n), ID: id}, true
 }

@@ -12,6 +12,7 @@ import (
 	gcblob "gocloud.dev/blob"
 	"gocloud.dev/blob/fileblob"
 	"gocloud.dev/blob/memblob"
+	_ "gocloud.dev/blob/s3blob" // s3:// URLs
 )
 
 // Modes of the local folder and its objects, whatever the umask: only the
@@ -22,9 +23,10 @@ const (
 )
 
 // OpenBucket opens the bucket a URL names: file:///absolute/folder or
-// file://./relative/folder (a local folder, created if missing) or mem://
-// (in memory, for tests). S3-compatible storage is not built in yet: its
-// driver brings the AWS SDK (about twenty modules), see docs/architecture.md.
+// file://./relative/folder (a local folder, created if missing), mem:// (in
+// memory, for tests), or s3://bucket?region=…[&endpoint=https://host&use_path_style=true]
+// (S3 or an S3-compatible store; credentials from the AWS environment
+// variables or the instance's role, never in the URL).
 func OpenBucket(ctx context.Context, rawURL string) (*gcblob.Bucket, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
@@ -35,8 +37,17 @@ func OpenBucket(ctx context.Context, rawURL string) (*gcblob.Bucket, error) {
 		return openFolder(u)
 	case "mem":
 		return memblob.OpenBucket(nil), nil
+	case "s3":
+		if u.User != nil {
+			return nil, errors.New("blob: an s3:// bucket URL carries no credentials; set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY or use the instance's role")
+		}
+		b, err := gcblob.OpenBucket(ctx, rawURL)
+		if err != nil {
+			return nil, fmt.Errorf("blob: open %s: %w", u.Redacted(), err)
+		}
+		return b, nil
 	}
-	return nil, fmt.Errorf("blob: bucket URL scheme %q is not supported (file:// or mem://)", u.Scheme)
+	return nil, fmt.Errorf("blob: bucket URL scheme %q is not supported (file://, s3:// or mem://)", u.Scheme)
 }
 
 // openFolder opens a local folder with rebind's own options rather than

@@ -99,7 +99,7 @@ var Variables = []struct{ Name, Default, Meaning string }{
 	{"REBIND_INTERNAL_ADDR", "127.0.0.1:8081", "internal listen address: admin API, `/metrics`, `/healthz`, `/readyz`; reachable by the exchange's services and monitoring only, never the internet"},
 	{"REBIND_DATABASE_URL", "sqlite:data/rebind.db", "`postgres://…`, `sqlite:///abs/path.db` or `sqlite:rel/path.db`"},
 	{"REBIND_DATA_DIR", "data", "folder for documents and dev secrets"},
-	{"REBIND_BLOB_URL", "file://<REBIND_DATA_DIR>/documents", "where uploaded documents are kept, sealed: `file:///abs/folder` or `file://./rel/folder` (made private: 0700, files 0600); `mem://` for tests only"},
+	{"REBIND_BLOB_URL", "file://<REBIND_DATA_DIR>/documents", "where uploaded documents are kept, sealed: `file:///abs/folder` or `file://./rel/folder` (made private: 0700, files 0600), or `s3://bucket?region=R` (S3; add `&endpoint=https://host&use_path_style=true` for an S3-compatible store; credentials from `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY` or the instance role, never in the URL) — several instances need s3://; `mem://` for tests only"},
 	{"REBIND_BASE_URL", "http://<REBIND_ADDR>", "canonical site address used in links; https required in production"},
 	{"REBIND_STAFF_URL", "http://<REBIND_INTERNAL_ADDR>", "the staff console's address as staff reach it (it is served on the internal listener under `/staff`), used in enrolment links; with https its cookies get `Secure` and the `__Host-` prefix"},
 	{"REBIND_BRAND", "Rebind", "brand name shown in pages and messages (at most 24 characters)"},

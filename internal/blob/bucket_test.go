@@ -75,7 +75,7 @@ func TestOpenBucketURLs(t *testing.T) {
 		b.Close()
 		mode(t, filepath.Join(dataDir, "documents"), os.ModeDir|0o700)
 	}
-	for _, bad := range []string{"file:///tmp/x?dir_file_mode=0777", "file://example.com/x", "file://", "s3://bucket", "documents"} {
+	for _, bad := range []string{"file:///tmp/x?dir_file_mode=0777", "file://example.com/x", "file://", "gs://bucket", "s3://key:secret@bucket?region=us-east-1", "documents"} {
 		if b, err := OpenBucket(ctx, bad); err == nil {
 			b.Close()
 			t.Fatalf("%s was accepted", bad)

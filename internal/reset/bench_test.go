@@ -13,6 +13,7 @@ import (
 	"github.com/rebindhq/rebind/internal/evidence"
 	"github.com/rebindhq/rebind/internal/reset"
 	"github.com/rebindhq/rebind/internal/store/storetest"
+	"github.com/rebindhq/rebind/internal/upload/uploadtest"
 )
 
 // benchServer is a whole server for the benchmarks, on the database named
@@ -91,8 +92,8 @@ func benchOneAtATime(b *testing.B, s *benchServer, data []byte) {
 	var sealed int64
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
-	base := heapNow()
-	h := startHeapPeak()
+	base := uploadtest.HeapNow()
+	h := uploadtest.StartHeapPeak()
 	for b.Loop() {
 		if used == s.uploadsPerFlow() {
 			b.StopTimer()
@@ -111,7 +112,7 @@ func benchOneAtATime(b *testing.B, s *benchServer, data []byte) {
 		}
 		b.StartTimer()
 	}
-	b.ReportMetric(float64(h.end()-base)/mib, "peak-heap-MB")
+	b.ReportMetric(float64(h.End()-base)/mib, "peak-heap-MB")
 	b.ReportMetric(float64(base)/mib, "base-heap-MB")
 	b.ReportMetric(float64(len(data))/mib, "input-MB")
 	b.ReportMetric(float64(sealed)/mib, "sealed-MB")
@@ -137,8 +138,8 @@ func benchTenAtOnce(b *testing.B, s *benchServer, photo []byte) {
 		flows[i] = s.newFlow(b)
 	}
 	b.ReportAllocs()
-	base := heapNow()
-	h := startHeapPeak()
+	base := uploadtest.HeapNow()
+	h := uploadtest.StartHeapPeak()
 	for b.Loop() {
 		if used == s.uploadsPerFlow() {
 			b.StopTimer()
@@ -170,7 +171,7 @@ func benchTenAtOnce(b *testing.B, s *benchServer, photo []byte) {
 		b.StartTimer()
 	}
 	p := s.Reset.Uploads
-	b.ReportMetric(float64(h.end()-base)/mib, "peak-heap-MB")
+	b.ReportMetric(float64(h.End()-base)/mib, "peak-heap-MB")
 	b.ReportMetric(float64(base)/mib, "base-heap-MB")
 	b.ReportMetric(float64(p.PeakDecodes()), "decodes-at-once")
 	b.ReportMetric(float64(p.Concurrency()), "slots")

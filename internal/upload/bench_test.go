@@ -3,11 +3,10 @@ package upload
 import (
 	"context"
 	"encoding/binary"
-	"runtime"
-	"runtime/metrics"
 	"sync"
 	"testing"
-	"time"
+
+	"github.com/rebindhq/rebind/internal/upload/uploadtest"
 )
 
 var (
@@ -18,45 +17,8 @@ var (
 // phonePhoto is a 4000 × 3000 JPEG of about 8 MB, the size of a 12 MP
 // phone photo.
 func phonePhoto(b *testing.B) []byte {
-	photoOnce.Do(func() { photo12MP = phoneJPEG(b, 4000, 3000) })
+	photoOnce.Do(func() { photo12MP = uploadtest.PhoneJPEG(b, 4000, 3000) })
 	return photo12MP
-}
-
-// heapPeak samples the bytes in heap objects (live, and dead but not yet
-// collected) every millisecond until stopped, and keeps the largest.
-type heapPeak struct {
-	stop chan struct{}
-	done chan uint64
-}
-
-func startHeapPeak() *heapPeak {
-	h := &heapPeak{stop: make(chan struct{}), done: make(chan uint64)}
-	go func() {
-		s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
-		var peak uint64
-		t := time.NewTicker(time.Millisecond)
-		defer t.Stop()
-		for {
-			metrics.Read(s)
-			peak = max(peak, s[0].Value.Uint64())
-			select {
-			case <-h.stop:
-				h.done <- peak
-				return
-			case <-t.C:
-			}
-		}
-	}()
-	return h
-}
-
-func (h *heapPeak) end() uint64 { close(h.stop); return <-h.done }
-
-func heapNow() uint64 {
-	runtime.GC()
-	s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
-	metrics.Read(s)
-	return s[0].Value.Uint64()
 }
 
 // BenchmarkProcess12MP runs the whole pipeline (sniff, header, EXIF,
@@ -75,14 +37,14 @@ func BenchmarkProcess12MP(b *testing.B) {
 			p := New(Default, 0)
 			b.SetBytes(int64(len(c.data)))
 			b.ReportAllocs()
-			base := heapNow()
-			h := startHeapPeak()
+			base := uploadtest.HeapNow()
+			h := uploadtest.StartHeapPeak()
 			for b.Loop() {
 				if _, err := p.Process(context.Background(), c.data); err != nil {
 					b.Fatal(err)
 				}
 			}
-			b.ReportMetric(float64(h.end()-base)/(1<<20), "peak-heap-MB")
+			b.ReportMetric(float64(h.End()-base)/(1<<20), "peak-heap-MB")
 			b.ReportMetric(float64(len(c.data))/(1<<20), "input-MB")
 		})
 	}
@@ -96,8 +58,8 @@ func BenchmarkProcess12MPTenAtOnce(b *testing.B) {
 	in := withExif(phonePhoto(b), tiff)
 	p := New(Default, 0)
 	b.ReportAllocs()
-	base := heapNow()
-	h := startHeapPeak()
+	base := uploadtest.HeapNow()
+	h := uploadtest.StartHeapPeak()
 	for b.Loop() {
 		var wg sync.WaitGroup
 		for range 10 {
@@ -109,7 +71,7 @@ func BenchmarkProcess12MPTenAtOnce(b *testing.B) {
 		}
 		wg.Wait()
 	}
-	b.ReportMetric(float64(h.end()-base)/(1<<20), "peak-heap-MB")
+	b.ReportMetric(float64(h.End()-base)/(1<<20), "peak-heap-MB")
 	b.ReportMetric(float64(p.peak.Load()), "decodes-at-once")
 	b.ReportMetric(float64(cap(p.slots)), "slots")
 }

@@ -238,20 +238,3 @@ func (m *runtimeMem) read() {
 	runtime.ReadMemStats(&s)
 	m.totalAlloc = s.TotalAlloc
 }
-
-// phoneJPEG is a w × h JPEG like a phone's photo: 4:2:0, quality 91, a
-// gradient under enough noise that it does not compress away (about
-// 0.7 bytes a pixel).
-func phoneJPEG(t testing.TB, w, h int) []byte {
-	r := rand.New(rand.NewPCG(1, 2))
-	m := image.NewYCbCr(image.Rect(0, 0, w, h), image.YCbCrSubsampleRatio420)
-	for y := range h {
-		for x := range w {
-			m.Y[y*m.YStride+x] = uint8(x*200/w + y*40/h + r.IntN(64))
-		}
-	}
-	for i := range m.Cb {
-		m.Cb[i], m.Cr[i] = uint8(100+r.IntN(32)), uint8(140+r.IntN(32))
-	}
-	return encodeJPEG(t, m, 91)
-}

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/rebindhq/rebind/internal/apperr"
+	"github.com/rebindhq/rebind/internal/upload/uploadtest"
 )
 
 // Hostile pictures, and what the pipeline spends on them.
@@ -133,7 +134,7 @@ func TestPixelFloodAllocatesNothingForPixels(t *testing.T) {
 // Another full copy of the pixels would break it.
 func TestMemoryPerDecode(t *testing.T) {
 	const w, h = 2000, 1500
-	photo := phoneJPEG(t, w, h)
+	photo := uploadtest.PhoneJPEG(t, w, h)
 	tiff := buildTIFF(binary.LittleEndian, []ifdEntry{short(tagOrientation, 6)}, nil, nil)
 	p := New(Default, 1)
 	for _, c := range []struct {

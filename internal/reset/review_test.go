@@ -189,3 +189,36 @@ func TestLapsedClaimStillDecides(t *testing.T) {
 		}
 	})
 }
+
+// Ten simultaneous first approvals by the holder record one: the first
+// approval is one conditional statement, like the decision.
+func TestFirstApprovalOnce(t *testing.T) {
+	apptest.EachDatabase(t, func(t *testing.T, opts apptest.Options) {
+		ctx := context.Background()
+		a := submitOne(t, opts, "vault@example.com", "+6581230014")
+		acct, err := a.s.Accounts.ByEmail(ctx, a.s.DB, "vault@example.com")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r := a.s.Admin(t, "POST", "/admin/v1/accounts/"+acct.ID+"/activity", map[string]any{
+			"balances": []map[string]string{{"asset": "BTC", "amount": "1", "usd_value": "50000"}}}); r.Status != 200 {
+			t.Fatalf("push: %d %s", r.Status, r.Raw)
+		}
+		if _, err := a.s.Reset.Claim(ctx, a.app.ID, "rev@staff.example", false); err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		for range 10 {
+			wg.Go(func() {
+				got, err := a.s.Reset.Decide(ctx, a.app.ID, staffDecision("rev@staff.example", true, false))
+				if err != nil || got.State != evidence.UnderReview || got.FirstApprovalBy != "rev@staff.example" {
+					t.Errorf("first approval: %v %q %v", got.State, got.FirstApprovalBy, err)
+				}
+			})
+		}
+		wg.Wait()
+		if n := storetest.Count(t, a.s.DB, "SELECT COUNT(*) FROM audit_events WHERE action = $1 AND flow_id = $2", string(audit.ApplicationFirstApproval), a.flowID); n != 1 {
+			t.Fatalf("%d first approvals recorded, want 1", n)
+		}
+	})
+}

@@ -211,7 +211,8 @@ func (a *App) flows(notifier *notify.Notifier) error {
 		return err
 	}
 	a.Change = &change.Service{DB: a.DB, Clock: a.Clock, Accounts: a.Accounts, Codes: a.Codes, Flows: a.Flows, Audit: a.Audit,
-		Consequences: consequences, Captcha: a.Captcha, Limiter: a.Limiter, Hold: cfg.WithdrawalHold}
+		Consequences: consequences, Captcha: a.Captcha, Limiter: a.Limiter, Hold: cfg.WithdrawalHold,
+		CaptchaOff: cfg.CaptchaOff && !cfg.Production}
 	a.Demo = &demo.Desk{DB: a.DB, Clock: a.Clock, Accounts: a.Accounts, Flows: a.Flows, Quiz: a.Quiz, Limiter: a.Limiter,
 		Hasher: a.Hasher, Audit: a.Audit, QuizEnabled: cfg.QuizEnabled, Dev: !cfg.Production}
 	return nil

@@ -30,6 +30,9 @@ type Service struct {
 	// Consequences applies a change's or bind's outcome.
 	Consequences *consequence.Service
 	Captcha      captcha.Provider
+	// CaptchaOff sends the SMS to a new number without a puzzle solved
+	// (REBIND_CAPTCHA=off, for load tests; app never sets it in production).
+	CaptchaOff bool
 	// Limiter counts the codes sent without the puzzle (WithoutPuzzle).
 	Limiter *ratelimit.Limiter
 	// Hold is how long withdrawals are held after a change or bind.

@@ -57,6 +57,10 @@ type Config struct {
 	SMSPerPrefixDay      int
 
 	QuizEnabled bool
+	// CaptchaOff switches the slider puzzle before an SMS to a new number
+	// off (REBIND_CAPTCHA=off), for load tests of the change flow; Load
+	// refuses it in production.
+	CaptchaOff bool
 	// QuizKinds are the enabled question kinds; empty means all.
 	QuizKinds []string
 
@@ -117,6 +121,7 @@ var Variables = []struct{ Name, Default, Meaning string }{
 	{"REBIND_SMS_BUDGET_DAY", "50000", "SMS the whole service may send a day; past it sends are refused and an alert is logged"},
 	{"REBIND_SMS_PER_CALLING_CODE_DAY", "5000", "SMS to one country calling code a day"},
 	{"REBIND_SMS_PER_PREFIX_DAY", "10", "SMS to numbers sharing all but their last 4 digits, a day"},
+	{"REBIND_CAPTCHA", "slider", "`slider`, or `off` to send the SMS to a new number without the puzzle, for load tests (`rebind loadtest`); refused in production"},
 	{"REBIND_QUIZ_ENABLED", "true", "offer security questions in a mobile reset; false leaves documents only"},
 	{"REBIND_QUIZ_KINDS", "all", "comma-separated question kinds to use (see docs/security.md); switch `withdrawal_addresses` off if the exchange's withdrawal emails show addresses or transaction ids, `products_used` off unless the checks of docs/security.md hold"},
 	{"REBIND_WITHDRAWAL_HOLD", "24h", "withdrawal hold after a security change"},
@@ -236,6 +241,13 @@ func Load(getenv func(string) string, overrides map[string]string) (*Config, err
 	c.SMSPerCallingCodeDay = parseCount(get("REBIND_SMS_PER_CALLING_CODE_DAY", "5000"), "REBIND_SMS_PER_CALLING_CODE_DAY", bad)
 	c.SMSPerPrefixDay = parseCount(get("REBIND_SMS_PER_PREFIX_DAY", "10"), "REBIND_SMS_PER_PREFIX_DAY", bad)
 	c.QuizEnabled = parseBool(get("REBIND_QUIZ_ENABLED", "true"), "REBIND_QUIZ_ENABLED", bad)
+	switch v := get("REBIND_CAPTCHA", "slider"); v {
+	case "slider":
+	case "off":
+		c.CaptchaOff = true
+	default:
+		bad("REBIND_CAPTCHA", "must be slider or off, not %q", v)
+	}
 	if kinds := get("REBIND_QUIZ_KINDS", "all"); kinds != "all" {
 		for _, k := range strings.Split(kinds, ",") {
 			c.QuizKinds = append(c.QuizKinds, strings.TrimSpace(k))
@@ -289,6 +301,9 @@ func (c *Config) refuseDevDefaults(bad func(name, format string, args ...any)) {
 	}
 	if c.BaseURL != nil && c.BaseURL.Scheme != "https" {
 		bad("REBIND_BASE_URL", "must be https in production")
+	}
+	if c.CaptchaOff {
+		bad("REBIND_CAPTCHA", "off is for load tests only; production always asks for the slider puzzle")
 	}
 	if c.Demo {
 		bad("REBIND_DEMO", "demo accounts are for dev only")

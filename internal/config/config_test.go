@@ -173,3 +173,28 @@ func TestReviewTarget(t *testing.T) {
 		}
 	}
 }
+
+// The slider puzzle can be switched off for load tests of the change flow,
+// never in production (SEC-CAP-1): Load refuses it there, and a value other
+// than slider or off is refused everywhere.
+func TestCaptchaOffRefusedInProduction(t *testing.T) {
+	c, err := Load(env(nil), nil)
+	if err != nil || c.CaptchaOff {
+		t.Fatalf("default: %v %v", c.CaptchaOff, err)
+	}
+	if c, err = Load(env(map[string]string{"REBIND_CAPTCHA": "off"}), nil); err != nil || !c.CaptchaOff {
+		t.Fatalf("off in dev: %v %v", c, err)
+	}
+	if _, err := Load(env(map[string]string{"REBIND_CAPTCHA": "none"}), nil); err == nil || !strings.Contains(err.Error(), "REBIND_CAPTCHA") {
+		t.Fatalf("none accepted: %v", err)
+	}
+	prod := productionEnv()
+	prod["REBIND_CAPTCHA"] = "off"
+	if _, err := Load(env(prod), nil); err == nil || !strings.Contains(err.Error(), "REBIND_CAPTCHA") {
+		t.Fatalf("production accepted the captcha switched off: %v", err)
+	}
+	prod["REBIND_CAPTCHA"] = "slider"
+	if c, err := Load(env(prod), nil); err != nil || c.CaptchaOff {
+		t.Fatalf("production with the slider: %v %v", c, err)
+	}
+}

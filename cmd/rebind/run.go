@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"strings"
+	"time"
 
 	"github.com/rebindhq/rebind/internal/audit"
 	"github.com/rebindhq/rebind/internal/clock"
@@ -26,7 +27,8 @@ commands:
                    staff add --email E --role reviewer|supervisor|admin
   staff list       list the staff console's members
   staff disable    disable a member and end their sessions: staff disable --email E
-  audit verify     check the audit trail's hash chain
+  audit verify     check the audit trail's hash chain (read-only; says what awaits sealing)
+  audit seal       seal the audit events awaiting sealing (a running server does this itself)
 
 Configuration comes from REBIND_* environment variables (see README.md).
 `
@@ -103,10 +105,10 @@ func migrate(ctx context.Context, args []string, getenv func(string) string, std
 }
 
 func auditCmd(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
-	if len(args) == 0 || args[0] != "verify" {
-		return errors.New("usage: rebind audit verify")
+	if len(args) == 0 || (args[0] != "verify" && args[0] != "seal") {
+		return errors.New("usage: rebind audit verify | rebind audit seal")
 	}
-	cfg, err := load("audit verify", args[1:], getenv, nil)
+	cfg, err := load("audit "+args[0], args[1:], getenv, nil)
 	if err != nil {
 		return err
 	}
@@ -115,11 +117,31 @@ func auditCmd(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	defer db.Close()
-	n, err := audit.New(clock.Real{}).Verify(ctx, db)
+	log := audit.New(clock.Real{})
+	if args[0] == "seal" {
+		n, err := log.SealAll(ctx, db)
+		if err != nil {
+			return fmt.Errorf("audit seal: %w", err)
+		}
+		fmt.Fprintf(stdout, "sealed %d events\n", n)
+		return nil
+	}
+	// Verify only reads: it checks the chain as sealed so far and says
+	// what waits to be sealed (the server seals within a second; a backlog
+	// that stays means no server is running its sealer).
+	n, err := log.Verify(ctx, db)
 	if err != nil {
 		return fmt.Errorf("audit verify: %d events checked before the fault: %w", n, err)
 	}
 	fmt.Fprintf(stdout, "audit chain intact: %d events\n", n)
+	b, err := log.Pending(ctx, db)
+	if err != nil {
+		return err
+	}
+	if b.Events > 0 {
+		fmt.Fprintf(stdout, "awaiting sealing: %d events, the oldest recorded %s ago (not checked yet; a running server seals them, or rebind audit seal)\n",
+			b.Events, time.Since(b.Oldest).Truncate(time.Second))
+	}
 	return nil
 }
 

@@ -12,6 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rebindhq/rebind/internal/audit"
+	"github.com/rebindhq/rebind/internal/clock"
+	"github.com/rebindhq/rebind/internal/store"
 	"github.com/rebindhq/rebind/internal/store/storetest"
 )
 
@@ -235,9 +238,29 @@ func migrateDemoAuditCommands(t *testing.T, _, databaseURL string) {
 	if err := run(ctx, []string{"demo", "--accounts", "25", "--seed", "7"}, getenv, &out, io.Discard); err != nil || !strings.Contains(out.String(), "added 25 accounts") {
 		t.Fatalf("demo: %v %q", err, out.String())
 	}
+	// Two events recorded with no server to seal them: verify passes on the
+	// chain sealed so far and says what waits; seal links them in.
+	db, err := store.Open(ctx, databaseURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for range 2 {
+		audit.New(clock.Real{}).Write(ctx, db, audit.Event{Actor: audit.ActorOperator, Action: audit.StaffAdded, Result: audit.OK})
+	}
 	out.Reset()
-	if err := run(ctx, []string{"audit", "verify"}, getenv, &out, io.Discard); err != nil || !strings.Contains(out.String(), "audit chain intact") {
+	if err := run(ctx, []string{"audit", "verify"}, getenv, &out, io.Discard); err != nil ||
+		!strings.Contains(out.String(), "audit chain intact: 0 events") || !strings.Contains(out.String(), "awaiting sealing: 2 events") {
 		t.Fatalf("audit verify: %v %q", err, out.String())
+	}
+	out.Reset()
+	if err := run(ctx, []string{"audit", "seal"}, getenv, &out, io.Discard); err != nil || !strings.Contains(out.String(), "sealed 2 events") {
+		t.Fatalf("audit seal: %v %q", err, out.String())
+	}
+	out.Reset()
+	if err := run(ctx, []string{"audit", "verify"}, getenv, &out, io.Discard); err != nil ||
+		!strings.Contains(out.String(), "audit chain intact: 2 events") || strings.Contains(out.String(), "awaiting") {
+		t.Fatalf("audit verify after sealing: %v %q", err, out.String())
 	}
 }
 

@@ -52,7 +52,7 @@ func (s *Service) CreateAccount(ctx context.Context, by Actor, n NewAccount) (ac
 	}
 	hash, err := s.Hasher.Hash(ctx, n.Password)
 	if err != nil {
-		return account.Account{}, apperr.Wrap(apperr.Unavailable, "too busy; try again shortly", err)
+		return account.Account{}, apperr.Busy(password.RetryAfter, err)
 	}
 	add.PasswordHash = hash
 	var acc account.Account

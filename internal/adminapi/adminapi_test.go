@@ -146,6 +146,10 @@ func TestAuditTrail(t *testing.T) {
 		id := s.CreateAccount(t, "o@example.com", pw, "", false)
 		s.Do(t, "POST", "/api/v1/sessions", "", map[string]string{"email": "o@example.com", "password": "wrong-password"})
 		s.SignIn(t, "o@example.com", pw, "o@example.com")
+		// Events are sealed after they commit; sealed, each has its hash.
+		if _, err := s.Audit.SealAll(context.Background(), s.DB); err != nil {
+			t.Fatal(err)
+		}
 		r := s.Admin(t, "GET", "/admin/v1/audit?account="+id, nil)
 		if r.Status != 200 {
 			t.Fatalf("audit: %d %s", r.Status, r.Raw)

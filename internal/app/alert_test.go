@@ -79,8 +79,8 @@ func TestLostAuditEventIsCountedAndAlerted(t *testing.T) {
 		var logs syncBuffer
 		s := apptest.Start(t, apptest.Options{Logs: &logs})
 		s.CreateAccount(t, "audited@example.com", pw, "", false)
-		// The chain's head gone, no event can be appended.
-		if _, err := s.DB.ExecContext(context.Background(), "ALTER TABLE audit_head RENAME TO audit_head_gone"); err != nil {
+		// The audit table gone, no event can be appended.
+		if _, err := s.DB.ExecContext(context.Background(), "ALTER TABLE audit_events RENAME TO audit_events_gone"); err != nil {
 			t.Fatal(err)
 		}
 		r := s.Do(t, "POST", "/api/v1/sessions", "", map[string]string{"email": "audited@example.com", "password": "not-" + pw})

@@ -263,7 +263,8 @@ func (a *App) senders() (map[outbox.Channel]outbox.Sender, error) {
 }
 
 // Run runs the background work (outbox delivery, the reading of
-// screenshots, clean-up of ended sessions and counters) until ctx ends.
+// screenshots, the sealing of audit events, clean-up of ended sessions and
+// counters) until ctx ends.
 func (a *App) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	wg.Go(func() {
@@ -273,6 +274,7 @@ func (a *App) Run(ctx context.Context) error {
 	})
 	wg.Go(func() { a.janitor(ctx) })
 	wg.Go(func() { a.reader(ctx) })
+	wg.Go(func() { a.sealer(ctx) })
 	wg.Wait()
 	return nil
 }

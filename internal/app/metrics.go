@@ -54,6 +54,7 @@ func newMetrics(db *store.DB, clk clock.Clock) *metrics {
 	}
 	m.registry.MustRegister(m.requests, m.duration, m.deliveries, m.limited, m.adminAuth, m.auditLost,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		newAuditCollector(db, audit.New(clk), clk.Now),
 		outboxCollector{db: db, desc: prometheus.NewDesc("rebind_outbox_messages", "Outbox messages by state.", []string{"state"}, nil)},
 		reviewCollector{db: db, clock: clk, apps: evidence.NewStore(clk),
 			waiting: prometheus.NewDesc("rebind_applications_under_review", "Document applications awaiting a decision, by class.", []string{"class"}, nil),

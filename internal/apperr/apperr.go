@@ -133,11 +133,22 @@ func Wait(secs int) string {
 	return strconv.Itoa(n) + " " + unit + "s"
 }
 
-// RetryAfter returns the Retry-After header value of a rate_limited error,
-// or "" for any other error.
+// Busy returns the unavailable error of a server shedding load: the
+// caller is asked to come back after d (Retry-After), and nothing about
+// the caller was counted against them.
+func Busy(d time.Duration, cause error) *Error {
+	secs := int((d + time.Second - 1) / time.Second)
+	if secs < 1 {
+		secs = 1
+	}
+	return Wrap(Unavailable, "too busy; try again shortly", cause).With("retry_after_seconds", secs)
+}
+
+// RetryAfter returns the Retry-After header value of a rate_limited or
+// unavailable error that says when to come back, or "" for any other error.
 func RetryAfter(err error) string {
 	var e *Error
-	if !errors.As(err, &e) || e.Code != RateLimited {
+	if !errors.As(err, &e) || (e.Code != RateLimited && e.Code != Unavailable) {
 		return ""
 	}
 	if s, ok := e.Fields["retry_after_seconds"].(int); ok {

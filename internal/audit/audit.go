@@ -1,7 +1,10 @@
 // Package audit owns the audit trail: an append-only table in which every
 // security-relevant action is one event, linked to the previous event by a
 // SHA-256 hash so that a changed, removed or reordered event breaks the
-// chain. Events are written in the transaction of the action they record.
+// chain. Events are written in the transaction of the action they record,
+// unsealed; a sealer (Seal) links them into the chain after they commit,
+// one sealer at a time across instances, so that no audited transaction
+// waits for another.
 package audit
 
 import (
@@ -57,9 +60,14 @@ type Event struct {
 	RequestID string
 }
 
-// Record is a stored event.
+// Record is a stored event. Seq is the event's number, given at append;
+// ChainPos, PrevHash and Hash are set when it is sealed (0, "" and "" while
+// it waits), and the chain runs in ChainPos order, which is the order of
+// sealing: an event whose transaction committed late has a lower Seq than
+// events sealed before it.
 type Record struct {
 	Seq       int64             `json:"seq"`
+	ChainPos  int64             `json:"chain_pos,omitempty"`
 	At        time.Time         `json:"at"`
 	Actor     string            `json:"actor"`
 	AccountID string            `json:"account_id,omitempty"`
@@ -88,10 +96,10 @@ func New(c clock.Clock) *Log {
 	}}
 }
 
-// Append adds e at the end of the chain inside tx. Taking the next sequence
-// number locks the chain head until tx ends, so concurrent writers queue
-// behind each other and the chain never forks; append last in a transaction
-// to hold that lock briefly.
+// Append records e inside tx, unsealed: one INSERT, numbered by the
+// database (a sequence on PostgreSQL, the rowid on SQLite), and nothing
+// else, so concurrent transactions do not wait for each other. Seal links
+// it into the chain once tx has committed.
 func (l *Log) Append(ctx context.Context, tx *sql.Tx, e Event) error {
 	info := client.From(ctx)
 	if e.IP == "" {
@@ -106,24 +114,14 @@ func (l *Log) Append(ctx context.Context, tx *sql.Tx, e Event) error {
 	if _, ok := Actions[e.Action]; !ok {
 		return fmt.Errorf("audit: %q is not an action (audit.Actions)", e.Action)
 	}
-	r := Record{At: l.clock.Now().Truncate(time.Millisecond), Actor: e.Actor, AccountID: e.AccountID,
-		Action: string(e.Action), Result: e.Result, IP: e.IP, RequestID: e.RequestID, FlowID: e.FlowID, Detail: e.Detail}
-	if err := tx.QueryRowContext(ctx, "UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash").
-		Scan(&r.Seq, &r.PrevHash); err != nil {
-		return fmt.Errorf("audit: lock chain head: %w", store.Translate(err))
-	}
-	r.Hash = r.digest()
-	detail, _ := json.Marshal(r.Detail)
+	detail, _ := json.Marshal(e.Detail)
 	_, err := tx.ExecContext(ctx, `INSERT INTO audit_events
-		(seq, at, actor, account_id, action, result, ip, request_id, flow_id, detail, prev_hash, hash)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-		r.Seq, store.Millis(r.At), r.Actor, nullable(r.AccountID), r.Action, r.Result, r.IP, r.RequestID,
-		nullable(r.FlowID), string(detail), r.PrevHash, r.Hash)
+		(at, actor, account_id, action, result, ip, request_id, flow_id, detail, prev_hash, hash)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, '', '')`,
+		store.Millis(l.clock.Now().Truncate(time.Millisecond)), e.Actor, nullable(e.AccountID), string(e.Action),
+		e.Result, e.IP, e.RequestID, nullable(e.FlowID), string(detail))
 	if err != nil {
 		return fmt.Errorf("audit: insert event: %w", store.Translate(err))
-	}
-	if _, err := tx.ExecContext(ctx, "UPDATE audit_head SET hash = $1 WHERE id = 1", r.Hash); err != nil {
-		return fmt.Errorf("audit: move chain head: %w", store.Translate(err))
 	}
 	return nil
 }
@@ -139,10 +137,19 @@ func (l *Log) Write(ctx context.Context, db *store.DB, e Event) {
 }
 
 // digest is the event's hash: SHA-256 over the previous hash and the event's
-// canonical JSON (struct fields in order, map keys sorted).
+// canonical JSON (struct fields in order, map keys sorted). The chain
+// position is in it only when it differs from the event's number: events
+// chained before issue 12 were hashed without it (their position was their
+// number), and where the two are equal the number already fixes the
+// position, so the hash covers both either way.
 func (r Record) digest() string {
+	pos := r.ChainPos
+	if pos == r.Seq {
+		pos = 0
+	}
 	body, _ := json.Marshal(struct {
 		Seq       int64             `json:"seq"`
+		ChainPos  int64             `json:"chain_pos,omitempty"`
 		At        int64             `json:"at"`
 		Actor     string            `json:"actor"`
 		AccountID string            `json:"account_id"`
@@ -152,7 +159,7 @@ func (r Record) digest() string {
 		RequestID string            `json:"request_id"`
 		FlowID    string            `json:"flow_id"`
 		Detail    map[string]string `json:"detail"`
-	}{r.Seq, store.Millis(r.At), r.Actor, r.AccountID, r.Action, r.Result, r.IP, r.RequestID, r.FlowID, r.Detail})
+	}{r.Seq, pos, store.Millis(r.At), r.Actor, r.AccountID, r.Action, r.Result, r.IP, r.RequestID, r.FlowID, r.Detail})
 	h := sha256.New()
 	h.Write([]byte(r.PrevHash))
 	h.Write([]byte{'\n'})

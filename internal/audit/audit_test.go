@@ -36,6 +36,16 @@ func TestAppendListVerify(t *testing.T) {
 		if list[0].Seq != 3 || list[0].IP != "203.0.113.7" || list[0].RequestID != "req-1" || list[0].Detail["n"] != "2" {
 			t.Fatalf("newest event = %+v", list[0])
 		}
+		if list[0].Hash != "" || list[0].ChainPos != 0 {
+			t.Fatalf("an event read before sealing = %+v, want no chain position and no hash", list[0])
+		}
+		if n, err := log.Verify(ctx, db); err != nil || n != 0 {
+			t.Fatalf("Verify before sealing = %d, %v", n, err)
+		}
+		sealAll(t, log, db, 4)
+		if list, _ = log.List(ctx, db, "acc1", 0, 10); list[0].Hash == "" || list[0].ChainPos != 3 {
+			t.Fatalf("newest event after sealing = %+v", list[0])
+		}
 		n, err := log.Verify(ctx, db)
 		if err != nil || n != 4 {
 			t.Fatalf("Verify = %d, %v", n, err)
@@ -43,23 +53,28 @@ func TestAppendListVerify(t *testing.T) {
 	})
 }
 
-// TestConcurrentAppendsKeepOneChain writes 40 events at once; the chain must
-// come out whole (SEC-AUD-5: tamper evidence needs a single, unforked chain).
+// TestConcurrentAppendsKeepOneChain writes 50 events at once, then seals
+// them; the chain must come out whole: 50 events, positions 1 to 50, one
+// chain (SEC-AUD-5: tamper evidence needs a single, unforked chain).
 func TestConcurrentAppendsKeepOneChain(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		log := audit.New(clock.Real{})
 		log.Failed = failOn(t)
 		var wg sync.WaitGroup
-		for i := range 40 {
+		for i := range 50 {
 			wg.Go(func() {
 				log.Write(ctx, db, audit.Event{Actor: audit.ActorSystem, Action: audit.AccountCreated, Result: audit.OK,
 					Detail: map[string]string{"i": fmt.Sprint(i)}})
 			})
 		}
 		wg.Wait()
-		if n, err := log.Verify(ctx, db); err != nil || n != 40 {
+		sealAll(t, log, db, 50)
+		if n, err := log.Verify(ctx, db); err != nil || n != 50 {
 			t.Fatalf("Verify = %d, %v", n, err)
+		}
+		if n := storetest.Count(t, db, "SELECT count(DISTINCT chain_pos) FROM audit_events WHERE chain_pos BETWEEN 1 AND 50"); n != 50 {
+			t.Fatalf("%d distinct chain positions, want 50", n)
 		}
 	})
 }
@@ -74,6 +89,7 @@ func TestVerifyFindsTampering(t *testing.T) {
 		for range 3 {
 			log.Write(ctx, db, audit.Event{Actor: audit.ActorSystem, Action: audit.AccountCreated, Result: audit.OK})
 		}
+		sealAll(t, log, db, 3)
 		dropGuard(t, db)
 		if _, err := db.ExecContext(ctx, "UPDATE audit_events SET result = 'failed' WHERE seq = 2"); err != nil {
 			t.Fatal(err)
@@ -161,6 +177,14 @@ func TestActionsAreDocumented(t *testing.T) {
 		if _, ok := audit.Actions[a]; !ok {
 			t.Errorf("docs/security.md lists %s, which is not an action", a)
 		}
+	}
+}
+
+// sealAll seals every committed event and checks how many there were.
+func sealAll(t *testing.T, log *audit.Log, db *store.DB, want int) {
+	t.Helper()
+	if n, err := log.SealAll(context.Background(), db); err != nil || n != want {
+		t.Fatalf("SealAll = %d, %v; want %d", n, err, want)
 	}
 }
 

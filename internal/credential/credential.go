@@ -94,7 +94,7 @@ func (c *Checker) Check(ctx context.Context, cr Credentials) (account.Account, e
 	}
 	ok, err := c.Hasher.Verify(ctx, cr.Password, a.PasswordHash)
 	if err != nil {
-		return account.Account{}, apperr.Wrap(apperr.Unavailable, "too busy; try again shortly", err)
+		return account.Account{}, apperr.Busy(password.RetryAfter, err)
 	}
 	if !ok {
 		c.failed(ctx, a.ID, cr.Email, "password")

@@ -8,6 +8,7 @@ import (
 	"github.com/rebindhq/rebind/internal/apperr"
 	"github.com/rebindhq/rebind/internal/audit"
 	"github.com/rebindhq/rebind/internal/client"
+	"github.com/rebindhq/rebind/internal/password"
 )
 
 // Renewed says what a renewal did.
@@ -44,7 +45,7 @@ func (d *Desk) Renew(ctx context.Context, id string) (Renewed, error) {
 	n := named[k]
 	hash, err := d.Hasher.Hash(ctx, n.password)
 	if err != nil {
-		return Renewed{}, apperr.Wrap(apperr.Unavailable, "too busy; try again shortly", err)
+		return Renewed{}, apperr.Busy(password.RetryAfter, err)
 	}
 	out := Renewed{Email: a.Email}
 	err = d.DB.Tx(ctx, func(tx *sql.Tx) error {

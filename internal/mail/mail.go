@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -18,8 +19,12 @@ import (
 const DefaultDialTimeout = 10 * time.Second
 
 // Sender delivers email through one SMTP server. It is safe for concurrent
-// use: every Send opens its own connection.
+// use: each Send has a connection to itself, taken from a small pool.
 type Sender struct {
+	mu     sync.Mutex
+	idle   []*conn
+	closed bool
+
 	host     string
 	port     int
 	implicit bool // smtps://: TLS from the first byte

@@ -25,11 +25,7 @@ func (s *Sender) Send(ctx context.Context, m outbox.Message) (string, error) {
 	if err != nil {
 		return "", outbox.Permanent(err)
 	}
-	client, err := s.client(ctx)
-	if err != nil {
-		return "", s.redact(fmt.Errorf("mail: configuring client: %w", err))
-	}
-	if err := client.DialAndSendWithContext(ctx, msg); err != nil {
+	if err := s.send(ctx, msg); err != nil {
 		err = s.redact(fmt.Errorf("mail: %w", err))
 		if refusedForGood(err) {
 			return "", outbox.Permanent(err)
@@ -98,8 +94,8 @@ func hasControl(v string) bool {
 	return strings.ContainsFunc(v, func(r rune) bool { return r < ' ' || r == 0x7f })
 }
 
-// client is built per Send: go-mail's Client keeps per-connection state, so
-// sharing one across concurrent sends would race.
+// client is built per connection: go-mail's Client keeps per-connection
+// state, so sharing one across concurrent sends would race.
 func (s *Sender) client(ctx context.Context) (*gomail.Client, error) {
 	timeout, err := s.timeout(ctx)
 	if err != nil {
@@ -124,7 +120,11 @@ func (s *Sender) client(ctx context.Context) (*gomail.Client, error) {
 		opts = append(opts, gomail.WithUsername(s.user), gomail.WithPassword(s.pass),
 			gomail.WithOpportunisticSMTPAuth(gomail.SMTPAuthPlain, gomail.SMTPAuthLogin))
 	}
-	return gomail.NewClient(s.host, opts...)
+	client, err := gomail.NewClient(s.host, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("configuring client: %w", err)
+	}
+	return client, nil
 }
 
 // timeout is the dial timeout, shortened to what is left of ctx: go-mail

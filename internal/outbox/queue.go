@@ -23,7 +23,9 @@ import (
 type Queue struct {
 	clock clock.Clock
 	aead  cipher.AEAD
-	wake  chan struct{}
+	// wake tells this instance's worker that a channel has a new message;
+	// other instances find it by polling.
+	wake map[Channel]chan struct{}
 }
 
 // NewQueue returns a queue sealing with a 32-byte key.
@@ -36,7 +38,8 @@ func NewQueue(c clock.Clock, sealKey []byte) (*Queue, error) {
 	if err != nil {
 		return nil, fmt.Errorf("outbox: seal key: %w", err)
 	}
-	return &Queue{clock: c, aead: aead, wake: make(chan struct{}, 1)}, nil
+	wake := map[Channel]chan struct{}{Email: make(chan struct{}, 1), SMS: make(chan struct{}, 1)}
+	return &Queue{clock: c, aead: aead, wake: wake}, nil
 }
 
 // Enqueue writes m to the outbox through q, which should be the transaction
@@ -49,10 +52,15 @@ func (qu *Queue) Enqueue(ctx context.Context, q store.Querier, m Message, templa
 	if err != nil {
 		return "", err
 	}
-	select {
-	case qu.wake <- struct{}{}:
-	default:
-	}
+	// Woken after the commit, not now: a worker woken inside the
+	// transaction would look before the row is visible and go back to sleep.
+	wake := qu.wake[m.Channel]
+	store.AfterCommit(q, func() {
+		select {
+		case wake <- struct{}{}:
+		default:
+		}
+	})
 	return id, nil
 }
 

@@ -2,8 +2,7 @@ package outbox
 
 import (
 	"context"
-	"database/sql"
-	"fmt"
+	"io"
 	"log/slog"
 	"math/rand/v2"
 	"sync"
@@ -16,6 +15,13 @@ import (
 // Worker delivers queued messages. Each instance of the server runs one;
 // they share the table safely: a claim marks rows as sending under a lease,
 // and on PostgreSQL skips rows another worker is claiming at that moment.
+//
+// Each channel streams on its own: up to InFlight messages are being sent
+// at once, and a slot that frees is refilled by the next claim, so one slow
+// message holds up nobody. Outcomes are written in groups by one recorder.
+// A channel whose provider keeps failing trips its breaker: the worker then
+// sends one probe message every ProbeEvery, and on the first success makes
+// every waiting message of the channel due at once.
 type Worker struct {
 	DB      *store.DB
 	Queue   *Queue
@@ -25,14 +31,29 @@ type Worker struct {
 	// Observe, when set, is told the outcome of each delivery attempt:
 	// "sent", "retry", "failed" or "expired".
 	Observe func(ch Channel, outcome string)
+	// Breaker, when set, is told when a channel's breaker opens and closes.
+	Breaker func(ch Channel, open bool)
 
-	Batch       int           // rows claimed at once (default 10)
-	Lease       time.Duration // how long a claim lasts (default 1 minute)
-	Poll        time.Duration // pause between empty polls (default 250 ms)
-	MaxAttempts int           // attempts before a message is marked failed (default 20)
-	BaseBackoff time.Duration // first retry delay, doubled each time (default 2 s)
-	MaxBackoff  time.Duration // longest retry delay (default 1 hour)
+	InFlight      map[Channel]int // messages sent at once, per channel (default 16 each)
+	Batch         int             // most messages RunOnce claims per channel (default 10)
+	Lease         time.Duration   // how long a claim lasts (default 1 minute)
+	Poll          time.Duration   // pause between polls when idle (default 250 ms)
+	MaxAttempts   int             // attempts before a message is marked failed (default 20)
+	BaseBackoff   time.Duration   // first retry delay, doubled each time (default 2 s)
+	MaxBackoff    time.Duration   // longest retry delay (default 5 minutes)
+	BreakAfter    int             // consecutive transient failures that open a channel's breaker (default 5)
+	ProbeEvery    time.Duration   // while open, one probe this often, on Clock (default 5 s)
+	RecordTimeout time.Duration   // bound on one attempt to write outcomes (default 5 s)
+
+	initOnce sync.Once
+	lanes    map[Channel]*lane
 }
+
+// DefaultInFlight is how many messages of one channel are sent at once.
+const DefaultInFlight = 16
+
+// sweepEvery is how often a channel's expired messages are marked.
+const sweepEvery = time.Second
 
 func (w *Worker) defaults() {
 	if w.Batch == 0 {
@@ -51,134 +72,85 @@ func (w *Worker) defaults() {
 		w.BaseBackoff = 2 * time.Second
 	}
 	if w.MaxBackoff == 0 {
-		w.MaxBackoff = time.Hour
+		w.MaxBackoff = 5 * time.Minute
+	}
+	if w.BreakAfter == 0 {
+		w.BreakAfter = 5
+	}
+	if w.ProbeEvery == 0 {
+		w.ProbeEvery = 5 * time.Second
+	}
+	if w.RecordTimeout == 0 {
+		w.RecordTimeout = 5 * time.Second
 	}
 	if w.Log == nil {
 		w.Log = slog.New(slog.DiscardHandler)
 	}
+	w.initOnce.Do(func() {
+		w.lanes = make(map[Channel]*lane)
+		for _, ch := range []Channel{Email, SMS} {
+			n := w.InFlight[ch]
+			if n <= 0 {
+				n = DefaultInFlight
+			}
+			w.lanes[ch] = &lane{ch: ch, slots: make(chan struct{}, n), done: make(chan struct{}, 1)}
+		}
+	})
 }
 
-// Run delivers until ctx ends. It returns nil on shutdown.
+// Run delivers until ctx ends. It then stops claiming, lets the messages in
+// flight finish, writes their outcomes (for up to ten seconds if the
+// database does not answer), closes the senders that are io.Closers and
+// returns nil.
 func (w *Worker) Run(ctx context.Context) error {
 	w.defaults()
-	for {
-		n, err := w.RunOnce(ctx)
-		if err != nil && ctx.Err() == nil {
-			w.Log.Error("outbox: delivery round failed", "err", err)
-		}
-		if n > 0 && err == nil {
-			continue // there may be more waiting
-		}
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-w.Queue.wake:
-			// Let the enqueuing transaction commit before claiming.
-			time.Sleep(10 * time.Millisecond)
-		case <-time.After(w.Poll):
+	rec := &recorder{w: w, in: make(chan outcome, 1024)}
+	recCtx, cancelRec := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelRec()
+	var recDone, lanes sync.WaitGroup
+	recDone.Go(func() { rec.run(recCtx) })
+	for _, l := range w.lanes {
+		lanes.Go(func() { w.runLane(ctx, l, rec) })
+	}
+	lanes.Wait()
+	grace := time.AfterFunc(10*time.Second, cancelRec)
+	defer grace.Stop()
+	close(rec.in)
+	recDone.Wait()
+	for _, s := range w.Senders {
+		if c, ok := s.(io.Closer); ok {
+			c.Close()
 		}
 	}
+	return nil
 }
 
-type claimed struct {
-	msg      Message
-	sealed   string
-	attempts int
-	expires  sql.NullInt64
-}
-
-// RunOnce claims one batch of due messages and delivers it. It returns how
-// many messages it claimed.
+// RunOnce marks expired messages, claims up to Batch due messages per
+// channel (one probe while a channel's breaker is open), delivers them and
+// records the outcomes before returning how many it claimed.
 func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 	w.defaults()
-	batch, err := w.claim(ctx)
-	if err != nil || len(batch) == 0 {
-		return 0, err
-	}
-	var wg sync.WaitGroup
-	for _, c := range batch {
-		wg.Go(func() { w.deliver(context.WithoutCancel(ctx), c) })
-	}
-	wg.Wait()
-	return len(batch), nil
-}
-
-func (w *Worker) claim(ctx context.Context) ([]claimed, error) {
-	now := store.Millis(w.Clock.Now())
-	rows, err := w.DB.QueryContext(ctx, `UPDATE outbox SET state = 'sending', lease_until = $1, attempts = attempts + 1
-		WHERE id IN (SELECT id FROM outbox
-			WHERE (state = 'pending' AND next_attempt_at <= $2) OR (state = 'sending' AND lease_until <= $2)
-			ORDER BY next_attempt_at LIMIT $3`+w.DB.SkipLocked()+`)
-		RETURNING id, channel, recipient, sealed, attempts, expires_at`,
-		now+w.Lease.Milliseconds(), now, w.Batch)
-	if err != nil {
-		return nil, fmt.Errorf("outbox: claim: %w", store.Translate(err))
-	}
-	defer rows.Close()
-	var batch []claimed
-	for rows.Next() {
-		var c claimed
-		var ch string
-		if err := rows.Scan(&c.msg.ID, &ch, &c.msg.To, &c.sealed, &c.attempts, &c.expires); err != nil {
-			return nil, fmt.Errorf("outbox: claim: %w", err)
+	rec := &recorder{w: w}
+	total := 0
+	for _, ch := range []Channel{Email, SMS} {
+		l := w.lanes[ch]
+		if err := w.sweep(ctx, ch); err != nil {
+			return total, err
 		}
-		c.msg.Channel = Channel(ch)
-		batch = append(batch, c)
-	}
-	return batch, rows.Err()
-}
-
-// deliver sends one claimed message and records the outcome. Every update
-// is fenced by the attempt number, so a worker whose lease ran out cannot
-// overwrite the outcome recorded by the worker that took over.
-func (w *Worker) deliver(ctx context.Context, c claimed) {
-	now := w.Clock.Now()
-	if c.expires.Valid && store.Millis(now) >= c.expires.Int64 {
-		w.finish(ctx, c, "expired", "UPDATE outbox SET state = 'expired', sealed = '', lease_until = NULL WHERE id = $1 AND attempts = $2")
-		return
-	}
-	err := w.Queue.open(&c.msg, c.sealed)
-	if err == nil {
-		sender, ok := w.Senders[c.msg.Channel]
-		if !ok {
-			err = Permanent(fmt.Errorf("no sender for channel %s", c.msg.Channel))
-		} else {
-			sendCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
-			var providerID string
-			providerID, err = sender.Send(sendCtx, c.msg)
-			cancel()
-			if err == nil {
-				w.finish(ctx, c, "sent", `UPDATE outbox SET state = 'sent', sealed = '', lease_until = NULL,
-					sent_at = $3, provider_id = $4, last_error = NULL WHERE id = $1 AND attempts = $2`,
-					store.Millis(w.Clock.Now()), providerID)
-				return
-			}
+		batch, probe, err := w.claimFor(ctx, l, w.Batch)
+		if err != nil {
+			return total, err
 		}
-	} else {
-		err = Permanent(err)
+		total += len(batch)
+		outcomes := make([]outcome, len(batch))
+		var wg sync.WaitGroup
+		for i, c := range batch {
+			wg.Go(func() { outcomes[i] = w.deliver(context.WithoutCancel(ctx), l, c, probe) })
+		}
+		wg.Wait()
+		rec.record(ctx, outcomes)
 	}
-	msg := truncate(err.Error(), 500)
-	if IsPermanent(err) || c.attempts >= w.MaxAttempts {
-		w.Log.Error("outbox: message failed for good", "id", c.msg.ID, "channel", c.msg.Channel, "attempts", c.attempts, "err", msg)
-		w.finish(ctx, c, "failed", "UPDATE outbox SET state = 'failed', lease_until = NULL, last_error = $3 WHERE id = $1 AND attempts = $2", msg)
-		return
-	}
-	next := now.Add(w.backoff(c.attempts))
-	w.Log.Warn("outbox: delivery failed, will retry", "id", c.msg.ID, "channel", c.msg.Channel, "attempts", c.attempts, "next", next, "err", msg)
-	w.finish(ctx, c, "retry", `UPDATE outbox SET state = 'pending', lease_until = NULL, last_error = $3, next_attempt_at = $4
-		WHERE id = $1 AND attempts = $2`, msg, store.Millis(next))
-}
-
-func (w *Worker) finish(ctx context.Context, c claimed, outcome, query string, args ...any) {
-	if _, err := w.DB.ExecContext(ctx, query, append([]any{c.msg.ID, c.attempts}, args...)...); err != nil {
-		// The lease runs out and the message is tried again: delivered at
-		// least once, never lost.
-		w.Log.Error("outbox: record outcome", "id", c.msg.ID, "outcome", outcome, "err", err)
-		return
-	}
-	if w.Observe != nil {
-		w.Observe(c.msg.Channel, outcome)
-	}
+	return total, nil
 }
 
 // backoff is exponential with full jitter in its upper half, capped.

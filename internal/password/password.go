@@ -49,12 +49,24 @@ const MaxLength = 128
 // answer 503 rather than queue without end.
 var ErrBusy = errors.New("password: too many password checks in progress")
 
-// Hasher hashes and verifies passwords with bounded concurrency.
+// Hasher hashes and verifies passwords with bounded concurrency. A check
+// that finds every worker busy joins a bounded queue; it is refused at once
+// (ErrBusy) when the queue is full or when the wait it would face, at the
+// recent hash time, exceeds the queue's wait bound. Excess load is thus
+// answered in microseconds, not after seconds in a queue, and memory stays
+// bounded by workers × Memory plus the waiting requests.
 type Hasher struct {
-	params Params
-	slots  chan struct{}
-	dummy  string
-	checks atomic.Int64
+	params  Params
+	slots   chan struct{}
+	dummy   string
+	checks  atomic.Int64
+	workers int64
+
+	waiting    atomic.Int64
+	refused    atomic.Int64
+	maxWaiting atomic.Int64
+	maxWait    atomic.Int64 // time.Duration
+	avg        atomic.Int64 // recent hash time, time.Duration
 
 	mu       sync.Mutex
 	byParams map[Params]int64
@@ -87,20 +99,68 @@ func NewHasher(p Params, concurrency int) *Hasher {
 	if concurrency <= 0 {
 		concurrency = runtime.GOMAXPROCS(0)
 	}
-	h := &Hasher{params: p, slots: make(chan struct{}, concurrency), byParams: map[Params]int64{}}
+	h := &Hasher{params: p, slots: make(chan struct{}, concurrency), byParams: map[Params]int64{}, workers: int64(concurrency)}
+	h.SetQueue(QueuePerWorker*concurrency, QueueWait)
 	// The dummy hash is checked for unknown accounts so they cost the same
-	// time as known ones; its password is random and never stored.
+	// time as known ones; its password is random and never stored. Its
+	// time is the first estimate of a hash's.
 	var pw [24]byte
 	rand.Read(pw[:])
+	start := time.Now()
 	h.dummy = h.hash(base64.RawStdEncoding.EncodeToString(pw[:]))
+	h.avg.Store(int64(time.Since(start)))
 	return h
 }
 
-// MaxWait bounds how long a check waits for a free slot: past it the
-// caller answers "busy" instead of piling up requests.
-const MaxWait = 5 * time.Second
+// The queue's defaults: at most QueuePerWorker checks wait per worker, and
+// a check is admitted only if its expected wait is at most QueueWait.
+const (
+	QueuePerWorker = 64
+	QueueWait      = 500 * time.Millisecond
+)
+
+// MaxWait bounds how long an admitted check waits for a free worker, in
+// case hashes slow down after it was admitted: past it the caller answers
+// "busy".
+const MaxWait = 2 * time.Second
+
+// RetryAfter is what a refused caller is told to wait.
+const RetryAfter = time.Second
+
+// SetQueue bounds the checks waiting for a worker: at most maxWaiting of
+// them, each admitted only if its expected wait is at most maxWait.
+func (h *Hasher) SetQueue(maxWaiting int, maxWait time.Duration) {
+	h.maxWaiting.Store(int64(maxWaiting))
+	h.maxWait.Store(int64(maxWait))
+}
+
+// Waiting returns how many checks wait for a worker now.
+func (h *Hasher) Waiting() int64 { return h.waiting.Load() }
+
+// Refused returns how many checks were refused at admission.
+func (h *Hasher) Refused() int64 { return h.refused.Load() }
+
+// Occupy takes one worker as a hash would and returns its release; it
+// lets tests and benchmarks hold the workers busy.
+func (h *Hasher) Occupy() (release func()) {
+	h.slots <- struct{}{}
+	return h.release
+}
 
 func (h *Hasher) acquire(ctx context.Context) error {
+	select {
+	case h.slots <- struct{}{}:
+		return nil
+	default:
+	}
+	n := h.waiting.Add(1)
+	defer h.waiting.Add(-1)
+	// The n-th waiter starts after ceil(n/workers) hashes on each worker.
+	expected := time.Duration((n+h.workers-1)/h.workers) * time.Duration(h.avg.Load())
+	if n > h.maxWaiting.Load() || expected > time.Duration(h.maxWait.Load()) {
+		h.refused.Add(1)
+		return ErrBusy
+	}
 	timer := time.NewTimer(MaxWait)
 	defer timer.Stop()
 	select {
@@ -115,13 +175,29 @@ func (h *Hasher) acquire(ctx context.Context) error {
 
 func (h *Hasher) release() { <-h.slots }
 
+// timed runs one hash and folds its time into the estimate (an average
+// that weighs the last eight hashes most).
+func (h *Hasher) timed(f func()) {
+	start := time.Now()
+	f()
+	d := int64(time.Since(start))
+	for {
+		old := h.avg.Load()
+		if h.avg.CompareAndSwap(old, old+(d-old)/8) {
+			return
+		}
+	}
+}
+
 // Hash returns the PHC-format argon2id hash of password.
 func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
 	if err := h.acquire(ctx); err != nil {
 		return "", err
 	}
 	defer h.release()
-	return h.hash(password), nil
+	var out string
+	h.timed(func() { out = h.hash(password) })
+	return out, nil
 }
 
 func (h *Hasher) hash(password string) string {
@@ -154,7 +230,8 @@ func (h *Hasher) Verify(ctx context.Context, password, encoded string) (bool, er
 	h.mu.Lock()
 	h.byParams[p]++
 	h.mu.Unlock()
-	got := argon2.IDKey([]byte(password), salt, p.Time, p.Memory, p.Threads, uint32(len(want)))
+	var got []byte
+	h.timed(func() { got = argon2.IDKey([]byte(password), salt, p.Time, p.Memory, p.Threads, uint32(len(want))) })
 	return subtle.ConstantTimeCompare(got, want) == 1 && known, nil
 }
 

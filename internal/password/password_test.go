@@ -153,3 +153,67 @@ func BenchmarkHashDefault(b *testing.B) {
 		h.Hash(ctx, "correct horse battery staple")
 	}
 }
+
+// waitFor polls cond: a state the test waits for, not a time it asserts.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); !cond(); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+	}
+}
+
+// With every worker held, the queue admits its bound and refuses the next
+// check at admission: it never waits and never hashes (API4:2023, bounded
+// resource use; SEC-RATE checks are per source, this is the global shed).
+func TestQueueRefusesBeyondItsBound(t *testing.T) {
+	h := NewHasher(fast, 2)
+	enc, _ := h.Hash(context.Background(), "pw")
+	h.SetQueue(5, time.Hour)
+	release := []func(){h.Occupy(), h.Occupy()}
+	before := h.Checks()
+	var wg sync.WaitGroup
+	for range 5 {
+		wg.Go(func() {
+			if ok, err := h.Verify(context.Background(), "pw", enc); !ok || err != nil {
+				t.Errorf("an admitted check: %v, %v", ok, err)
+			}
+		})
+	}
+	waitFor(t, "five checks in the queue", func() bool { return h.Waiting() == 5 })
+	if _, err := h.Verify(context.Background(), "pw", enc); !errors.Is(err, ErrBusy) {
+		t.Fatalf("the sixth check: %v, want ErrBusy", err)
+	}
+	if h.Refused() != 1 || h.Checks() != before {
+		t.Fatalf("refused %d, hashed %d while the workers were held; want 1 and 0", h.Refused(), h.Checks()-before)
+	}
+	for _, r := range release {
+		r()
+	}
+	wg.Wait()
+	if n := h.Checks() - before; n != 5 {
+		t.Fatalf("%d checks hashed, want the 5 admitted", n)
+	}
+}
+
+// The queue also refuses a check whose expected wait, at the recent hash
+// time, exceeds the wait bound, even with room in the queue.
+func TestQueueRefusesALongExpectedWait(t *testing.T) {
+	h := NewHasher(fast, 1)
+	h.avg.Store(int64(100 * time.Millisecond))
+	h.SetQueue(100, 250*time.Millisecond)
+	release := h.Occupy()
+	defer release()
+	var wg sync.WaitGroup
+	ctx, cancel := context.WithCancel(context.Background())
+	for range 2 { // expected waits 100 ms and 200 ms: admitted
+		wg.Go(func() { h.Hash(ctx, "pw") })
+	}
+	waitFor(t, "two checks in the queue", func() bool { return h.Waiting() == 2 })
+	if _, err := h.Hash(context.Background(), "pw"); !errors.Is(err, ErrBusy) || errors.Is(err, context.Canceled) {
+		t.Fatalf("the third check (300 ms expected): %v, want ErrBusy at admission", err)
+	}
+	cancel()
+	wg.Wait()
+}

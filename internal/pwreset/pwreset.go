@@ -162,7 +162,7 @@ func (s *Service) Confirm(ctx context.Context, flowID, entered, newPassword stri
 	}
 	hash, err := s.Hasher.Hash(ctx, newPassword)
 	if err != nil {
-		return apperr.Wrap(apperr.Unavailable, "too busy; try again shortly", err)
+		return apperr.Busy(password.RetryAfter, err)
 	}
 	_, err = s.Flows.Step(ctx, s.DB, Machine, f.ID, Confirm, nil, s.confirmed(hash))
 	return err

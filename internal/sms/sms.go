@@ -64,7 +64,12 @@ func New(rawURL, from string, allowHTTP bool, client *http.Client) (*Sender, err
 	base := url.URL{Scheme: u.Scheme, Host: u.Host, Path: strings.TrimSuffix(u.Path, "/")}
 	endpoint := base.JoinPath("2010-04-01", "Accounts", sid, "Messages.json")
 	if client == nil {
-		client = &http.Client{Timeout: DefaultTimeout, CheckRedirect: noRedirects}
+		// The default transport keeps 2 idle connections per host; the
+		// outbox sends up to 16 at once, and every new connection costs a
+		// TLS handshake.
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.MaxIdleConnsPerHost = 32
+		client = &http.Client{Timeout: DefaultTimeout, CheckRedirect: noRedirects, Transport: t}
 	}
 	return &Sender{endpoint: endpoint.String(), sid: sid, token: token, from: from, client: client}, nil
 }

@@ -100,7 +100,7 @@ func (s *Service) Enrol(ctx context.Context, tok, pw, code, userAgent string) (S
 	}
 	hash, err := s.Hasher.Hash(ctx, pw)
 	if err != nil {
-		return SignedIn{}, apperr.Wrap(apperr.Unavailable, "too busy; try again shortly", err)
+		return SignedIn{}, apperr.Busy(password.RetryAfter, err)
 	}
 	return s.complete(ctx, r, tok, hash, step, userAgent)
 }

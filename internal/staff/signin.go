@@ -11,6 +11,7 @@ import (
 	"github.com/rebindhq/rebind/internal/apperr"
 	"github.com/rebindhq/rebind/internal/audit"
 	"github.com/rebindhq/rebind/internal/client"
+	"github.com/rebindhq/rebind/internal/password"
 	"github.com/rebindhq/rebind/internal/store"
 	"github.com/rebindhq/rebind/internal/token"
 )
@@ -63,7 +64,7 @@ func (s *Service) SignIn(ctx context.Context, a Attempt) (SignedIn, error) {
 	}
 	ok, err := s.Hasher.Verify(ctx, a.Password, r.PasswordHash)
 	if err != nil {
-		return SignedIn{}, apperr.Wrap(apperr.Unavailable, "too busy; try again shortly", err)
+		return SignedIn{}, apperr.Busy(password.RetryAfter, err)
 	}
 	step, reason := s.secondFactor(r, ok, strings.TrimSpace(a.Code))
 	if reason != "" {

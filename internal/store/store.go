@@ -190,13 +190,17 @@ func (db *DB) tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	if err != nil {
 		return Translate(fmt.Errorf("store: begin: %w", err))
 	}
+	done := trackCommit(tx)
 	if err := fn(tx); err != nil {
 		tx.Rollback()
+		done(false)
 		return err
 	}
 	if err := tx.Commit(); err != nil {
+		done(false)
 		return Translate(fmt.Errorf("store: commit: %w", err))
 	}
+	done(true)
 	return nil
 }
 

@@ -49,6 +49,9 @@ type Server struct {
 	listener net.Listener
 	messages []Received
 	failCode int
+	conns    int // connections accepted
+	active   int // sessions between MAIL and the end of DATA
+	maxAct   int
 }
 
 // NewServer starts a plain SMTP server (no STARTTLS) that accepts PLAIN
@@ -180,6 +183,34 @@ func (s *Server) record(r Received) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.messages = append(s.messages, r)
+}
+
+// Connections counts the SMTP connections the server accepted.
+func (s *Server) Connections() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.conns
+}
+
+// MaxInFlight is the most messages that were being transferred at once
+// (from MAIL FROM to the end of DATA or a reset).
+func (s *Server) MaxInFlight() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.maxAct
+}
+
+func (s *Server) connected() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.conns++
+}
+
+func (s *Server) transfer(delta int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.active += delta
+	s.maxAct = max(s.maxAct, s.active)
 }
 
 func (s *Server) failing() int {

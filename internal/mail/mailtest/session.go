@@ -18,6 +18,7 @@ type backend struct{ s *Server }
 
 func (b *backend) NewSession(c *smtp.Conn) (smtp.Session, error) {
 	_, isTLS := c.TLSConnectionState()
+	b.s.connected()
 	return &session{s: b.s, tls: isTLS}, nil
 }
 
@@ -28,6 +29,14 @@ type session struct {
 	user string
 	from string
 	to   []string
+	busy bool // counted in Server.active
+}
+
+func (ss *session) idle() {
+	if ss.busy {
+		ss.busy = false
+		ss.s.transfer(-1)
+	}
 }
 
 var (
@@ -57,6 +66,10 @@ func (ss *session) Mail(from string, _ *smtp.MailOptions) error {
 		return errAuthRequired
 	}
 	ss.from = from
+	if !ss.busy {
+		ss.busy = true
+		ss.s.transfer(1)
+	}
 	return nil
 }
 
@@ -70,6 +83,7 @@ func (ss *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 }
 
 func (ss *session) Data(r io.Reader) error {
+	defer ss.idle()
 	raw, err := io.ReadAll(r)
 	if err != nil {
 		return err
@@ -84,9 +98,9 @@ func (ss *session) Data(r io.Reader) error {
 	return nil
 }
 
-func (ss *session) Reset() { ss.from, ss.to = "", nil }
+func (ss *session) Reset() { ss.from, ss.to = "", nil; ss.idle() }
 
-func (ss *session) Logout() error { return nil }
+func (ss *session) Logout() error { ss.idle(); return nil }
 
 // parse decodes the headers and the single text part that mail.Sender
 // writes; line endings in Body are \n.

@@ -37,6 +37,8 @@ type Server struct {
 	calls    int
 	failing  int
 	delay    time.Duration
+	active   int // requests being answered
+	maxAct   int
 }
 
 // NewServer starts the fake; it stops when the test ends.
@@ -74,6 +76,13 @@ func (s *Server) Calls() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.calls
+}
+
+// MaxInFlight is the most requests that were being answered at once.
+func (s *Server) MaxInFlight() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.maxAct
 }
 
 // SetFailing makes every request fail with status (500 or 503 for an outage,
@@ -115,8 +124,15 @@ func (s *Server) counted(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()
 		s.calls++
+		s.active++
+		s.maxAct = max(s.maxAct, s.active)
 		failing, delay := s.failing, s.delay
 		s.mu.Unlock()
+		defer func() {
+			s.mu.Lock()
+			s.active--
+			s.mu.Unlock()
+		}()
 		if delay > 0 && !wait(r, delay) {
 			return
 		}

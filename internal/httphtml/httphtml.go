@@ -102,8 +102,14 @@ func (s *Site) Refusal(err error) http.Handler {
 
 // ErrorPage renders err with the "error" template, with the status of its
 // code. Unclassified errors are 500 with no detail; their cause goes to
-// the log only.
+// the log only. A client that went away gets no page (see
+// httpjson.WriteError).
 func (s *Site) ErrorPage(w http.ResponseWriter, r *http.Request, err error) {
+	if httpjson.ClientGone(r) {
+		s.Log.Info("client closed request", "request_id", client.From(r.Context()).RequestID, "err", err)
+		w.WriteHeader(httpjson.StatusClientClosed)
+		return
+	}
 	e := apperr.As(err)
 	if e.Code.Status() >= 500 {
 		s.Log.Error("page failed", "request_id", client.From(r.Context()).RequestID, "err", err)

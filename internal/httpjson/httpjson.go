@@ -6,6 +6,7 @@ package httpjson
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -53,9 +54,27 @@ func (a Adapter) Wrap(h Handler) http.Handler {
 	})
 }
 
+// StatusClientClosed is the status logged and counted for a request whose
+// client went away before the answer (nginx's 499): not a server failure,
+// so it neither logs an error nor counts as a 5xx.
+const StatusClientClosed = 499
+
+// ClientGone reports whether r's client went away: its context was
+// cancelled while the handler ran. (The server cancels it when the
+// connection closes or the HTTP/2 stream is reset; a handler's own
+// deadline ends a derived context, not this one.)
+func ClientGone(r *http.Request) bool { return errors.Is(r.Context().Err(), context.Canceled) }
+
 // WriteError writes err as the contract's error object. Unclassified errors
-// are 500 with no detail; their cause goes to the log only.
+// are 500 with no detail; their cause goes to the log only. When the client
+// has gone away, whatever failed failed because of that: the answer is
+// StatusClientClosed, logged at info.
 func (a Adapter) WriteError(w http.ResponseWriter, r *http.Request, err error) {
+	if ClientGone(r) {
+		a.Log.Info("client closed request", "request_id", client.From(r.Context()).RequestID, "err", err)
+		w.WriteHeader(StatusClientClosed)
+		return
+	}
 	e := apperr.As(err)
 	status := e.Code.Status()
 	if status >= 500 {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/rebindhq/rebind/internal/client"
+	"github.com/rebindhq/rebind/internal/httpjson"
 	"github.com/rebindhq/rebind/internal/token"
 )
 
@@ -39,7 +40,7 @@ func Client(trusted []netip.Prefix) func(http.Handler) http.Handler {
 			if !fromProxy || !validRequestID.MatchString(id) {
 				id = token.NewID()
 			}
-			w.Header().Set("X-Request-Id", id)
+			w.Header()["X-Request-Id"] = []string{id}
 			ua := r.UserAgent()
 			if len(ua) > 256 {
 				ua = ua[:256]
@@ -118,7 +119,8 @@ type Observer func(r *http.Request, pattern string, status int, d time.Duration)
 
 // Log writes one JSON line per request and tells observe. It logs the route
 // pattern, not the path or query, so ids, codes and tokens never reach the
-// log.
+// log. A request whose client went away is 499 at info, whatever the
+// handler wrote.
 func Log(log *slog.Logger, observe Observer) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -132,6 +134,11 @@ func Log(log *slog.Logger, observe Observer) func(http.Handler) http.Handler {
 			pattern := r.Pattern
 			if pattern == "" {
 				pattern = "unmatched"
+			}
+			// A failure after the client went away is the client's doing
+			// (the handlers' adapters already answer so): 499, not an error.
+			if sw.status >= 500 && httpjson.ClientGone(r) {
+				sw.status = httpjson.StatusClientClosed
 			}
 			info := client.From(r.Context())
 			level := slog.LevelInfo

@@ -2,6 +2,7 @@ package middleware
 
 import (
 	"bytes"
+	"context"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -146,5 +147,33 @@ func TestLogAndRecover(t *testing.T) {
 	}
 	if strings.Contains(out, "secret-id-123") || strings.Contains(out, "654321") {
 		t.Fatal("the log holds the raw path or query")
+	}
+}
+
+// A handler that fails after its client went away (the request context
+// cancelled) is logged at info and observed as 499; the same failure with
+// the client still there stays a 500 at error.
+func TestLogClientGone(t *testing.T) {
+	for _, gone := range []bool{true, false} {
+		var logs bytes.Buffer
+		var observed int
+		h := Log(slog.New(slog.NewJSONHandler(&logs, nil)), func(_ *http.Request, _ string, status int, _ time.Duration) {
+			observed = status
+		})(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.WriteHeader(http.StatusInternalServerError)
+		}))
+		ctx, cancel := context.WithCancel(context.Background())
+		if gone {
+			cancel()
+		}
+		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequestWithContext(ctx, "GET", "/", nil))
+		cancel()
+		want, level := 500, `"level":"ERROR"`
+		if gone {
+			want, level = 499, `"level":"INFO"`
+		}
+		if observed != want || !strings.Contains(logs.String(), level) {
+			t.Errorf("client gone %v: observed %d, log %s; want %d at %s", gone, observed, logs.String(), want, level)
+		}
 	}
 }

@@ -29,6 +29,8 @@ commands:
   staff disable    disable a member and end their sessions: staff disable --email E
   audit verify     check the audit trail's hash chain (read-only; says what awaits sealing)
   audit seal       seal the audit events awaiting sealing (a running server does this itself)
+  loadtest         drive a running server with whole flows and print a report:
+                   loadtest [-url U] [-admin-url U] [-scenarios signin,...] [-c 1,8,32,128] [-d 10s] [-json]
 
 Configuration comes from REBIND_* environment variables (see README.md).
 `
@@ -51,6 +53,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return staffCmd(ctx, args, getenv, stdout)
 	case "audit":
 		return auditCmd(ctx, args, getenv, stdout)
+	case "loadtest":
+		return loadtestCmd(ctx, args, getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

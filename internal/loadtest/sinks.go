@@ -218,7 +218,9 @@ func StartSMS(addr string, in *Inbox) (*SMSSink, error) {
 }
 
 // URL is the REBIND_SMS_URL that points a server at the sink.
-func (s *SMSSink) URL() string { return "http://" + smsSID + ":" + smsToken + "@" + s.l.Addr().String() }
+func (s *SMSSink) URL() string {
+	return "http://" + smsSID + ":" + smsToken + "@" + s.l.Addr().String()
+}
 
 // Close stops the sink.
 func (s *SMSSink) Close() error { return s.srv.Close() }

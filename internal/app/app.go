@@ -153,6 +153,7 @@ func New(cfg *config.Config, db *store.DB, log *slog.Logger, opts Options) (*App
 		DeviceKey: cfg.Secret.Key(keys.DeviceToken)}
 	a.SignIn = &signin.Service{DB: db, Clock: clk, Accounts: a.Accounts, Check: a.Check, Codes: a.Codes,
 		Flows: a.Flows, Sessions: a.Sessions, Audit: a.Audit}
+	a.observeEvents()
 	if err := a.flows(notifier); err != nil {
 		return nil, err
 	}
@@ -189,7 +190,7 @@ func (a *App) flows(notifier *notify.Notifier) error {
 	a.Stop = &stoplink.Service{DB: a.DB, Clock: a.Clock, Notifier: notifier}
 	consequences := &consequence.Service{Clock: a.Clock, Accounts: a.Accounts, Flows: a.Flows, Holds: a.Holds, Sessions: a.Sessions,
 		Links: a.Stop, Notifier: notifier, Audit: a.Audit}
-	a.Stop.Freeze = consequences.Freeze
+	a.Stop.Freeze = a.counted(consequences.Freeze)
 	bucket, err := blob.OpenBucket(context.Background(), cfg.BlobURL)
 	if err != nil {
 		return fmt.Errorf("REBIND_BLOB_URL: %w", err)

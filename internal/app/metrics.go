@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -27,6 +28,8 @@ type metrics struct {
 	limited    *prometheus.CounterVec
 	adminAuth  *prometheus.CounterVec
 	auditLost  *prometheus.CounterVec
+	series     sync.Map // routeStatus → routeSeries
+	events     *eventMetrics
 }
 
 func newMetrics(db *store.DB, clk clock.Clock) *metrics {
@@ -63,9 +66,28 @@ func newMetrics(db *store.DB, clk clock.Clock) *metrics {
 	return m
 }
 
+// routeSeries are one route and status's request series, looked up once:
+// routes are patterns and statuses few, so the cache stays small, and a
+// request skips hashing its label values.
+type routeSeries struct {
+	requests prometheus.Counter
+	duration prometheus.Observer
+}
+
+type routeStatus struct {
+	route  string
+	status int
+}
+
 func (m *metrics) observe(r *http.Request, route string, status int, d time.Duration) {
-	m.requests.WithLabelValues(route, strconv.Itoa(status)).Inc()
-	m.duration.WithLabelValues(route).Observe(d.Seconds())
+	k := routeStatus{route, status}
+	v, ok := m.series.Load(k)
+	if !ok {
+		v, _ = m.series.LoadOrStore(k, routeSeries{m.requests.WithLabelValues(route, strconv.Itoa(status)), m.duration.WithLabelValues(route)})
+	}
+	s := v.(routeSeries)
+	s.requests.Inc()
+	s.duration.Observe(d.Seconds())
 }
 
 // adminAuthFailed counts a wrong admin token.

@@ -115,6 +115,9 @@ type Service struct {
 	// OnLimit, when set, is told of every send a limit refuses, so the
 	// operator can count them and be alerted (the SMS budgets above all).
 	OnLimit func(Refusal)
+	// OnSent, when set, is told of every code sent (decoys are not),
+	// once the transaction that wrote its message has committed.
+	OnSent func(outbox.Channel, Purpose)
 }
 
 // New returns a code service hashing with key (32 bytes from the server
@@ -211,6 +214,9 @@ func (s *Service) issue(ctx context.Context, tx *sql.Tx, r Request, deliver bool
 		Code: code, ExpiresAt: expires, Now: now, Decoy: !deliver})
 	if err != nil {
 		return Sent{}, err
+	}
+	if deliver && s.OnSent != nil {
+		store.AfterCommit(tx, func() { s.OnSent(r.Channel, r.Purpose) })
 	}
 	return Sent{ExpiresAt: expires, ResendAt: now.Add(s.rules.Cooldown)}, nil
 }

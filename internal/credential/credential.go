@@ -9,6 +9,7 @@ package credential
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/rebindhq/rebind/internal/account"
@@ -56,6 +57,20 @@ type Checker struct {
 	Audit    *audit.Log
 	// DeviceKey signs device tokens.
 	DeviceKey []byte
+	// OnFail, when set, is told the reason of every refused password
+	// check: one of FailReasons.
+	OnFail func(reason string)
+}
+
+// FailReasons are the reasons OnFail is told: a wrong password, an unknown
+// email, a frozen account (after the right password), a limit, or the
+// password workers too busy to check.
+var FailReasons = []string{"wrong_password", "unknown_email", "frozen", "limited", "busy"}
+
+func (c *Checker) fail(reason string) {
+	if c.OnFail != nil {
+		c.OnFail(reason)
+	}
 }
 
 // wrong is the one answer to a wrong email and a wrong password.
@@ -90,17 +105,29 @@ func (c *Checker) Check(ctx context.Context, cr Credentials) (account.Account, e
 		err = c.Limiter.Take(ctx, c.DB, "email:"+norm, PerEmail)
 	}
 	if err != nil {
+		if apperr.Is(err, apperr.RateLimited) {
+			c.fail("limited")
+		}
 		return account.Account{}, c.Refused(ctx, "", cr.Email, err)
 	}
 	ok, err := c.Hasher.Verify(ctx, cr.Password, a.PasswordHash)
 	if err != nil {
+		if !errors.Is(err, context.Canceled) { // not busy: the caller left
+			c.fail("busy")
+		}
 		return account.Account{}, apperr.Busy(password.RetryAfter, err)
 	}
 	if !ok {
+		if a.ID == "" {
+			c.fail("unknown_email")
+		} else {
+			c.fail("wrong_password")
+		}
 		c.failed(ctx, a.ID, cr.Email, "password")
 		return account.Account{}, wrong()
 	}
 	if a.Frozen {
+		c.fail("frozen")
 		c.failed(ctx, a.ID, cr.Email, "frozen")
 		return account.Account{}, apperr.New(apperr.Forbidden, "this account is frozen; contact support to unlock it")
 	}

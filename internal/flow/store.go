@@ -21,6 +21,22 @@ type Store struct {
 	// with their ids, whichever way they were cancelled: what hangs on a
 	// flow (a document application) ends with it.
 	OnCancel func(ctx context.Context, tx *sql.Tx, ids []string) error
+	// Observe, when set, is told of every flow started ("started"),
+	// moved by an event (the event's name) or cancelled ("cancelled"),
+	// once the change has committed: a rolled-back step is not told.
+	Observe func(kind Kind, event string)
+}
+
+// observe tells Observe of n flows of kind after q commits.
+func (s *Store) observe(q store.Querier, kind Kind, event string, n int) {
+	if s.Observe == nil || n == 0 {
+		return
+	}
+	store.AfterCommit(q, func() {
+		for range n {
+			s.Observe(kind, event)
+		}
+	})
 }
 
 // NewStore returns a flow store reading time from c.
@@ -56,6 +72,7 @@ func (s *Store) Create(ctx context.Context, q store.Querier, m *Machine, account
 	if err != nil {
 		return Flow{}, fmt.Errorf("flow: create %s: %w", m.Kind, store.Translate(err))
 	}
+	s.observe(q, m.Kind, "started", 1)
 	return f, nil
 }
 
@@ -106,6 +123,9 @@ func (s *Store) Fire(ctx context.Context, q store.Querier, m *Machine, id string
 	f, err := scan(row)
 	if store.IsNoRows(err) {
 		return Flow{}, s.refusal(ctx, q, m, id)
+	}
+	if err == nil {
+		s.observe(q, m.Kind, string(e), 1)
 	}
 	if err == nil && f.State == Cancelled {
 		err = s.cancelled(ctx, q, []string{f.ID})
@@ -223,6 +243,7 @@ func (s *Store) CancelOpen(ctx context.Context, q store.Querier, accountID strin
 		return nil, fmt.Errorf("flow: cancel open: %w", err)
 	}
 	rows.Close()
+	s.observe(q, m.Kind, "cancelled", len(ids))
 	return ids, s.cancelled(ctx, q, ids)
 }
 
@@ -271,6 +292,7 @@ func (s *Store) CancelExclusive(ctx context.Context, q store.Querier, kind Kind,
 	if err != nil {
 		return "", fmt.Errorf("flow: cancel open %s: %w", kind, store.Translate(err))
 	}
+	s.observe(q, kind, "cancelled", 1)
 	return id, s.cancelled(ctx, q, []string{id})
 }
 
@@ -279,24 +301,29 @@ func (s *Store) CancelExclusive(ctx context.Context, q store.Querier, kind Kind,
 // while its state is not one of the end states every machine shares.
 func (s *Store) CancelAllOpen(ctx context.Context, q store.Querier, accountID, exceptID string) (int64, error) {
 	rows, err := q.QueryContext(ctx, `UPDATE flows SET state = $1, updated_at = $2, open_key = NULL
-		WHERE account_id = $3 AND id <> $4 AND state NOT IN ($5, $1, $6) RETURNING id`,
+		WHERE account_id = $3 AND id <> $4 AND state NOT IN ($5, $1, $6) RETURNING id, kind`,
 		string(Cancelled), store.Millis(s.clock.Now()), accountID, exceptID, string(Completed), string(Rejected))
 	if err != nil {
 		return 0, fmt.Errorf("flow: cancel all open: %w", store.Translate(err))
 	}
 	defer rows.Close()
 	var ids []string
+	kinds := map[Kind]int{}
 	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
+		var id, kind string
+		if err := rows.Scan(&id, &kind); err != nil {
 			return 0, fmt.Errorf("flow: cancel all open: %w", err)
 		}
 		ids = append(ids, id)
+		kinds[Kind(kind)]++
 	}
 	if err := rows.Err(); err != nil {
 		return 0, fmt.Errorf("flow: cancel all open: %w", err)
 	}
 	rows.Close()
+	for kind, n := range kinds {
+		s.observe(q, kind, "cancelled", n)
+	}
 	return int64(len(ids)), s.cancelled(ctx, q, ids)
 }
 

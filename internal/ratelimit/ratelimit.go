@@ -34,6 +34,10 @@ func (r Rule) String() string { return fmt.Sprintf("%s(%d/%s)", r.Name, r.Limit,
 // Limiter takes events from rules.
 type Limiter struct {
 	clock clock.Clock
+	// OnRefuse, when set, is told the name of the rule of every refusal,
+	// when it is made: the request was refused whether or not the
+	// caller's transaction commits.
+	OnRefuse func(rule string)
 }
 
 // New returns a limiter that reads time from c.
@@ -68,6 +72,9 @@ func (l *Limiter) Take(ctx context.Context, q store.Querier, subject string, rul
 			if _, err := q.ExecContext(ctx, giveBackSQL, pkey, store.Millis(pstart)); err != nil {
 				return fmt.Errorf("ratelimit: give back %s: %w", prev.Name, store.Translate(err))
 			}
+		}
+		if l.OnRefuse != nil {
+			l.OnRefuse(r.Name)
 		}
 		msg := r.Refusal
 		if msg == "" {

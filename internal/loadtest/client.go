@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
 	"net/http"
 	"net/netip"
+	"strconv"
 	"time"
 )
 
@@ -30,6 +32,8 @@ type stepError struct {
 	Step   string
 	Status int
 	Code   string
+	// retryAfter is a 503's or 429's Retry-After.
+	retryAfter time.Duration
 }
 
 func (e *stepError) Error() string {
@@ -108,7 +112,8 @@ func (r *run) call(step string, want int, method, url, bearer string, body any) 
 		if e, ok := out["error"].(map[string]any); ok {
 			code, _ = e["code"].(string)
 		}
-		return out, &stepError{Step: step, Status: resp.StatusCode, Code: code}
+		secs, _ := strconv.Atoi(resp.Header.Get("Retry-After"))
+		return out, &stepError{Step: step, Status: resp.StatusCode, Code: code, retryAfter: time.Duration(secs) * time.Second}
 	}
 	return out, nil
 }
@@ -132,4 +137,23 @@ func wrong(step, what string) error { return &stepError{Step: step, Code: "wrong
 func str(m map[string]any, k string) string {
 	s, _ := m[k].(string)
 	return s
+}
+
+// patient is call for seeding: a 503 (the server's password checks are
+// saturated by the seeding itself) is tried again after its Retry-After,
+// for up to a minute.
+func (r *run) patient(step string, want int, method, url, bearer string, body any) (map[string]any, error) {
+	deadline := time.Now().Add(time.Minute)
+	for {
+		out, err := r.call(step, want, method, url, bearer, body)
+		var se *stepError
+		if !errors.As(err, &se) || se.Status != http.StatusServiceUnavailable || time.Now().After(deadline) {
+			return out, err
+		}
+		select {
+		case <-time.After(max(se.retryAfter, 100*time.Millisecond)):
+		case <-r.ctx.Done():
+			return nil, r.ctx.Err()
+		}
+	}
 }

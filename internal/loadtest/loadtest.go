@@ -284,7 +284,7 @@ func (t *Tool) fillOne(ctx context.Context, sc *scenario, c, flows int) error {
 	var wg sync.WaitGroup
 	var first error
 	var once sync.Once
-	for w := range min(need, 16) {
+	for w := range min(need, 4) {
 		rng := rand.New(rand.NewPCG(uint64(w)+1000, t.rng.Uint64()))
 		wg.Go(func() {
 			for left.Add(-1) >= 0 && ctx.Err() == nil {

@@ -180,7 +180,7 @@ func (t *Tool) seed(ctx context.Context, kind seedKind, rng *rand.Rand) (*accoun
 			a.mobile, _, _ = t.ids.mobile()
 			body["mobile"] = a.mobile
 		}
-		out, err := r.call("create", 201, "POST", t.cfg.AdminURL+"/admin/v1/accounts", t.cfg.AdminToken, body)
+		out, err := r.patient("create", 201, "POST", t.cfg.AdminURL+"/admin/v1/accounts", t.cfg.AdminToken, body)
 		var se *stepError
 		if errors.As(err, &se) && se.Code == "conflict" && kind.mobile && try < 5 {
 			continue // the number is another run's
@@ -199,7 +199,7 @@ func (t *Tool) seed(ctx context.Context, kind seedKind, rng *rand.Rand) (*accoun
 	if kind.signIn {
 		r.xff = clientAddr(rng)
 		since := time.Now()
-		out, err := r.call("sign_in", 200, "POST", t.cfg.BaseURL+"/api/v1/sessions", "", map[string]string{"email": a.email, "password": a.password})
+		out, err := r.patient("sign_in", 200, "POST", t.cfg.BaseURL+"/api/v1/sessions", "", map[string]string{"email": a.email, "password": a.password})
 		if err != nil {
 			return nil, err
 		}

@@ -164,6 +164,9 @@ func New(cfg *config.Config, db *store.DB, log *slog.Logger, opts Options) (*App
 	a.Worker = &outbox.Worker{DB: db, Queue: queue, Senders: senders, Clock: clk, Log: log,
 		Observe: func(ch outbox.Channel, outcome string) {
 			a.metrics.deliveries.WithLabelValues(string(ch), outcome).Inc()
+		},
+		Breaker: func(ch outbox.Channel, open bool) {
+			a.metrics.breaker.WithLabelValues(string(ch)).Set(map[bool]float64{false: 0, true: 1}[open])
 		}}
 	if err := a.routes(); err != nil {
 		return nil, err

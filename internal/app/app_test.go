@@ -163,7 +163,7 @@ func TestHealthReadinessMetrics(t *testing.T) {
 		}
 		b, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
-		for _, want := range []string{`rebind_http_requests_total{route="POST /api/v1/sessions",status="401"} 1`, `rebind_outbox_messages{state="pending"}`, "go_goroutines"} {
+		for _, want := range []string{`rebind_http_requests_total{route="POST /api/v1/sessions",status="401"} 1`, `rebind_outbox_messages{state="pending"}`, `rebind_outbox_oldest_pending_seconds{channel="sms"}`, "go_goroutines"} {
 			if !strings.Contains(string(b), want) {
 				t.Errorf("/metrics lacks %s", want)
 			}

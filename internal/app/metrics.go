@@ -25,6 +25,7 @@ type metrics struct {
 	requests   *prometheus.CounterVec
 	duration   *prometheus.HistogramVec
 	deliveries *prometheus.CounterVec
+	breaker    *prometheus.GaugeVec
 	limited    *prometheus.CounterVec
 	adminAuth  *prometheus.CounterVec
 	auditLost  *prometheus.CounterVec
@@ -45,6 +46,9 @@ func newMetrics(db *store.DB, clk clock.Clock) *metrics {
 		deliveries: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "rebind_outbox_deliveries_total", Help: "Outbox delivery attempts by channel and outcome (sent, retry, failed, expired).",
 		}, []string{"channel", "outcome"}),
+		breaker: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "rebind_outbox_breaker_open", Help: "1 while this instance's breaker for a channel is open (its provider keeps failing; one probe message at a time).",
+		}, []string{"channel"}),
 		limited: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "rebind_code_sends_refused_total", Help: "Code sends refused by a limit, by limit and requester (owner, anonymous, chooser); alert on the sms_budget limits and on any owner refusal.",
 		}, []string{"limit", "requester"}),
@@ -55,10 +59,11 @@ func newMetrics(db *store.DB, clk clock.Clock) *metrics {
 			Name: "rebind_audit_write_failures_total", Help: "Audit events recorded on their own (failed codes, failed sign-ins, limits hit) that could not be written, by action; alert on any.",
 		}, []string{"action"}),
 	}
-	m.registry.MustRegister(m.requests, m.duration, m.deliveries, m.limited, m.adminAuth, m.auditLost,
+	m.registry.MustRegister(m.requests, m.duration, m.deliveries, m.breaker, m.limited, m.adminAuth, m.auditLost,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		newAuditCollector(db, audit.New(clk), clk.Now),
-		outboxCollector{db: db, desc: prometheus.NewDesc("rebind_outbox_messages", "Outbox messages by state.", []string{"state"}, nil)},
+		outboxCollector{db: db, clock: clk, desc: prometheus.NewDesc("rebind_outbox_messages", "Outbox messages by state.", []string{"state"}, nil),
+			oldest: prometheus.NewDesc("rebind_outbox_oldest_pending_seconds", "Age of the oldest message waiting to be delivered, by channel (0 when none).", []string{"channel"}, nil)},
 		reviewCollector{db: db, clock: clk, apps: evidence.NewStore(clk),
 			waiting: prometheus.NewDesc("rebind_applications_under_review", "Document applications awaiting a decision, by class.", []string{"class"}, nil),
 			oldest: prometheus.NewDesc("rebind_application_oldest_wait_seconds",
@@ -106,11 +111,12 @@ func (m *metrics) handler() http.Handler {
 // outboxCollector reads the queue's size at scrape time, so a backlog (a
 // provider outage) shows on any instance.
 type outboxCollector struct {
-	db   *store.DB
-	desc *prometheus.Desc
+	db           *store.DB
+	clock        clock.Clock
+	desc, oldest *prometheus.Desc
 }
 
-func (c outboxCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
+func (c outboxCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc; ch <- c.oldest }
 
 func (c outboxCollector) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
@@ -122,6 +128,18 @@ func (c outboxCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	for _, state := range []string{"pending", "sending", "sent", "failed", "expired"} {
 		ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, float64(counts[state]), state)
+	}
+	oldest, err := outbox.OldestPending(ctx, c.db)
+	if err != nil {
+		ch <- prometheus.NewInvalidMetric(c.oldest, err)
+		return
+	}
+	for _, channel := range []outbox.Channel{outbox.Email, outbox.SMS} {
+		age := 0.0
+		if at, ok := oldest[channel]; ok {
+			age = max(0, c.clock.Now().Sub(at).Seconds())
+		}
+		ch <- prometheus.MustNewConstMetric(c.oldest, prometheus.GaugeValue, age, string(channel))
 	}
 }
 

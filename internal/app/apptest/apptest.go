@@ -56,6 +56,9 @@ type Options struct {
 	// CodeRules replaces the code rules (the SMS budgets still come from
 	// the configuration).
 	CodeRules *code.Rules
+	// Prepare, when set, adjusts the app before its background work starts
+	// (a fault test shortens the outbox's lease).
+	Prepare func(a *app.App)
 }
 
 // Server is a running test server.
@@ -114,6 +117,9 @@ func Start(t testing.TB, opts Options) *Server {
 	a.Worker.Poll = 20 * time.Millisecond
 	a.Worker.BaseBackoff, a.Worker.MaxBackoff = 20*time.Millisecond, 200*time.Millisecond
 	a.ReadEvery = 0 // tests read screenshots when they say, with Reset.ReadPending
+	if opts.Prepare != nil {
+		opts.Prepare(a)
+	}
 	public := httptest.NewServer(a.PublicHandler())
 	internal := httptest.NewServer(a.InternalHandler())
 	runCtx, cancel := context.WithCancel(ctx)

@@ -1,0 +1,168 @@
+package faulttest
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// changeFlow is a signed-in account with a change of number waiting for
+// the new number's code.
+type changeFlow struct {
+	account, email, old, number, token, flow, code string
+}
+
+// toNewNumber opens a change as flow i's user, enters both codes and
+// gives the new number; it returns the flow id and the new number's code.
+func (r *rig) toNewNumber(ctx context.Context, i int, f changeFlow) (string, string, error) {
+	c := r.user(i)
+	out, err := r.must(ctx, c, "open", http.StatusCreated, "POST", "/api/v1/mobile-change", f.token, nil)
+	if err != nil {
+		return "", "", err
+	}
+	base := "/api/v1/mobile-change/" + out["flow_id"].(string)
+	seenEmail, seenSMS := r.sinks.Count(f.email), r.sinks.Count(f.old)
+	if _, err := r.must(ctx, c, "email code", http.StatusAccepted, "POST", base+"/email-code", f.token, nil); err != nil {
+		return "", "", err
+	}
+	if _, err := r.must(ctx, c, "sms code", http.StatusAccepted, "POST", base+"/sms-code", f.token, nil); err != nil {
+		return "", "", err
+	}
+	emailCode, err := r.code(ctx, f.email, seenEmail)
+	if err != nil {
+		return "", "", err
+	}
+	smsCode, err := r.code(ctx, f.old, seenSMS)
+	if err != nil {
+		return "", "", err
+	}
+	if _, err := r.must(ctx, c, "verify", http.StatusOK, "POST", base+"/verify", f.token,
+		map[string]string{"email_code": emailCode, "sms_code": smsCode}); err != nil {
+		return "", "", err
+	}
+	seen := r.sinks.Count(f.number)
+	if _, err := r.must(ctx, c, "new number", http.StatusAccepted, "POST", base+"/new-number", f.token,
+		map[string]string{"country": "SG", "number": strings.TrimPrefix(f.number, "+65")}); err != nil {
+		return "", "", err
+	}
+	code, err := r.code(ctx, f.number, seen)
+	return strings.TrimPrefix(base, "/api/v1/mobile-change/"), code, err
+}
+
+// changeParts are what a confirmed change implies (internal/change bind):
+// the new number bound and the old one in the history, the hold, the flow
+// completed, the audit event, the notices by email and to the old number,
+// the "This wasn't me" link; in the database and through the API.
+func (r *rig) changeParts(ctx context.Context, i int, f changeFlow) []part {
+	ps := []part{
+		{"new number bound", r.count("SELECT count(*) FROM accounts WHERE id = $1 AND mobile = $2 AND mobile_verification", f.account, f.number) == 1},
+		r.one("old number in the history", "SELECT count(*) FROM mobile_history WHERE account_id = $1 AND mobile = $2 AND flow_id = $3", f.account, f.old, f.flow),
+		r.one("hold", "SELECT count(*) FROM holds WHERE account_id = $1 AND reason = 'mobile_change'", f.account),
+		{"flow completed", r.count("SELECT count(*) FROM flows WHERE id = $1 AND state = 'completed'", f.flow) == 1},
+		r.one("audit mobile_change_completed", "SELECT count(*) FROM audit_events WHERE flow_id = $1 AND action = 'mobile_change_completed' AND result = 'ok'", f.flow),
+		r.one("email notice", "SELECT count(*) FROM outbox WHERE channel = 'email' AND recipient = $1 AND template = 'mobile_changed'", f.email),
+		r.one("SMS notice to the old number", "SELECT count(*) FROM outbox WHERE channel = 'sms' AND recipient = $1 AND template = 'mobile_changed'", f.old),
+		r.one("stop link", "SELECT count(*) FROM stop_tokens WHERE account_id = $1 AND event = 'mobile_change'", f.account),
+	}
+	_, acc := r.admin().Call(ctx, "check", "GET", "/admin/v1/accounts/"+f.account, r.secrets.AdminToken, nil)
+	_, el := r.admin().Call(ctx, "check", "GET", "/admin/v1/accounts/"+f.account+"/withdrawal-eligibility", r.secrets.AdminToken, nil)
+	reasons, _ := el["reasons"].([]any)
+	_, fl := r.user(i).Call(ctx, "check", "GET", "/api/v1/mobile-change/"+f.flow, f.token, nil)
+	return append(ps,
+		part{"API: new number", acc["mobile"] == f.number},
+		part{"API: withdrawals held for mobile_change", el["allowed"] == false && slices.Contains(reasons, any("mobile_change"))},
+		part{"API: flow completed", fl["state"] == "completed"})
+}
+
+// killDuringChangeConfirm kills the instance while 20 changes of
+// number are being confirmed (docs/api.md: on confirm, in one
+// transaction). A change left as it was is still at confirm_new; its code
+// is confirmed again on the new instance, or, when the dead instance had
+// used the code up before the binding committed (the code is checked in a
+// statement of its own), the user opens a new change and finishes that.
+func killDuringChangeConfirm(t *testing.T, r *rig) {
+	ctx := context.Background()
+	fs := make([]changeFlow, flows)
+	parallel(t, flows, func(i int) error {
+		f := changeFlow{email: fmt.Sprintf("change-%d@example.com", i), old: fmt.Sprintf("+6591%06d", i), number: fmt.Sprintf("+6581%06d", i)}
+		out, err := r.must(ctx, r.admin(), "create", http.StatusCreated, "POST", "/admin/v1/accounts", r.secrets.AdminToken,
+			map[string]any{"email": f.email, "password": password, "mobile": f.old})
+		if err != nil {
+			return err
+		}
+		f.account, _ = out["id"].(string)
+		c := r.user(i)
+		seen := r.sinks.Count(f.old)
+		if out, err = r.must(ctx, c, "sign in", http.StatusOK, "POST", "/api/v1/sessions", "",
+			map[string]string{"email": f.email, "password": password}); err != nil {
+			return err
+		}
+		code, err := r.code(ctx, f.old, seen)
+		if err != nil {
+			return err
+		}
+		if out, err = r.must(ctx, c, "sign-in code", http.StatusOK, "POST", "/api/v1/sessions/"+out["login_id"].(string)+"/verify", "",
+			map[string]string{"code": code}); err != nil {
+			return err
+		}
+		f.token, _ = out["token"].(string)
+		if f.flow, f.code, err = r.toNewNumber(ctx, i, f); err != nil {
+			return err
+		}
+		fs[i] = f
+		return nil
+	})
+	confirm := func(ctx context.Context, i int, f changeFlow) (int, map[string]any) {
+		return r.user(i).Call(ctx, "confirm", "POST", "/api/v1/mobile-change/"+f.flow+"/confirm", f.token,
+			map[string]string{"sms_code": f.code})
+	}
+	statuses := r.fireAndKill(flows, func(ctx context.Context, i int) int { s, _ := confirm(ctx, i, fs[i]); return s })
+
+	applied, again, reopened := 0, 0, 0
+	for i, f := range fs {
+		name := fmt.Sprintf("change %d", i)
+		if r.judge(name, r.changeParts(ctx, i, f)) {
+			applied++
+			continue
+		}
+		if statuses[i] == http.StatusOK {
+			t.Errorf("%s answered 200 but is not applied", name)
+		}
+		if n := r.count("SELECT count(*) FROM accounts a JOIN flows f ON f.account_id = a.id WHERE f.id = $1 AND f.state = 'confirm_new' AND a.mobile = $2",
+			f.flow, f.old); n != 1 {
+			t.Errorf("%s is not applied and not at confirm_new with the old number bound", name)
+		}
+		status, out := confirm(ctx, i, f)
+		if status == http.StatusUnprocessableEntity && errorCode(out) == "code_expired" {
+			// The code was used up by the dead instance: a new change.
+			var err error
+			if f.flow, f.code, err = r.toNewNumber(ctx, i, f); err != nil {
+				t.Errorf("%s: a new change on the new instance: %v", name, err)
+				continue
+			}
+			status, out = confirm(ctx, i, f)
+			reopened++
+		} else {
+			again++
+		}
+		if status != http.StatusOK || out["state"] != "completed" {
+			t.Errorf("%s on the new instance: %d %v", name, status, out)
+			continue
+		}
+		if !r.judge(name+" confirmed on the new instance", r.changeParts(ctx, i, f)) {
+			t.Errorf("%s confirmed on the new instance is not applied", name)
+		}
+	}
+	t.Logf("%d changes applied before the kill; of the rest %d confirmed again on the new instance, %d (code used up) finished in a new change",
+		applied, again, reopened)
+	r.verifyAudit()
+}
+
+func errorCode(out map[string]any) string {
+	e, _ := out["error"].(map[string]any)
+	s, _ := e["code"].(string)
+	return s
+}

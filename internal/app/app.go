@@ -161,7 +161,7 @@ func New(cfg *config.Config, db *store.DB, log *slog.Logger, opts Options) (*App
 	if err != nil {
 		return nil, err
 	}
-	a.Worker = &outbox.Worker{DB: db, Queue: queue, Senders: senders, Clock: clk, Log: log,
+	a.Worker = &outbox.Worker{DB: db, Queue: queue, Senders: senders, Clock: clk, Log: log, Lease: cfg.OutboxLease,
 		Observe: func(ch outbox.Channel, outcome string) {
 			a.metrics.deliveries.WithLabelValues(string(ch), outcome).Inc()
 		},

@@ -80,6 +80,9 @@ type Config struct {
 	// DocumentsWindow is how long a reset stays open once its documents
 	// are asked for.
 	DocumentsWindow time.Duration
+	// OutboxLease is how long an instance holds a message it is sending
+	// before another instance may take it over.
+	OutboxLease time.Duration
 	// SecondApprovalUSD is the value of an account's balances above which
 	// approving its documents needs a second approval.
 	SecondApprovalUSD *big.Rat
@@ -132,6 +135,7 @@ var Variables = []struct{ Name, Default, Meaning string }{
 	{"REBIND_REVIEW_SECOND_APPROVAL_USD", "10000", "an account whose balances are worth more than this (US dollars, from the `usd_value` the activity push may carry) needs two approvals of a document reset, the second by a different supervisor"},
 	{"REBIND_DOCUMENT_RETENTION", "2160h", "uploaded pictures are destroyed this long after their application ends (90 days); hashes, findings and the decision stay"},
 	{"REBIND_OCR_COMMAND", "tesseract", "the program that reads the text of email and transaction screenshots for the reviewers' findings (Debian: `apt-get install tesseract-ocr tesseract-ocr-eng`), a name in `PATH` or a path; `off`, or a program not installed, reads none and the findings say so"},
+	{"REBIND_OUTBOX_LEASE", "1m", "how long an instance holds a message it is sending; after a crash another instance takes the message over once this has passed (a send is given at most half of it, so a slow provider is not sent a message twice)"},
 	{"REBIND_SESSION_IDLE", "30m", "session ends after this long unused"},
 	{"REBIND_SESSION_ABSOLUTE", "12h", "session ends this long after sign-in"},
 }
@@ -263,6 +267,7 @@ func Load(getenv func(string) string, overrides map[string]string) (*Config, err
 	if c.ReviewDeadline > 0 && c.ReviewTarget > c.ReviewDeadline {
 		bad("REBIND_REVIEW_TARGET", "must not be longer than REBIND_REVIEW_DEADLINE: an application expires at its deadline")
 	}
+	c.OutboxLease = parseDuration(get("REBIND_OUTBOX_LEASE", "1m"), "REBIND_OUTBOX_LEASE", 5*time.Second, time.Hour, bad)
 	c.DocumentsWindow = parseDuration(get("REBIND_DOCUMENTS_WINDOW", "24h"), "REBIND_DOCUMENTS_WINDOW", 30*time.Minute, 7*24*time.Hour, bad)
 	if v, ok := new(big.Rat).SetString(get("REBIND_REVIEW_SECOND_APPROVAL_USD", "10000")); ok && v.Sign() >= 0 {
 		c.SecondApprovalUSD = v

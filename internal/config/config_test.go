@@ -79,6 +79,7 @@ func TestBadValues(t *testing.T) {
 		"REBIND_SESSION_IDLE":    "forever",
 		"REBIND_LOG_LEVEL":       "loud",
 		"REBIND_DEMO":            "maybe",
+		"REBIND_OUTBOX_LEASE":    "1s",
 	} {
 		_, err := Load(env(map[string]string{name: value}), nil)
 		if err == nil || !strings.Contains(err.Error(), name) {

@@ -136,7 +136,7 @@ func (w *Worker) deliver(ctx context.Context, l *lane, c claimed, probe bool) ou
 		if !ok {
 			err = Permanent(fmt.Errorf("no sender for channel %s", c.msg.Channel))
 		} else {
-			sendCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
+			sendCtx, cancel := context.WithTimeout(ctx, w.sendTimeout())
 			o.providerID, err = sender.Send(sendCtx, c.msg)
 			cancel()
 		}

@@ -168,3 +168,10 @@ func truncate(s string, n int) string {
 	}
 	return s[:n]
 }
+
+// sendTimeout bounds one send: at most half the lease, so a provider that
+// answers slowly has answered (or the send is abandoned) before the lease
+// ends and another instance may take the message over, and at most 30 s.
+func (w *Worker) sendTimeout() time.Duration {
+	return min(30*time.Second, w.Lease/2)
+}

@@ -5,15 +5,10 @@ import (
 	"database/sql"
 	"fmt"
 	"net/http"
-	"os/exec"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/rebindhq/rebind/internal/mail/mailtest"
-	"github.com/rebindhq/rebind/internal/sms/smstest"
-	"github.com/rebindhq/rebind/internal/store"
 )
 
 // TestKillOneOfTwoInstances runs two instances on one PostgreSQL, races a
@@ -23,31 +18,21 @@ import (
 // delivers what the dead one had claimed once its lease ends, nothing fails
 // for good, and the audit chain verifies with only the database.
 func TestKillOneOfTwoInstances(t *testing.T) {
-	cluster := StartCluster(t)
-	sinks := Sinks{Mail: mailtest.NewServer(t), SMS: smstest.NewServer(t)}
-	secrets := NewSecrets()
-	env := sinks.Env()
-	env["REBIND_TRUSTED_PROXIES"] = "127.0.0.1/32"
-	env["REBIND_DATABASE_URL"] = cluster.URL()
-	env["REBIND_OUTBOX_LEASE"] = "5s"
-	a := StartInstance(t, secrets, env) // migrates
-	b := StartInstance(t, secrets, env)
+	r := newRig(t)
+	r.env["REBIND_OUTBOX_LEASE"] = "5s"
+	a := StartInstance(t, r.secrets, r.env) // migrates
+	b := StartInstance(t, r.secrets, r.env)
 	instances := []*Instance{a, b}
-
-	tally := &Tally{}
-	transport := &http.Transport{MaxIdleConnsPerHost: 64}
-	defer transport.CloseIdleConnections()
-	httpc := &http.Client{Transport: transport, Timeout: 30 * time.Second}
-	admin := &Client{Base: a.InternalURL, IP: "127.0.0.1", HTTP: httpc, Tally: tally}
-	ctx := context.Background()
+	sinks, tally, httpc, ctx := r.sinks, r.tally, r.hc, context.Background()
+	r.inst = a
 	create := func(acc Account) {
 		t.Helper()
 		body := map[string]any{"email": acc.Email, "password": acc.Password, "kyc": false}
 		if acc.Mobile != "" {
 			body["mobile"] = acc.Mobile
 		}
-		if status, out := admin.Call(ctx, "admin", "POST", "/admin/v1/accounts", secrets.AdminToken, body); status != http.StatusCreated {
-			t.Fatalf("create account: %d %v", status, out)
+		if _, err := r.must(ctx, r.admin(), "admin", http.StatusCreated, "POST", "/admin/v1/accounts", r.secrets.AdminToken, body); err != nil {
+			t.Fatalf("create account: %v", err)
 		}
 	}
 
@@ -116,11 +101,7 @@ func TestKillOneOfTwoInstances(t *testing.T) {
 	stop()
 	wg.Wait()
 
-	db, err := store.Open(ctx, cluster.URL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := r.db
 	waitFor(t, "the survivor to finish the outbox (the dead one's lease ends after 5 s)", 90*time.Second, func() bool {
 		var n int
 		err := db.QueryRowContext(ctx, "SELECT count(*) FROM outbox WHERE state IN ('pending', 'sending')").Scan(&n)
@@ -153,14 +134,7 @@ func TestKillOneOfTwoInstances(t *testing.T) {
 	t.Logf("outbox %v; %d emails (%d distinct), %d SMS; answers:\n%s", states, len(sinks.Mail.Messages()), len(ids),
 		len(sinks.SMS.Messages()), tally)
 
-	verify := exec.Command(Binary(t), "audit", "verify")
-	verify.Env = []string{"REBIND_DATABASE_URL=" + cluster.URL(), "REBIND_ENV=dev", "HOME=" + t.TempDir(),
-		"REBIND_DATA_DIR=" + t.TempDir(), "REBIND_SECRET=" + secrets.Secret, "REBIND_ADMIN_TOKEN=" + secrets.AdminToken}
-	if out, err := verify.CombinedOutput(); err != nil {
-		t.Errorf("rebind audit verify: %v\n%s", err, out)
-	} else {
-		t.Logf("rebind audit verify: %s", out)
-	}
+	r.verifyAudit()
 }
 
 func outboxStates(t testing.TB, db interface {

@@ -107,23 +107,7 @@ func TestDatabaseRestartUnderLoad(t *testing.T) {
 	})
 	time.Sleep(lease + time.Second)
 
-	rows, err := s.DB.QueryContext(context.Background(), "SELECT channel, state, count(*) FROM outbox GROUP BY channel, state")
-	if err != nil {
-		t.Fatal(err)
-	}
-	states := map[string]int{}
-	for rows.Next() {
-		var ch, state string
-		var n int
-		if err := rows.Scan(&ch, &state, &n); err != nil {
-			t.Fatal(err)
-		}
-		states[ch+" "+state] = n
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	rows.Close()
+	states := outboxStates(t, s.DB)
 	mails, texts := sinks.Mail.Messages(), sinks.SMS.Messages()
 	t.Logf("outbox: %v; received %d emails, %d SMS; answers:\n%s", states, len(mails), len(texts), tally)
 	if states["email failed"]+states["sms failed"] > 0 {

@@ -7,10 +7,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/rebindhq/rebind/internal/mail/mailtest"
-	"github.com/rebindhq/rebind/internal/sms/smstest"
-	"github.com/rebindhq/rebind/internal/store"
 )
 
 // TestTerminateDrains sends SIGTERM while sign-ins are in flight and the
@@ -19,26 +15,14 @@ import (
 // claimed are sent and recorded, not left for another instance's lease to
 // find.
 func TestTerminateDrains(t *testing.T) {
-	cluster := StartCluster(t)
-	sinks := Sinks{Mail: mailtest.NewServer(t), SMS: smstest.NewServer(t)}
-	secrets := NewSecrets()
-	env := sinks.Env()
-	env["REBIND_TRUSTED_PROXIES"] = "127.0.0.1/32"
-	env["REBIND_DATABASE_URL"] = cluster.URL()
-	in := StartInstance(t, secrets, env)
-
-	tally := &Tally{}
-	transport := &http.Transport{MaxIdleConnsPerHost: 64}
-	defer transport.CloseIdleConnections()
-	httpc := &http.Client{Transport: transport, Timeout: 30 * time.Second}
-	ctx := context.Background()
-	admin := &Client{Base: in.InternalURL, IP: "127.0.0.1", HTTP: httpc, Tally: tally}
+	r := newRig(t).on(t, nil)
+	in, sinks, tally, ctx := r.inst, r.sinks, r.tally, context.Background()
 	const n = 30
 	for i := range n {
 		body := map[string]any{"email": fmt.Sprintf("term-%d@example.com", i), "password": "a long enough password 1",
 			"kyc": false, "mobile": fmt.Sprintf("+6592%06d", i)}
-		if status, out := admin.Call(ctx, "admin", "POST", "/admin/v1/accounts", secrets.AdminToken, body); status != http.StatusCreated {
-			t.Fatalf("create account: %d %v", status, out)
+		if _, err := r.must(ctx, r.admin(), "admin", http.StatusCreated, "POST", "/admin/v1/accounts", r.secrets.AdminToken, body); err != nil {
+			t.Fatalf("create account: %v", err)
 		}
 	}
 	sinks.SMS.SetDelay(500 * time.Millisecond)
@@ -82,11 +66,7 @@ func TestTerminateDrains(t *testing.T) {
 		t.Fatalf("no sign-in was answered before the stop:\n%s", tally)
 	}
 
-	db, err := store.Open(ctx, cluster.URL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := r.db
 	var sending int
 	if err := db.QueryRowContext(ctx, "SELECT count(*) FROM outbox WHERE state = 'sending'").Scan(&sending); err != nil {
 		t.Fatal(err)

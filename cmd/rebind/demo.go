@@ -22,12 +22,14 @@ import (
 func demoCmd(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
 	var accounts, first, applications int
 	var seed uint64
+	var history float64
 	var flags *flag.FlagSet
 	cfg, err := load("demo", args, getenv, func(fs *flag.FlagSet) {
 		flags = fs
 		fs.IntVar(&accounts, "accounts", 1000, "how many accounts to add")
 		fs.IntVar(&first, "first", 0, "index of the first account (user{first}@…), to add to an earlier run")
 		fs.Uint64Var(&seed, "seed", 1, "seed of the generator; the same seed makes the same accounts")
+		fs.Float64Var(&history, "history", 1, "share of the activity each account gets, in (0, 1]: 0.2 writes about 22 activity rows per account instead of 84, with the same distinct markets, addresses and assets")
 		fs.IntVar(&applications, "applications", 0, "how many open document applications to add to the review queue, from new applicant accounts")
 	})
 	if err != nil {
@@ -38,6 +40,9 @@ func demoCmd(ctx context.Context, args []string, getenv func(string) string, std
 	}
 	if accounts <= 0 || applications < 0 {
 		return errors.New("demo: --accounts must be positive and --applications not negative")
+	}
+	if !(history > 0 && history <= 1) { // NaN too
+		return errors.New("demo: --history must be greater than 0 and at most 1")
 	}
 	db, err := openDB(ctx, cfg)
 	if err != nil {
@@ -55,7 +60,7 @@ func demoCmd(ctx context.Context, args []string, getenv func(string) string, std
 			return nil
 		}
 	}
-	return addAccounts(ctx, db, demo.Options{Accounts: accounts, First: first, Seed: seed}, stdout)
+	return addAccounts(ctx, db, demo.Options{Accounts: accounts, First: first, Seed: seed, History: history}, stdout)
 }
 
 func isSet(fs *flag.FlagSet, name string) bool {

@@ -21,7 +21,7 @@ const usage = `usage: rebind [command] [flags]
 commands:
   serve            run the server (the default)
   migrate          apply database migrations and exit
-  demo             add demo accounts with history: demo --accounts N [--seed S];
+  demo             add demo accounts with history: demo --accounts N [--seed S] [--history H];
                    or open document applications for the review queue: demo --applications N
   staff add        add a staff console member and print their one-time enrolment link:
                    staff add --email E --role reviewer|supervisor|admin

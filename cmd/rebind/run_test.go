@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -238,6 +239,14 @@ func migrateDemoAuditCommands(t *testing.T, _, databaseURL string) {
 	if err := run(ctx, []string{"demo", "--accounts", "25", "--seed", "7"}, getenv, &out, io.Discard); err != nil || !strings.Contains(out.String(), "added 25 accounts") {
 		t.Fatalf("demo: %v %q", err, out.String())
 	}
+	full := activityRows(t, out.String())
+	out.Reset()
+	if err := run(ctx, []string{"demo", "--accounts", "25", "--first", "25", "--seed", "7", "--history", "0.2"}, getenv, &out, io.Discard); err != nil {
+		t.Fatalf("demo --history 0.2: %v %q", err, out.String())
+	}
+	if thin := activityRows(t, out.String()); 2*thin >= full {
+		t.Errorf("--history 0.2 added %d activity rows, the full history %d", thin, full)
+	}
 	// Two events recorded with no server to seal them: verify passes on the
 	// chain sealed so far and says what waits; seal links them in.
 	db, err := store.Open(ctx, databaseURL)
@@ -264,6 +273,19 @@ func migrateDemoAuditCommands(t *testing.T, _, databaseURL string) {
 	}
 }
 
+var addedRows = regexp.MustCompile(`added 25 accounts with (\d+) activity rows`)
+
+// activityRows reads how many activity rows rebind demo says it added.
+func activityRows(t *testing.T, out string) int {
+	t.Helper()
+	m := addedRows.FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("rebind demo said %q", out)
+	}
+	n, _ := strconv.Atoi(m[1])
+	return n
+}
+
 func TestCommandShapes(t *testing.T) {
 	getenv := env(t, nil)
 	for _, c := range []struct {
@@ -278,6 +300,9 @@ func TestCommandShapes(t *testing.T) {
 		{[]string{"staff", "disable"}, "--email is required"},
 		{[]string{"staff", "remove"}, "usage: rebind staff add"},
 		{[]string{"demo", "--accounts", "0"}, "--accounts must be positive"},
+		{[]string{"demo", "--history", "0"}, "--history must be greater than 0"},
+		{[]string{"demo", "--history", "1.5"}, "--history must be greater than 0"},
+		{[]string{"demo", "--history", "NaN"}, "--history must be greater than 0"},
 		{[]string{"serve", "extra"}, "unexpected argument"},
 		{[]string{"audit"}, "usage: rebind audit verify"},
 	} {

@@ -2,6 +2,7 @@ package demo
 
 import (
 	"math"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -118,4 +119,35 @@ func b2i(b bool) int {
 		return 1
 	}
 	return 0
+}
+
+// Thinned scales the counts of events and leaves the counts of distinct
+// things, and the population it was made from, as they were.
+func TestThinnedScalesEventsNotDistinctFacts(t *testing.T) {
+	p := DefaultPopulation()
+	q := p.Thinned(0.2)
+	if !reflect.DeepEqual(p, DefaultPopulation()) {
+		t.Fatal("Thinned changed the population it was made from")
+	}
+	for name, c := range q.counts() {
+		d := p.counts()[name]
+		switch name {
+		case "Deposits", "WithdrawalsPerAddress", "TradesPerMarket", "Logins":
+			if m := c.Mean() / d.Mean(); m < 0.15 || m > 0.35 {
+				t.Errorf("%s: mean %.2f of the default's %.2f", name, c.Mean(), d.Mean())
+			}
+			for i, b := range c {
+				if d[i].Min > 0 && b.Min < 1 {
+					t.Errorf("%s: bucket %+v of %+v allows no event", name, b, d[i])
+				}
+			}
+		default:
+			if !reflect.DeepEqual(c, d) {
+				t.Errorf("%s: %v, want the default's %v", name, c, d)
+			}
+		}
+	}
+	if q.TypicalTrades != 4 {
+		t.Errorf("typical trades %d, want a fifth of %d", q.TypicalTrades, p.TypicalTrades)
+	}
 }

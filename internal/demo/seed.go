@@ -20,6 +20,10 @@ type Options struct {
 	Hasher     *password.Hasher // zero: one with password.Default
 	Batch      int              // accounts per transaction; zero: 1000
 	Progress   func(done int)   // called after each committed batch
+	// History is the share of the population's activity each account gets
+	// (Population.Thinned), in (0, 1]; zero: 1, all of it. 0.2 writes about
+	// 22 activity rows per account of the default population instead of 84.
+	History float64
 }
 
 // Summary counts the rows Seed wrote.
@@ -54,6 +58,12 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.Population == nil {
 		o.Population = DefaultPopulation()
+	}
+	if !(o.History >= 0 && o.History <= 1) { // NaN too
+		return o, fmt.Errorf("demo: history %v: the share of activity must lie in (0, 1]", o.History)
+	}
+	if o.History > 0 && o.History < 1 {
+		o.Population = o.Population.Thinned(o.History)
 	}
 	if o.Hasher == nil {
 		o.Hasher = password.NewHasher(password.Default, 1)

@@ -2,6 +2,7 @@ package demo
 
 import (
 	"context"
+	"math"
 	"reflect"
 	"testing"
 
@@ -48,6 +49,42 @@ func TestSeedWritesTheGeneratedRows(t *testing.T) {
 		}
 		if sum, err := Seed(ctx, db, Options{Accounts: 5, First: 300, Seed: 11, Now: testNow, Hasher: o.Hasher}); err != nil || sum.Accounts != 5 {
 			t.Errorf("seeding after the first run: %+v, %v", sum, err)
+		}
+	})
+}
+
+// History 0.2 writes the thinned population's accounts, with well under
+// half the activity rows of the same accounts at full history; a share
+// outside (0, 1] is refused before anything is written.
+func TestSeedHistoryThinsTheActivity(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		h := password.NewHasher(cheap, 1)
+		sum, err := Seed(ctx, db, Options{Accounts: 300, Seed: 11, Now: testNow, Hasher: h, History: 0.2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var thinned, full Summary
+		for i := range 300 {
+			thinned.add(DefaultPopulation().Thinned(0.2).At(11, i, testNow))
+			full.add(DefaultPopulation().At(11, i, testNow))
+		}
+		if sum != thinned {
+			t.Errorf("summary %+v, want the thinned population's %+v", sum, thinned)
+		}
+		if got := countRows(t, db); got != thinned {
+			t.Errorf("rows in the database %+v, want %+v", got, thinned)
+		}
+		if a, b := thinned.Rows()-thinned.Accounts, full.Rows()-full.Accounts; 2*a >= b {
+			t.Errorf("%d activity rows at history 0.2, %d at full history", a, b)
+		}
+		for _, bad := range []float64{-0.1, 1.5, math.NaN()} {
+			if _, err := Seed(ctx, db, Options{Accounts: 5, First: 300, Seed: 11, Now: testNow, Hasher: h, History: bad}); err == nil {
+				t.Errorf("history %v accepted", bad)
+			}
+		}
+		if n := storetest.Count(t, db, "SELECT count(*) FROM accounts"); n != 300 {
+			t.Errorf("%d accounts after the refused runs, want 300", n)
 		}
 	})
 }

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"runtime"
 	"sync"
 	"time"
 
@@ -128,6 +129,9 @@ func New(cfg *config.Config, db *store.DB, log *slog.Logger, opts Options) (*App
 	clk := a.Clock
 	a.Accounts = account.NewStore(clk)
 	a.Hasher = password.NewHasher(params, 0)
+	if cfg.PasswordQueueWait > 0 {
+		a.Hasher.SetQueue(password.QueuePerWorker*runtime.GOMAXPROCS(0), cfg.PasswordQueueWait)
+	}
 	a.Audit = audit.New(clk)
 	a.Holds = hold.NewStore(clk)
 	a.Flows = flow.NewStore(clk)

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/rebindhq/rebind/internal/app/apptest"
+	"github.com/rebindhq/rebind/internal/store/storetest"
 )
 
 // holdHasher keeps every argon2id worker busy until the test ends.
@@ -131,5 +132,61 @@ func TestSignInBeyondTheQueueIsRefusedAtOnce(t *testing.T) {
 		if n := s.Hasher.Checks() - before; n != 30 {
 			t.Fatalf("%d hashes ran, want the 30 admitted", n)
 		}
+	})
+}
+
+// A sign-in the password queue would refuse is refused before anything
+// else: no account lookup, no limit count spent on a password never
+// checked (so shedding cannot eat an owner's sign-in allowance), and no
+// statement for load that is being shed.
+func TestShedSignInSpendsNoLimit(t *testing.T) {
+	apptest.EachDatabase(t, func(t *testing.T, opts apptest.Options) {
+		s := apptest.Start(t, opts)
+		s.CreateAccount(t, "shed@example.com", pw, "", false)
+		holdHasher(t, s)
+		s.Hasher.SetQueue(0, time.Hour) // no waiting: every check now is refused
+		before := storetest.Count(t, s.DB, "SELECT count(*) FROM rate_counters")
+		resp, err := http.DefaultClient.Do(signInRequest(context.Background(), t, s.URL, "shed@example.com"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") != "1" {
+			t.Fatalf("sign-in with every worker taken and no queue: %d Retry-After %q, want 503 and 1", resp.StatusCode, resp.Header.Get("Retry-After"))
+		}
+		if after := storetest.Count(t, s.DB, "SELECT count(*) FROM rate_counters"); after != before {
+			t.Errorf("rate counters %d -> %d: a refused sign-in spent a limit", before, after)
+		}
+		if n := s.Hasher.Refused(); n != 1 {
+			t.Errorf("refusals counted: %d, want 1", n)
+		}
+	})
+}
+
+// A sign-in whose caller leaves while it waits for a password worker is
+// not counted against the address or the email: the password was never
+// checked (the counts it took are given back).
+func TestAbandonedSignInSpendsNoLimit(t *testing.T) {
+	apptest.EachDatabase(t, func(t *testing.T, opts apptest.Options) {
+		s := apptest.Start(t, opts)
+		s.CreateAccount(t, "left@example.com", pw, "", false)
+		holdHasher(t, s)
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			if resp, err := http.DefaultClient.Do(signInRequest(ctx, t, s.URL, "left@example.com")); err == nil {
+				resp.Body.Close()
+			}
+		}()
+		apptest.Eventually(t, 10*time.Second, "the sign-in waiting for a worker", func() bool { return s.Hasher.Waiting() == 1 })
+		if n := storetest.Count(t, s.DB, "SELECT coalesce(sum(count), 0) FROM rate_counters"); n != 2 {
+			t.Fatalf("counted while waiting: %d, want 2 (address and email)", n)
+		}
+		cancel()
+		<-done
+		apptest.Eventually(t, 10*time.Second, "the counts given back", func() bool {
+			return storetest.Count(t, s.DB, "SELECT coalesce(sum(count), 0) FROM rate_counters") == 0
+		})
 	})
 }

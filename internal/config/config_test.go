@@ -67,19 +67,20 @@ func TestProductionRefusesDevDefaults(t *testing.T) {
 
 func TestBadValues(t *testing.T) {
 	for name, value := range map[string]string{
-		"REBIND_ENV":             "staging",
-		"REBIND_ADDR":            "8080",
-		"REBIND_INTERNAL_ADDR":   "localhost",
-		"REBIND_BRAND":           "<script>",
-		"REBIND_BASE_URL":        "ftp://x",
-		"REBIND_ADMIN_TOKEN":     "short",
-		"REBIND_SECRET":          base64.StdEncoding.EncodeToString(make([]byte, 16)),
-		"REBIND_TRUSTED_PROXIES": "10.0.0.0/8, nonsense",
-		"REBIND_WITHDRAWAL_HOLD": "1s",
-		"REBIND_SESSION_IDLE":    "forever",
-		"REBIND_LOG_LEVEL":       "loud",
-		"REBIND_DEMO":            "maybe",
-		"REBIND_OUTBOX_LEASE":    "1s",
+		"REBIND_ENV":                 "staging",
+		"REBIND_ADDR":                "8080",
+		"REBIND_INTERNAL_ADDR":       "localhost",
+		"REBIND_BRAND":               "<script>",
+		"REBIND_BASE_URL":            "ftp://x",
+		"REBIND_ADMIN_TOKEN":         "short",
+		"REBIND_SECRET":              base64.StdEncoding.EncodeToString(make([]byte, 16)),
+		"REBIND_TRUSTED_PROXIES":     "10.0.0.0/8, nonsense",
+		"REBIND_WITHDRAWAL_HOLD":     "1s",
+		"REBIND_SESSION_IDLE":        "forever",
+		"REBIND_LOG_LEVEL":           "loud",
+		"REBIND_DEMO":                "maybe",
+		"REBIND_OUTBOX_LEASE":        "1s",
+		"REBIND_PASSWORD_QUEUE_WAIT": "1m",
 	} {
 		_, err := Load(env(map[string]string{name: value}), nil)
 		if err == nil || !strings.Contains(err.Error(), name) {

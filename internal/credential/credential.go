@@ -90,6 +90,12 @@ func (c *Checker) Check(ctx context.Context, cr Credentials) (account.Account, e
 	if len(cr.Password) > MaxChecked {
 		return account.Account{}, wrong()
 	}
+	if err := c.Hasher.Busy(); err != nil {
+		// Refused before the account lookup and the limits: shed load costs
+		// no statement, and no one's limit is spent on a check never made.
+		c.fail("busy")
+		return account.Account{}, apperr.Busy(password.RetryAfter, err)
+	}
 	ip := client.From(ctx).IP
 	_, norm, _ := account.NormalizeEmail(cr.Email)
 	if norm == "" {
@@ -99,10 +105,19 @@ func (c *Checker) Check(ctx context.Context, cr Credentials) (account.Account, e
 	if err != nil && !apperr.Is(err, apperr.NotFound) {
 		return account.Account{}, err
 	}
+	// taken are the counts this attempt spent, given back if it is shed or
+	// its caller leaves before the check (keep: even then).
+	var taken []func() error
+	keep := context.WithoutCancel(ctx)
 	if device := c.trustedDevice(cr.Device, a); device != "" {
-		err = c.Limiter.Take(ctx, c.DB, "device:"+device, PerDevice)
+		if err = c.Limiter.Take(ctx, c.DB, "device:"+device, PerDevice); err == nil {
+			taken = append(taken, func() error { return c.Limiter.GiveBack(keep, c.DB, "device:"+device, PerDevice) })
+		}
 	} else if err = c.Limiter.Take(ctx, c.DB, "ip:"+ip, PerIP); err == nil {
-		err = c.Limiter.Take(ctx, c.DB, "email:"+norm, PerEmail)
+		taken = append(taken, func() error { return c.Limiter.GiveBack(keep, c.DB, "ip:"+ip, PerIP) })
+		if err = c.Limiter.Take(ctx, c.DB, "email:"+norm, PerEmail); err == nil {
+			taken = append(taken, func() error { return c.Limiter.GiveBack(keep, c.DB, "email:"+norm, PerEmail) })
+		}
 	}
 	if err != nil {
 		if apperr.Is(err, apperr.RateLimited) {
@@ -114,6 +129,13 @@ func (c *Checker) Check(ctx context.Context, cr Credentials) (account.Account, e
 	if err != nil {
 		if !errors.Is(err, context.Canceled) { // not busy: the caller left
 			c.fail("busy")
+		}
+		// The password was never checked: the attempt is not counted, so
+		// load shed in a rush cannot use up the owner's allowance.
+		for _, give := range taken {
+			if gerr := give(); gerr != nil {
+				return account.Account{}, gerr
+			}
 		}
 		return account.Account{}, apperr.Busy(password.RetryAfter, err)
 	}

@@ -86,6 +86,20 @@ func (l *Limiter) Take(ctx context.Context, q store.Querier, subject string, rul
 	return nil
 }
 
+// GiveBack returns one event for subject under each rule, in the current
+// window, for an action counted by Take that then never happened (the
+// server shed it). A window that ended meanwhile is left alone.
+func (l *Limiter) GiveBack(ctx context.Context, q store.Querier, subject string, rules ...Rule) error {
+	now := l.clock.Now()
+	for _, r := range rules {
+		key, start, _ := l.slot(r, subject, now)
+		if _, err := q.ExecContext(ctx, giveBackSQL, key, store.Millis(start)); err != nil {
+			return fmt.Errorf("ratelimit: give back %s: %w", r.Name, store.Translate(err))
+		}
+	}
+	return nil
+}
+
 // Remaining returns how many events rule still allows for subject in the
 // current window. It is for display; Take is what enforces.
 func (l *Limiter) Remaining(ctx context.Context, q store.Querier, subject string, r Rule) (int, error) {

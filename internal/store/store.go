@@ -60,8 +60,12 @@ type DB struct {
 // Open opens the database named by a URL: postgres://… (or postgresql://…),
 // sqlite:///absolute/path.db or sqlite:relative/path.db. It checks that the
 // database answers before returning.
-func Open(ctx context.Context, rawURL string) (*DB, error) {
-	db, err := open(rawURL)
+func Open(ctx context.Context, rawURL string, opts ...Option) (*DB, error) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
+	db, err := open(rawURL, o)
 	if err != nil {
 		return nil, err
 	}
@@ -102,10 +106,10 @@ func (db *DB) useWAL(ctx context.Context) error {
 	}
 }
 
-func open(rawURL string) (*DB, error) {
+func open(rawURL string, o options) (*DB, error) {
 	switch {
 	case strings.HasPrefix(rawURL, "postgres://"), strings.HasPrefix(rawURL, "postgresql://"):
-		sqldb, err := sql.Open("pgx", rawURL)
+		sqldb, err := sqlOpen("pgx", rawURL, o)
 		if err != nil {
 			return nil, fmt.Errorf("store: open postgres: %w", err)
 		}
@@ -127,7 +131,7 @@ func open(rawURL string) (*DB, error) {
 		// once per file by Open.
 		dsn := "file:" + path + "?_pragma=busy_timeout(10000)" +
 			"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
-		sqldb, err := sql.Open("sqlite", dsn)
+		sqldb, err := sqlOpen("sqlite", dsn, o)
 		if err != nil {
 			return nil, fmt.Errorf("store: open sqlite: %w", err)
 		}
@@ -136,6 +140,14 @@ func open(rawURL string) (*DB, error) {
 		return &DB{DB: sqldb, Dialect: SQLite, Path: path}, nil
 	}
 	return nil, fmt.Errorf("store: database URL must start with postgres:// or sqlite:, got %q", redact(rawURL))
+}
+
+func sqlOpen(driverName, dsn string, o options) (*sql.DB, error) {
+	sqldb, err := sql.Open(driverName, dsn)
+	if err != nil || !o.counted {
+		return sqldb, err
+	}
+	return counted(sqldb, dsn)
 }
 
 // SQLitePath returns the file path of an sqlite: URL.

@@ -59,6 +59,11 @@ type Options struct {
 	// Prepare, when set, adjusts the app before its background work starts
 	// (a fault test shortens the outbox's lease).
 	Prepare func(a *app.App)
+	// Counts, when set, counts the statements and commits of the requests
+	// to the public listener (store.Counted): the database runs behind the
+	// counting wrapper and each request's context carries Counts. The
+	// background work is not counted.
+	Counts *store.Counts
 }
 
 // Server is a running test server.
@@ -94,7 +99,11 @@ func Start(t testing.TB, opts Options) *Server {
 		url = databaseURL(t, opts)
 	}
 	ctx := context.Background()
-	db, err := store.Open(ctx, url)
+	var dbOpts []store.Option
+	if opts.Counts != nil {
+		dbOpts = append(dbOpts, store.Counted())
+	}
+	db, err := store.Open(ctx, url, dbOpts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,7 +129,14 @@ func Start(t testing.TB, opts Options) *Server {
 	if opts.Prepare != nil {
 		opts.Prepare(a)
 	}
-	public := httptest.NewServer(a.PublicHandler())
+	handler := a.PublicHandler()
+	if c := opts.Counts; c != nil {
+		next := handler
+		handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			next.ServeHTTP(w, r.WithContext(store.WithCounts(r.Context(), c)))
+		})
+	}
+	public := httptest.NewServer(handler)
 	internal := httptest.NewServer(a.InternalHandler())
 	runCtx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup

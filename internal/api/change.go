@@ -11,13 +11,15 @@ import (
 	"github.com/rebindhq/rebind/internal/httpjson"
 )
 
-// caller returns the signed-in caller of a change or bind.
+// caller returns the signed-in caller of a change or bind, with the
+// account the session lookup read, which the service then does not read
+// again.
 func (a *API) caller(r *http.Request) (change.Caller, error) {
-	s, _, err := a.current(r)
+	s, acc, err := a.current(r)
 	if err != nil {
 		return change.Caller{}, err
 	}
-	return change.Caller{AccountID: s.AccountID, SessionID: s.ID}, nil
+	return change.Caller{AccountID: s.AccountID, SessionID: s.ID, Account: acc}, nil
 }
 
 func (a *API) changeView(v change.View) map[string]any {

@@ -66,6 +66,21 @@ type View struct {
 type Caller struct {
 	AccountID string
 	SessionID string
+	// Account, when its ID is AccountID, is the account as the session
+	// lookup of this request read it; the service then does not read it
+	// again. Every read here is outside a transaction, so a second one a
+	// moment later decides nothing the first cannot; what must not race
+	// (the number bound) is decided in the transaction that binds it.
+	Account account.Account
+}
+
+// account returns the caller's account: as the request read it, or else
+// from the database.
+func (s *Service) account(ctx context.Context, c Caller) (account.Account, error) {
+	if c.AccountID != "" && c.Account.ID == c.AccountID {
+		return c.Account, nil
+	}
+	return s.Accounts.ByID(ctx, s.DB, c.AccountID)
 }
 
 func machineOf(k flow.Kind) *flow.Machine {
@@ -85,7 +100,7 @@ var actions = map[flow.Kind][3]audit.Action{
 // one for the account is wrong_state. Opening one cancels an open one of
 // the same kind.
 func (s *Service) Start(ctx context.Context, c Caller, kind flow.Kind) (View, error) {
-	a, err := s.Accounts.ByID(ctx, s.DB, c.AccountID)
+	a, err := s.account(ctx, c)
 	if err != nil {
 		return View{}, err
 	}
@@ -136,16 +151,23 @@ func (s *Service) cancelled(ctx context.Context, tx *sql.Tx, f flow.Flow) error 
 }
 
 // own returns the caller's flow and account. Someone else's flow is
-// not_found, as an unknown one is.
-func (s *Service) own(ctx context.Context, c Caller, kind flow.Kind, flowID string) (flow.Flow, account.Account, error) {
-	f, err := s.Flows.Get(ctx, s.DB, machineOf(kind), flowID)
+// not_found, as an unknown one is. With states, the flow must be open and
+// in one of them (flow.Store.Require's errors): the flow is read once.
+func (s *Service) own(ctx context.Context, c Caller, kind flow.Kind, flowID string, states ...flow.State) (flow.Flow, account.Account, error) {
+	m := machineOf(kind)
+	f, err := s.Flows.Get(ctx, s.DB, m, flowID)
 	if err != nil {
 		return flow.Flow{}, account.Account{}, err
 	}
 	if f.AccountID != c.AccountID {
 		return flow.Flow{}, account.Account{}, apperr.New(apperr.NotFound, "no such flow")
 	}
-	a, err := s.Accounts.ByID(ctx, s.DB, c.AccountID)
+	if len(states) > 0 {
+		if err := s.Flows.InState(m, f, states...); err != nil {
+			return flow.Flow{}, account.Account{}, err
+		}
+	}
+	a, err := s.account(ctx, c)
 	return f, a, err
 }
 
@@ -190,12 +212,8 @@ func (s *Service) SendSMSCode(ctx context.Context, c Caller, flowID string) (cod
 }
 
 func (s *Service) sendFirst(ctx context.Context, c Caller, kind flow.Kind, flowID string, p code.Purpose, ch outbox.Channel) (code.Sent, error) {
-	m := machineOf(kind)
-	f, a, err := s.own(ctx, c, kind, flowID)
+	f, a, err := s.own(ctx, c, kind, flowID, machineOf(kind).Initial)
 	if err != nil {
-		return code.Sent{}, err
-	}
-	if _, err := s.Flows.Require(ctx, s.DB, m, f.ID, m.Initial); err != nil {
 		return code.Sent{}, err
 	}
 	to := a.Email

@@ -22,11 +22,8 @@ import (
 // the database.
 func (s *Service) Confirm(ctx context.Context, c Caller, kind flow.Kind, flowID, smsCode string) (View, error) {
 	m := machineOf(kind)
-	f, a, err := s.own(ctx, c, kind, flowID)
+	f, a, err := s.own(ctx, c, kind, flowID, ConfirmNew)
 	if err != nil {
-		return View{}, err
-	}
-	if f, err = s.Flows.Require(ctx, s.DB, m, f.ID, ConfirmNew); err != nil {
 		return View{}, err
 	}
 	checked, err := s.Codes.Check(ctx, s.DB, f.ID, code.ChangeNewSMS, smsCode)

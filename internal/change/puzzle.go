@@ -31,7 +31,7 @@ func (s *Service) puzzleFor(ctx context.Context, c Caller, flowID string) error 
 		if f.AccountID != c.AccountID {
 			break
 		}
-		if _, err = s.Flows.Require(ctx, s.DB, m, f.ID, NewNumber, ConfirmNew); err != nil {
+		if err = s.Flows.InState(m, f, NewNumber, ConfirmNew); err != nil {
 			return err
 		}
 		return s.Limiter.Take(ctx, s.DB, "account:"+c.AccountID, captcha.PerAccount)

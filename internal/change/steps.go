@@ -24,11 +24,8 @@ import (
 // The first wrong code's error is returned.
 func (s *Service) Verify(ctx context.Context, c Caller, kind flow.Kind, flowID, emailCode, smsCode string) (View, error) {
 	m := machineOf(kind)
-	f, a, err := s.own(ctx, c, kind, flowID)
+	f, a, err := s.own(ctx, c, kind, flowID, m.Initial)
 	if err != nil {
-		return View{}, err
-	}
-	if f, err = s.Flows.Require(ctx, s.DB, m, f.ID, m.Initial); err != nil {
 		return View{}, err
 	}
 	var first error
@@ -141,11 +138,8 @@ func (s *Service) take(ctx context.Context, tx *sql.Tx, p proof, accountID strin
 // newNumberOf checks, in the contract's order, the flow's state and the
 // number given for it.
 func (s *Service) newNumberOf(ctx context.Context, c Caller, kind flow.Kind, flowID, region, number string) (flow.Flow, account.Account, phone.Number, error) {
-	f, a, err := s.own(ctx, c, kind, flowID)
+	f, a, err := s.own(ctx, c, kind, flowID, NewNumber, ConfirmNew)
 	if err != nil {
-		return f, a, phone.Number{}, err
-	}
-	if f, err = s.Flows.Require(ctx, s.DB, machineOf(kind), f.ID, NewNumber, ConfirmNew); err != nil {
 		return f, a, phone.Number{}, err
 	}
 	n, err := s.CheckNumber(a, region, number)

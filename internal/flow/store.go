@@ -184,15 +184,26 @@ func (s *Store) Require(ctx context.Context, q store.Querier, m *Machine, id str
 	if err != nil {
 		return Flow{}, err
 	}
-	if !f.Open(m, s.clock.Now()) && f.State != Completed {
-		return Flow{}, apperr.New(apperr.FlowExpired, "this procedure has expired or was cancelled; start again")
+	if err := s.InState(m, f, states...); err != nil {
+		return Flow{}, err
+	}
+	return f, nil
+}
+
+// InState is Require for a flow the caller has already read: nil if f is
+// open and in one of states, otherwise Require's errors. Like Require it
+// only reads: the step that follows still moves the flow conditionally.
+func (s *Store) InState(m *Machine, f Flow, states ...State) error {
+	now := s.clock.Now()
+	if !f.Open(m, now) && f.State != Completed {
+		return apperr.New(apperr.FlowExpired, "this procedure has expired or was cancelled; start again")
 	}
 	for _, st := range states {
-		if f.State == st && f.Open(m, s.clock.Now()) {
-			return f, nil
+		if f.State == st && f.Open(m, now) {
+			return nil
 		}
 	}
-	return Flow{}, apperr.New(apperr.WrongState, fmt.Sprintf("this step is not allowed now (the procedure is at %q)", f.State))
+	return apperr.New(apperr.WrongState, fmt.Sprintf("this step is not allowed now (the procedure is at %q)", f.State))
 }
 
 // Lock returns flow id if it is open and in one of states, like Require,

@@ -81,7 +81,7 @@ func (p *Pages) signedIn(w http.ResponseWriter, r *http.Request) (change.Caller,
 		httphtml.Redirect(w, r, "/login")
 		return change.Caller{}, account.Account{}, false
 	}
-	return change.Caller{AccountID: s.AccountID, SessionID: s.ID}, acc, true
+	return change.Caller{AccountID: s.AccountID, SessionID: s.ID, Account: acc}, acc, true
 }
 
 // flowCookie reads this browser's flow from its cookie, which holds the

@@ -122,7 +122,9 @@ func (s *Service) Start(ctx context.Context, c Caller, kind flow.Kind) (View, er
 	if err != nil {
 		return View{}, err
 	}
-	return s.view(ctx, f, a)
+	// The flow was created just now under a new random id: no code hangs
+	// on it yet.
+	return s.viewOf(f, a, nil), nil
 }
 
 // Status returns where a flow of the caller stands.
@@ -171,30 +173,36 @@ func (s *Service) own(ctx context.Context, c Caller, kind flow.Kind, flowID stri
 	return f, a, err
 }
 
+// view describes f for its owner a, reading its codes in one statement.
 func (s *Service) view(ctx context.Context, f flow.Flow, a account.Account) (View, error) {
+	first := firstStep(f.Kind, "", "")
+	purposes := []code.Purpose{code.ChangeNewSMS}
+	for _, c := range first {
+		purposes = append(purposes, c.purpose)
+	}
+	slots, err := s.Codes.Slots(ctx, s.DB, f.ID, purposes...)
+	if err != nil {
+		return View{}, err
+	}
+	return s.viewOf(f, a, slots), nil
+}
+
+// viewOf describes f for its owner a, with its codes as they stand.
+func (s *Service) viewOf(f flow.Flow, a account.Account, slots map[code.Purpose]code.Slot) View {
 	v := View{FlowID: f.ID, Kind: f.Kind, State: f.Shown(machineOf(f.Kind), s.Clock.Now()), ExpiresAt: f.ExpiresAt,
 		Current: a.MaskedMobile(), Email: account.MaskEmail(a.Email), NewE164: dataOf(f).NewNumber}
 	if v.NewE164 != "" {
 		v.NewNumber = account.MaskMobile(v.NewE164)
 	}
-	var err error
 	first := firstStep(f.Kind, "", "")
-	if v.EmailVerified, err = s.Codes.Consumed(ctx, s.DB, f.ID, first[0].purpose); err != nil {
-		return View{}, err
-	}
-	if v.EmailResendAt, err = s.Codes.ResendAt(ctx, s.DB, f.ID, first[0].purpose); err != nil {
-		return View{}, err
-	}
+	email := slots[first[0].purpose]
+	v.EmailVerified, v.EmailResendAt = email.Consumed, email.ResendAt
 	if len(first) > 1 {
-		if v.SMSVerified, err = s.Codes.Consumed(ctx, s.DB, f.ID, first[1].purpose); err != nil {
-			return View{}, err
-		}
-		if v.SMSResendAt, err = s.Codes.ResendAt(ctx, s.DB, f.ID, first[1].purpose); err != nil {
-			return View{}, err
-		}
+		sms := slots[first[1].purpose]
+		v.SMSVerified, v.SMSResendAt = sms.Consumed, sms.ResendAt
 	}
-	v.NewResendAt, err = s.Codes.ResendAt(ctx, s.DB, f.ID, code.ChangeNewSMS)
-	return v, err
+	v.NewResendAt = slots[code.ChangeNewSMS].ResendAt
+	return v
 }
 
 // SendEmailCode sends the email code of the first step.

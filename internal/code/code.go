@@ -15,6 +15,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"math/big"
+	"strings"
 	"time"
 
 	"github.com/rebindhq/rebind/internal/apperr"
@@ -369,6 +370,50 @@ func (s *Service) ResendAt(ctx context.Context, q store.Querier, flowID string, 
 		return time.Time{}, fmt.Errorf("code: resend time: %w", store.Translate(err))
 	}
 	return store.Time(sentAt).Add(s.rules.Cooldown), nil
+}
+
+// Slot is where the code of a flow and purpose stands.
+type Slot struct {
+	// Consumed says the code was accepted.
+	Consumed bool
+	// ResendAt is when another code may be sent: the zero time if none
+	// was sent yet.
+	ResendAt time.Time
+}
+
+// Slots returns, in one statement, where the codes of the flow for each of
+// purposes stand: Consumed and ResendAt for each at once. A purpose with no
+// code sent is missing from the map (its zero Slot).
+func (s *Service) Slots(ctx context.Context, q store.Querier, flowID string, purposes ...Purpose) (map[Purpose]Slot, error) {
+	if len(purposes) == 0 {
+		return map[Purpose]Slot{}, nil
+	}
+	args := []any{flowID}
+	marks := make([]string, len(purposes))
+	for i, p := range purposes {
+		args = append(args, string(p))
+		marks[i] = fmt.Sprintf("$%d", len(args))
+	}
+	rows, err := q.QueryContext(ctx, "SELECT purpose, sent_at, consumed_at FROM codes WHERE flow_id = $1 AND purpose IN ("+
+		strings.Join(marks, ", ")+")", args...)
+	if err != nil {
+		return nil, fmt.Errorf("code: slots: %w", store.Translate(err))
+	}
+	defer rows.Close()
+	slots := make(map[Purpose]Slot, len(purposes))
+	for rows.Next() {
+		var p string
+		var sentAt int64
+		var consumed sql.NullInt64
+		if err := rows.Scan(&p, &sentAt, &consumed); err != nil {
+			return nil, fmt.Errorf("code: slots: %w", store.Translate(err))
+		}
+		slots[Purpose(p)] = Slot{Consumed: consumed.Valid, ResendAt: store.Time(sentAt).Add(s.rules.Cooldown)}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("code: slots: %w", store.Translate(err))
+	}
+	return slots, nil
 }
 
 // Consumed reports whether the code of the flow and purpose was accepted.

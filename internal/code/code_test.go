@@ -151,6 +151,50 @@ func TestCodeWorksOnce(t *testing.T) {
 	})
 }
 
+// Slots says in one statement, for each purpose asked, whether its code
+// was accepted and when another may be sent, as Consumed and ResendAt do
+// one at a time; another flow's codes and purposes not asked for are left
+// out.
+func TestSlots(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		h := newHarness(t, db)
+		ctx := context.Background()
+		f, other := h.flow(t), h.flow(t)
+		c := h.mustSend(t, f, code.ChangeEmail, outbox.Email, "a@example.com")
+		h.clk.Advance(10 * time.Second)
+		h.mustSend(t, f, code.ChangeOldSMS, outbox.SMS, "+6581234567")
+		h.mustSend(t, other, code.ChangeNewSMS, outbox.SMS, "+6581234568")
+		h.mustSend(t, f, code.Login, outbox.SMS, "+6581234567")
+		if err := h.check(f, code.ChangeEmail, c); err != nil {
+			t.Fatal(err)
+		}
+		slots, err := h.codes.Slots(ctx, db, f, code.ChangeEmail, code.ChangeOldSMS, code.ChangeNewSMS)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(slots) != 2 {
+			t.Fatalf("slots %v, want the two codes sent for the purposes asked", slots)
+		}
+		for _, p := range []code.Purpose{code.ChangeEmail, code.ChangeOldSMS, code.ChangeNewSMS} {
+			consumed, err := h.codes.Consumed(ctx, db, f, p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			at, err := h.codes.ResendAt(ctx, db, f, p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := slots[p]; got.Consumed != consumed || !got.ResendAt.Equal(at) {
+				t.Errorf("%s: %+v, want consumed %v, resend at %v", p, got, consumed, at)
+			}
+		}
+		if !slots[code.ChangeEmail].Consumed || slots[code.ChangeOldSMS].Consumed ||
+			!slots[code.ChangeOldSMS].ResendAt.Equal(slots[code.ChangeEmail].ResendAt.Add(10*time.Second)) {
+			t.Fatalf("slots %+v", slots)
+		}
+	})
+}
+
 // SEC-CODE-6 (v5.0.0-6.6.3): five wrong entries kill the code, even for the
 // right code afterwards.
 func TestWrongEntriesKillTheCode(t *testing.T) {

@@ -22,6 +22,13 @@ import (
 // up and stays accepted (the code table records it), so after a typo in one
 // only that one is asked for again; the flow moves on when all are right.
 // The first wrong code's error is returned.
+//
+// The checks and the step are one transaction, committed whatever the
+// codes' answers: a wrong entry stays counted (code.Check counts each in
+// one conditional statement, however many arrive at once), a right code
+// stays used up when the other is wrong, and the flow moves only when all
+// are right. Only a failure of the database rolls it back, and then no
+// entry was answered.
 func (s *Service) Verify(ctx context.Context, c Caller, kind flow.Kind, flowID, emailCode, smsCode string) (View, error) {
 	m := machineOf(kind)
 	f, a, err := s.own(ctx, c, kind, flowID, m.Initial)
@@ -29,31 +36,81 @@ func (s *Service) Verify(ctx context.Context, c Caller, kind flow.Kind, flowID, 
 		return View{}, err
 	}
 	var first error
-	for _, ch := range firstStep(kind, emailCode, smsCode) {
-		done, err := s.Codes.Consumed(ctx, s.DB, f.ID, ch.purpose)
-		if err != nil {
-			return View{}, err
-		}
-		if done {
-			continue
-		}
-		if ch.entered == "" {
-			first = cmp(first, apperr.New(apperr.InvalidRequest, "field \""+ch.field+"\" is required"))
-			continue
-		}
-		if _, err := s.Codes.Check(ctx, s.DB, f.ID, ch.purpose, ch.entered); err != nil {
-			s.Audit.Write(ctx, s.DB, audit.Event{Actor: audit.ActorUser, AccountID: a.ID, Action: audit.AuthnCodeFail, Result: audit.Failed,
-				FlowID: f.ID, Detail: map[string]string{"purpose": string(ch.purpose), "error": string(apperr.As(err).Code)}})
+	var failed []failedCode
+	var moved flow.Flow
+	err = s.DB.Tx(ctx, func(tx *sql.Tx) error {
+		first, failed = nil, nil
+		for _, ch := range firstStep(kind, emailCode, smsCode) {
+			checked, err := s.checkFirst(ctx, tx, f.ID, ch)
+			if err != nil && !refusal(err) {
+				return err
+			}
+			if checked && err != nil {
+				failed = append(failed, failedCode{ch.purpose, err})
+			}
 			first = cmp(first, err)
 		}
+		if first != nil {
+			return nil
+		}
+		moved, first = s.Flows.Fire(ctx, tx, m, f.ID, Verified, nil)
+		if first != nil && !refusal(first) {
+			return first
+		}
+		return nil
+	})
+	if err != nil {
+		return View{}, err
+	}
+	for _, c := range failed {
+		s.Audit.Write(ctx, s.DB, audit.Event{Actor: audit.ActorUser, AccountID: a.ID, Action: audit.AuthnCodeFail, Result: audit.Failed,
+			FlowID: f.ID, Detail: map[string]string{"purpose": string(c.purpose), "error": string(apperr.As(c.err).Code)}})
 	}
 	if first != nil {
 		return View{}, first
 	}
-	if f, err = s.Flows.Fire(ctx, s.DB, m, f.ID, Verified, nil); err != nil {
-		return View{}, err
+	return s.view(ctx, moved, a)
+}
+
+// checkFirst checks one code of the first step in tx. It returns nil for a
+// right code and for one accepted before, and says whether the code was
+// checked (a refusal of a checked code is a failed entry). An empty entry
+// costs a read only to see whether the code was accepted before; an entry
+// is checked first, and only a code that can no longer be checked is looked
+// up: code.Check counts nothing on a code accepted before.
+func (s *Service) checkFirst(ctx context.Context, tx *sql.Tx, flowID string, ch firstCode) (bool, error) {
+	if ch.entered == "" {
+		done, err := s.Codes.Consumed(ctx, tx, flowID, ch.purpose)
+		if err != nil || done {
+			return false, err
+		}
+		return false, apperr.New(apperr.InvalidRequest, "field \""+ch.field+"\" is required")
 	}
-	return s.view(ctx, f, a)
+	_, err := s.Codes.Check(ctx, tx, flowID, ch.purpose, ch.entered)
+	if apperr.Is(err, apperr.CodeExpired) {
+		done, cerr := s.Codes.Consumed(ctx, tx, flowID, ch.purpose)
+		if cerr != nil || done {
+			return false, cerr
+		}
+	}
+	return true, err
+}
+
+type failedCode struct {
+	purpose code.Purpose
+	err     error
+}
+
+// refusal reports whether err is an answer to the request (a wrong or dead
+// code, a missing one, a flow that cannot move) rather than a failure.
+func refusal(err error) bool {
+	for _, c := range []apperr.Code{apperr.InvalidCode, apperr.CodeExpired, apperr.InvalidRequest,
+		apperr.WrongState, apperr.FlowExpired, apperr.NotFound} {
+		if apperr.Is(err, c) {
+			return true
+		}
+	}
+	return false
 }
 
 type firstCode struct {

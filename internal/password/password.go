@@ -134,10 +134,14 @@ func (h *Hasher) SetQueue(maxWaiting int, maxWait time.Duration) {
 }
 
 // refuses reports whether the n-th waiter is beyond the queue's bounds:
-// it starts after ceil(n/workers) hashes on each worker.
+// it starts after ceil(n/workers) rounds of hashes. The first waiter of
+// each worker is always admitted, so the estimate keeps being measured.
 func (h *Hasher) refuses(n int64) bool {
+	if n > h.maxWaiting.Load() {
+		return true
+	}
 	expected := time.Duration((n+h.workers-1)/h.workers) * time.Duration(h.avg.Load())
-	return n > h.maxWaiting.Load() || expected > time.Duration(h.maxWait.Load())
+	return n > h.workers && expected > time.Duration(h.maxWait.Load())
 }
 
 // Busy returns ErrBusy, and counts a refusal, when a check arriving now
@@ -166,38 +170,54 @@ func (h *Hasher) Occupy() (release func()) {
 	return h.release
 }
 
-func (h *Hasher) acquire(ctx context.Context) error {
+// acquire takes a worker, waiting for one if the queue admits it. waited
+// says whether it waited: then the wait, per round of hashes ahead of it,
+// has been folded into the estimate, and the hash's own time must not be.
+func (h *Hasher) acquire(ctx context.Context) (waited bool, err error) {
 	select {
 	case h.slots <- struct{}{}:
-		return nil
+		return false, nil
 	default:
 	}
 	n := h.waiting.Add(1)
 	defer h.waiting.Add(-1)
 	if h.refuses(n) {
 		h.refused.Add(1)
-		return ErrBusy
+		return false, ErrBusy
 	}
+	start := time.Now()
 	timer := time.NewTimer(2 * time.Duration(h.maxWait.Load()))
 	defer timer.Stop()
 	select {
 	case h.slots <- struct{}{}:
-		return nil
+		// What a waiter sees is what the next one should expect: the
+		// hashes ahead of it and the time each waiter takes to be
+		// scheduled once a worker frees, on a machine where the hashes,
+		// the rest of the server and the database share the CPUs.
+		h.fold(int64(time.Since(start)) / ((n + h.workers - 1) / h.workers))
+		return true, nil
 	case <-ctx.Done():
-		return fmt.Errorf("%w: %w", ErrBusy, ctx.Err())
+		return false, fmt.Errorf("%w: %w", ErrBusy, ctx.Err())
 	case <-timer.C:
-		return ErrBusy
+		return false, ErrBusy
 	}
 }
 
 func (h *Hasher) release() { <-h.slots }
 
-// timed runs one hash and folds its time into the estimate (an average
-// that weighs the last eight hashes most).
-func (h *Hasher) timed(f func()) {
+// timed runs one hash and, unless it waited for its worker, folds its
+// time into the estimate.
+func (h *Hasher) timed(waited bool, f func()) {
 	start := time.Now()
 	f()
-	d := int64(time.Since(start))
+	if !waited {
+		h.fold(int64(time.Since(start)))
+	}
+}
+
+// fold adds one observed round to the estimate (an average that weighs the
+// last eight most).
+func (h *Hasher) fold(d int64) {
 	for {
 		old := h.avg.Load()
 		if h.avg.CompareAndSwap(old, old+(d-old)/8) {
@@ -208,12 +228,13 @@ func (h *Hasher) timed(f func()) {
 
 // Hash returns the PHC-format argon2id hash of password.
 func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
-	if err := h.acquire(ctx); err != nil {
+	waited, err := h.acquire(ctx)
+	if err != nil {
 		return "", err
 	}
 	defer h.release()
 	var out string
-	h.timed(func() { out = h.hash(password) })
+	h.timed(waited, func() { out = h.hash(password) })
 	return out, nil
 }
 
@@ -238,7 +259,8 @@ func (h *Hasher) Verify(ctx context.Context, password, encoded string) (bool, er
 	if err != nil {
 		return false, err
 	}
-	if err := h.acquire(ctx); err != nil {
+	waited, err := h.acquire(ctx)
+	if err != nil {
 		return false, err
 	}
 	defer h.release()
@@ -248,7 +270,7 @@ func (h *Hasher) Verify(ctx context.Context, password, encoded string) (bool, er
 	h.byParams[p]++
 	h.mu.Unlock()
 	var got []byte
-	h.timed(func() { got = argon2.IDKey([]byte(password), salt, p.Time, p.Memory, p.Threads, uint32(len(want))) })
+	h.timed(waited, func() { got = argon2.IDKey([]byte(password), salt, p.Time, p.Memory, p.Threads, uint32(len(want))) })
 	return subtle.ConstantTimeCompare(got, want) == 1 && known, nil
 }
 

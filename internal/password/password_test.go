@@ -217,3 +217,29 @@ func TestQueueRefusesALongExpectedWait(t *testing.T) {
 	cancel()
 	wg.Wait()
 }
+
+// Each worker's first waiter is admitted whatever the estimate says, and
+// the wait it saw, per round of hashes ahead of it, becomes part of the
+// estimate: an estimate left high by a past burst cannot refuse every
+// waiter for good, and the time a waiter takes to be scheduled on a busy
+// machine counts, not only the hash's own time.
+func TestQueueLearnsFromWhatWaitersSee(t *testing.T) {
+	h := NewHasher(fast, 1)
+	const stale = 10 * time.Second
+	h.avg.Store(int64(stale))
+	h.SetQueue(100, 250*time.Millisecond)
+	release := h.Occupy()
+	done := make(chan error, 1)
+	go func() { _, err := h.Hash(context.Background(), "pw"); done <- err }()
+	waitFor(t, "the first waiter admitted", func() bool { return h.Waiting() == 1 })
+	if _, err := h.Hash(context.Background(), "pw"); !errors.Is(err, ErrBusy) {
+		t.Fatalf("the second waiter (two rounds of %v expected): %v, want ErrBusy", stale, err)
+	}
+	release()
+	if err := <-done; err != nil {
+		t.Fatalf("the first waiter: %v", err)
+	}
+	if got := time.Duration(h.avg.Load()); got >= stale {
+		t.Fatalf("estimate %v after a waiter waited far less than %v: the wait was not folded in", got, stale)
+	}
+}

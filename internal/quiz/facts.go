@@ -195,7 +195,10 @@ func loadMarkets(ctx context.Context, q store.Querier, accountID string) ([]Mark
 		}
 		out = append(out, m)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("quiz: markets: %w", store.Translate(err))
+	}
+	return out, nil
 }
 
 func loadHeld(ctx context.Context, q store.Querier, accountID string, now time.Time) (held, recentCoins []string, err error) {
@@ -216,7 +219,7 @@ func loadHeld(ctx context.Context, q store.Querier, accountID string, now time.T
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return nil, nil, fmt.Errorf("quiz: recent deposits: %w", err)
+		return nil, nil, fmt.Errorf("quiz: recent deposits: %w", store.Translate(err))
 	}
 	rows, err = q.QueryContext(ctx, `SELECT asset, amount FROM balances WHERE account_id = $1 ORDER BY asset`, accountID)
 	if err != nil {
@@ -232,8 +235,11 @@ func loadHeld(ctx context.Context, q store.Querier, accountID string, now time.T
 			held = append(held, asset)
 		}
 	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, fmt.Errorf("quiz: balances: %w", store.Translate(err))
+	}
 	sort.Strings(recentCoins)
-	return held, recentCoins, rows.Err()
+	return held, recentCoins, nil
 }
 
 func loadAddresses(ctx context.Context, q store.Querier, accountID string) ([]Address, error) {
@@ -250,5 +256,8 @@ func loadAddresses(ctx context.Context, q store.Querier, accountID string) ([]Ad
 		}
 		out = append(out, a)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("quiz: addresses: %w", store.Translate(err))
+	}
+	return out, nil
 }

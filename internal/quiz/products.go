@@ -139,7 +139,7 @@ func loadDistinct(ctx context.Context, q store.Querier, what, query, accountID s
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("quiz: %s: %w", what, err)
+		return nil, fmt.Errorf("quiz: %s: %w", what, store.Translate(err))
 	}
 	slices.SortFunc(out, strings.Compare)
 	return out, nil

@@ -216,7 +216,10 @@ func (s *Service) storedDrafts(ctx context.Context, tx *sql.Tx, accountID string
 		}
 		out[d.Kind] = d
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("quiz: options: %w", store.Translate(err))
+	}
+	return out, nil
 }
 
 // storeDrafts keeps the window's newly drawn option sets. A concurrent first

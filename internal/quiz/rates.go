@@ -2,6 +2,7 @@ package quiz
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -81,7 +82,7 @@ func estimate(ctx context.Context, q store.Querier, rng *rand.Rand, now time.Tim
 	for probe := 0; probe < 2*n && len(seen) < n; probe++ {
 		var id *string
 		if err := q.QueryRowContext(ctx, "SELECT min(id) FROM accounts WHERE id >= $1", randomID(rng)).Scan(&id); err != nil {
-			return estimates{}, err
+			return estimates{}, fmt.Errorf("quiz: sample: %w", store.Translate(err))
 		}
 		if id == nil || seen[*id] {
 			continue

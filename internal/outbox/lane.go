@@ -76,6 +76,7 @@ func (w *Worker) step(ctx context.Context, l *lane, rec *recorder, inflight *syn
 	l.mu.Unlock()
 	for _, c := range batch {
 		l.slots <- struct{}{}
+		rec.held.Add(1)
 		inflight.Go(func() {
 			rec.in <- w.deliver(context.WithoutCancel(ctx), l, c, probe)
 			<-l.slots

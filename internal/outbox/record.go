@@ -47,9 +47,14 @@ func (o outcome) args() []any {
 // recorder writes outcomes in groups: whatever finished while the previous
 // group was being written goes in one transaction.
 type recorder struct {
-	w       *Worker
-	in      chan outcome
-	failing atomic.Bool // the last write failed: lanes claim nothing
+	w  *Worker
+	in chan outcome
+	// failing is set when a write fails and cleared when a write succeeds
+	// with nothing else held; while it is set the lanes claim nothing.
+	failing atomic.Bool
+	// held counts the messages the lanes claimed whose outcomes are not
+	// written yet (in flight, or waiting in in).
+	held atomic.Int64
 }
 
 func (r *recorder) isFailing() bool { return r.failing.Load() }
@@ -71,6 +76,7 @@ func (r *recorder) run(ctx context.Context) {
 			}
 		}
 		r.record(ctx, group)
+		r.held.Add(-int64(len(group)))
 	}
 }
 
@@ -78,14 +84,17 @@ func (r *recorder) run(ctx context.Context) {
 // answers: a message the provider accepted must not go out again when its
 // lease runs out because the database was restarting. It gives up only when
 // ctx ends (shutdown); those messages are then delivered again after their
-// lease, at least once as ever.
+// lease, at least once as ever. After a failure the lanes claim again only
+// once no other outcome is held: the outcomes that waited behind the
+// failing group may be of messages whose leases ran out meanwhile, and a
+// claim would send those again before their next group is written.
 func (r *recorder) record(ctx context.Context, group []outcome) {
 	w := r.w
 	delay := 10 * time.Millisecond
 	for {
 		written, err := r.write(ctx, group)
 		if err == nil {
-			if r.failing.Swap(false) {
+			if r.held.Load() <= int64(len(group)) && r.failing.Swap(false) {
 				w.Log.Info("outbox: recording delivery outcomes again")
 			}
 			if w.Observe != nil {

@@ -145,3 +145,104 @@ func TestTwoInstancesDeliverEachOnce(t *testing.T) {
 		})
 	}
 }
+
+// secondWaits is a provider for two messages: the first send takes the
+// database's write lock as locker does, the second returns only once let
+// go, and any later send (a message sent again) goes through at once.
+type secondWaits struct {
+	*locker
+	mu     sync.Mutex
+	calls  int
+	letGo  chan struct{}
+	second chan struct{} // closed when the second send has returned
+}
+
+func (s *secondWaits) Send(ctx context.Context, m outbox.Message) (string, error) {
+	s.mu.Lock()
+	s.calls++
+	n := s.calls
+	s.mu.Unlock()
+	switch n {
+	case 1:
+		return s.locker.Send(ctx, m)
+	case 2:
+		<-s.letGo
+		defer close(s.second)
+	}
+	return s.recorder.Send(ctx, m)
+}
+
+// TestNoClaimWhileOutcomesWait: two messages are sent at once; recording
+// the first fails (the database refuses writes), the second's outcome
+// waits behind it, and both leases run out meanwhile. When the first is
+// written at last and the recorder is slow to write the next group (as
+// with a stale connection after a restart), the lanes still claim nothing:
+// the second message, whose outcome is waiting, is sent once. The old
+// worker resumed claiming after the first successful write and sent it
+// again.
+func TestNoClaimWhileOutcomesWait(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		q, w, rec, clk := setup(t, db)
+		logs := &syncBuffer{}
+		w.Log = slog.New(slog.NewTextHandler(logs, nil))
+		w.Poll, w.RecordTimeout = 5*time.Millisecond, 2*time.Second
+		sender := &secondWaits{locker: &locker{recorder: rec, db: db, conn: make(chan *sql.Conn, 1)},
+			letGo: make(chan struct{}), second: make(chan struct{})}
+		w.Senders = map[outbox.Channel]outbox.Sender{outbox.Email: sender}
+		sentTwice := func() bool {
+			rec.mu.Lock()
+			defer rec.mu.Unlock()
+			for _, n := range rec.sent {
+				if n > 1 {
+					return true
+				}
+			}
+			return false
+		}
+		var once sync.Once
+		w.Observe = func(_ outbox.Channel, kind string) {
+			// The first outcome written: hold the recorder back from the
+			// next group for a hundred polls, or until a message goes out
+			// again.
+			once.Do(func() {
+				for range 100 {
+					if sentTwice() {
+						return
+					}
+					time.Sleep(w.Poll)
+				}
+			})
+		}
+		ids := []string{
+			enqueue(t, db, q, outbox.Message{Channel: outbox.Email, To: "a@example.com", Body: "a"}, time.Time{}),
+			enqueue(t, db, q, outbox.Message{Channel: outbox.Email, To: "b@example.com", Body: "b"}, time.Time{}),
+		}
+		run(t, w)
+		c := <-sender.conn
+		ctx := context.Background()
+		t.Cleanup(func() { c.ExecContext(ctx, "ROLLBACK"); c.Close() })
+		waitFor(t, "a failed write of the outcome", func() bool {
+			if db.Dialect == store.Postgres {
+				c.ExecContext(ctx, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+					WHERE pg_backend_pid() = ANY(pg_blocking_pids(pid)) AND query LIKE 'UPDATE outbox SET state = ''sent''%'`)
+			}
+			l := logs.String()
+			return strings.Contains(l, "level=ERROR") && strings.Contains(l, "record")
+		})
+		close(sender.letGo)
+		<-sender.second
+		clk.Advance(2 * time.Minute) // both leases run out
+		if _, err := c.ExecContext(ctx, "ROLLBACK"); err != nil {
+			t.Fatal(err)
+		}
+		c.Close()
+		waitFor(t, "both messages recorded sent", func() bool { return countState(t, db, "sent") == 2 })
+		rec.mu.Lock()
+		defer rec.mu.Unlock()
+		for _, id := range ids {
+			if rec.sent[id] != 1 {
+				t.Errorf("message %s sent %d times", id, rec.sent[id])
+			}
+		}
+	})
+}

@@ -51,6 +51,9 @@ type run struct {
 	xff      string
 	steps    []timing
 	delivery []time.Duration
+	// flowID is the server's flow the flow opened, newMobile the number a
+	// change binds (Config.OnFlow).
+	flowID, newMobile string
 }
 
 type timing struct {

@@ -33,6 +33,56 @@ type Config struct {
 	CodeTimeout      time.Duration
 	// Progress receives a line per phase; nil discards them.
 	Progress io.Writer
+	// OnFlow, when set, is told of every flow the tool runs (warm-ups
+	// included) once it has ended, from the workers, concurrently. A flow
+	// cut short by the run's context ending is not told.
+	OnFlow func(Flow)
+	// Stop, when closed, ends the run early: the level running starts no
+	// more flows (those in progress finish, and the level's result covers
+	// what ran) and no later level or scenario runs.
+	Stop <-chan struct{}
+}
+
+// Flow is one flow the tool ran, as it ended (Config.OnFlow).
+type Flow struct {
+	// Scenario is the flow's own scenario (for mixed, the one drawn).
+	Scenario string
+	// Account, Email and Token are the account's id, address and session
+	// (of the signed-in scenarios); Mobile is the number bound when the
+	// flow started, NewMobile the number a change was binding.
+	Account, Email, Token, Mobile, NewMobile string
+	// ID is the server's flow id, once the flow had opened one.
+	ID         string
+	Start, End time.Time
+	// Err is nil when the flow reached its outcome (the tool checks it).
+	// Otherwise Step is the step that failed, Status its HTTP status (0:
+	// no answer, a code that did not arrive or a wrong outcome) and Code
+	// the error's code (SPEC §5), "code_timeout", "transport" or
+	// "wrong_outcome: …". A seeding that failed is a Flow with an Err and
+	// no Account.
+	Err        error
+	Step, Code string
+	Status     int
+}
+
+// flowOf fills a Flow's error fields from err.
+func flowOf(f Flow, err error) Flow {
+	f.Err = err
+	var se *stepError
+	if errors.As(err, &se) {
+		f.Step, f.Status, f.Code = se.Step, se.Status, se.Code
+	}
+	return f
+}
+
+// stopped reports whether Config.Stop is closed.
+func (t *Tool) stopped() bool {
+	select {
+	case <-t.cfg.Stop:
+		return true
+	default:
+		return false
+	}
 }
 
 // Tool runs a Config against one server.
@@ -86,6 +136,9 @@ func (t *Tool) Run(ctx context.Context) (Report, error) {
 			defer stop()
 		}
 		for _, c := range t.cfg.Levels {
+			if t.stopped() {
+				return rep, nil
+			}
 			res, err := t.level(ctx, sc, c)
 			if err != nil {
 				return rep, err
@@ -129,7 +182,8 @@ func (t *Tool) level(ctx context.Context, sc *scenario, c int) (Result, error) {
 }
 
 // drive runs c workers, each running flows back to back, until d has
-// passed (flows in progress finish) or n flows have started.
+// passed or Config.Stop is closed (flows in progress finish) or n flows
+// have started.
 func (t *Tool) drive(ctx context.Context, sc *scenario, c int, d time.Duration, n int, rec *recorder) time.Duration {
 	var left atomic.Int64
 	left.Store(int64(n))
@@ -140,7 +194,7 @@ func (t *Tool) drive(ctx context.Context, sc *scenario, c int, d time.Duration, 
 		rng := rand.New(rand.NewPCG(uint64(w), t.rng.Uint64()))
 		wg.Go(func() {
 			for ctx.Err() == nil {
-				if n > 0 && left.Add(-1) < 0 || n == 0 && time.Now().After(stop) {
+				if n > 0 && left.Add(-1) < 0 || n == 0 && time.Now().After(stop) || t.stopped() {
 					return
 				}
 				t.one(ctx, sc, rng, rec)
@@ -164,15 +218,23 @@ func (t *Tool) one(ctx context.Context, sc *scenario, rng *rand.Rand, rec *recor
 	rec.inline += inline
 	rec.mu.Unlock()
 	if err != nil {
-		rec.add(nil, 0, fmt.Errorf("seed: %w", err))
+		err = fmt.Errorf("seed: %w", err)
+		rec.add(nil, 0, err)
+		if t.cfg.OnFlow != nil && ctx.Err() == nil {
+			t.cfg.OnFlow(flowOf(Flow{Scenario: sc.name}, err))
+		}
 		return
 	}
 	r := &run{ctx: ctx, hc: t.hc, xff: clientAddr(rng)}
-	start := time.Now()
+	f := Flow{Scenario: sc.name, Account: a.id, Email: a.email, Token: a.token, Mobile: a.mobile, Start: time.Now()}
 	err = sc.flow(t, r, a)
-	took := time.Since(start)
+	took := time.Since(f.Start)
 	if ctx.Err() != nil {
 		return
+	}
+	if t.cfg.OnFlow != nil {
+		f.ID, f.NewMobile, f.End = r.flowID, r.newMobile, f.Start.Add(took)
+		t.cfg.OnFlow(flowOf(f, err))
 	}
 	if prefix != "" {
 		for i := range r.steps {

@@ -87,7 +87,8 @@ func bindEmailCode(t *Tool, r *run, a *account) error {
 	if err != nil {
 		return err
 	}
-	base := t.cfg.BaseURL + "/api/v1/mobile-bind/" + str(out, "flow_id")
+	r.flowID = str(out, "flow_id")
+	base := t.cfg.BaseURL + "/api/v1/mobile-bind/" + r.flowID
 	since := time.Now()
 	if _, err := r.call("send", 202, "POST", base+"/email-code", a.token, nil); err != nil {
 		return err
@@ -114,7 +115,8 @@ func resetQuiz(t *Tool, r *run, a *account) error {
 	if err != nil {
 		return err
 	}
-	base := t.cfg.BaseURL + "/api/v1/mobile-reset/" + str(out, "flow_id")
+	r.flowID = str(out, "flow_id")
+	base := t.cfg.BaseURL + "/api/v1/mobile-reset/" + r.flowID
 	code, err := r.code(t.inbox, "email", a.email, since, t.cfg.CodeTimeout)
 	if err != nil {
 		return err
@@ -155,7 +157,8 @@ func changeNumber(t *Tool, r *run, a *account) error {
 	if err != nil {
 		return err
 	}
-	base := t.cfg.BaseURL + "/api/v1/mobile-change/" + str(out, "flow_id")
+	r.flowID = str(out, "flow_id")
+	base := t.cfg.BaseURL + "/api/v1/mobile-change/" + r.flowID
 	sinceEmail := time.Now()
 	if _, err := r.call("email_code", 202, "POST", base+"/email-code", a.token, nil); err != nil {
 		return err
@@ -179,6 +182,7 @@ func changeNumber(t *Tool, r *run, a *account) error {
 		return wrong("verify", "state "+str(out, "state"))
 	}
 	e164, region, national := t.ids.mobile()
+	r.newMobile = e164
 	since := time.Now()
 	if _, err := r.call("new_number", 202, "POST", base+"/new-number", a.token, map[string]string{"country": region, "number": national}); err != nil {
 		return err

@@ -33,6 +33,10 @@ type Arrival struct {
 type Inbox struct {
 	mu    sync.Mutex
 	boxes map[string]chan Arrival
+	// received counts messages by channel and recipient; emailIDs counts
+	// emails by Message-ID.
+	received map[[2]string]int
+	emailIDs map[string]int
 
 	// Codes counts the codes that arrived, Notices the messages without
 	// one (security notices), Dropped the codes for which no one waited
@@ -41,7 +45,50 @@ type Inbox struct {
 }
 
 // NewInbox returns an empty inbox.
-func NewInbox() *Inbox { return &Inbox{boxes: map[string]chan Arrival{}} }
+func NewInbox() *Inbox {
+	return &Inbox{boxes: map[string]chan Arrival{}, received: map[[2]string]int{}, emailIDs: map[string]int{}}
+}
+
+// Received counts the messages that reached the sinks for each recipient
+// (in lower case) of a channel, "email" or "sms": codes and notices alike,
+// a message sent twice twice.
+func (in *Inbox) Received(channel string) map[string]int {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	out := map[string]int{}
+	for k, n := range in.received {
+		if k[0] == channel {
+			out[k[1]] = n
+		}
+	}
+	return out
+}
+
+// Repeated returns the Message-IDs of the emails that reached the SMTP
+// sink more than once, with how many times (the outbox derives an email's
+// Message-ID from its message, so a message sent twice shows here).
+func (in *Inbox) Repeated() map[string]int {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	out := map[string]int{}
+	for id, n := range in.emailIDs {
+		if n > 1 {
+			out[id] = n
+		}
+	}
+	return out
+}
+
+// count notes one message to "to" on channel, and its Message-ID for an
+// email that has one.
+func (in *Inbox) count(channel, to, id string) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	in.received[[2]string{channel, strings.ToLower(to)}]++
+	if id != "" {
+		in.emailIDs[id]++
+	}
+}
 
 func (in *Inbox) box(to string) chan Arrival {
 	to = strings.ToLower(to)
@@ -160,7 +207,12 @@ func (s *smtpSession) Data(r io.Reader) error {
 	if m := emailCode.FindStringSubmatch(subject); m != nil {
 		code = m[1]
 	}
-	for _, to := range s.to {
+	id := msg.Header.Get("Message-Id")
+	for i, to := range s.to {
+		if i > 0 {
+			id = "" // one message to several recipients is one Message-ID
+		}
+		s.in.count("email", to, id)
 		s.in.deliver(to, code)
 	}
 	return nil
@@ -206,6 +258,7 @@ func StartSMS(addr string, in *Inbox) (*SMSSink, error) {
 		if m := smsCode.FindStringSubmatch(body); m != nil {
 			code = m[1]
 		}
+		in.count("sms", to, "")
 		in.deliver(to, code)
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusCreated)

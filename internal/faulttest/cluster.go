@@ -19,6 +19,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // Cluster is a PostgreSQL cluster of the test's own, on a free port of
@@ -97,6 +99,19 @@ func (c *Cluster) Stop(mode string) {
 	if err := c.stop(mode); err != nil {
 		c.t.Fatal(err)
 	}
+}
+
+// Refuses reports whether the cluster refuses a new connection: it is
+// shutting down or stopped.
+func (c *Cluster) Refuses() bool {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, c.URL())
+	if err != nil {
+		return true
+	}
+	conn.Close(ctx)
+	return false
 }
 
 func (c *Cluster) stop(mode string) error {

@@ -7,9 +7,14 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"testing"
 	"time"
 
 	"github.com/rebindhq/rebind/internal/mail/mailtest"
@@ -207,3 +212,71 @@ func (c *Client) SignIn(ctx context.Context, s Sinks, a Account) bool {
 		time.Sleep(200 * time.Millisecond) // the database is away: the user tries again
 	}
 }
+
+// Gate stands between a server and a provider's HTTP API. After Hold it
+// keeps each request that arrives (Held counts them) until Open sends them
+// on, so the provider accepts messages at a moment the test chooses; a
+// request whose sender gives up while held is not sent on.
+type Gate struct {
+	// URL is the provider's URL (its user and password kept) with the
+	// gate's address.
+	URL  string
+	mu   sync.Mutex
+	gate chan struct{} // nil: open
+	held atomic.Int32
+}
+
+// NewGate starts a gate in front of target, open.
+func NewGate(t testing.TB, target string) *Gate {
+	t.Helper()
+	to, err := url.Parse(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	user := to.User
+	to.User = nil
+	g := &Gate{}
+	proxy := httputil.NewSingleHostReverseProxy(to)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		g.mu.Lock()
+		wait := g.gate
+		g.mu.Unlock()
+		if wait != nil {
+			g.held.Add(1)
+			select {
+			case <-wait:
+			case <-r.Context().Done():
+				return
+			}
+		}
+		proxy.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	t.Cleanup(g.Open)
+	u, _ := url.Parse(srv.URL)
+	u.User = user
+	g.URL = u.String()
+	return g
+}
+
+// Hold makes the gate keep the requests that arrive from now on.
+func (g *Gate) Hold() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.gate == nil {
+		g.gate = make(chan struct{})
+	}
+}
+
+// Open sends the held requests on and lets the next ones through.
+func (g *Gate) Open() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.gate != nil {
+		close(g.gate)
+		g.gate = nil
+	}
+}
+
+// Held counts the requests the gate has held.
+func (g *Gate) Held() int { return int(g.held.Load()) }

@@ -16,3 +16,10 @@ func UniformOdds(k Kind, facts int) float64 {
 	}
 	return d.odds(estimates{}, make([]int, len(d.Options))) / margin
 }
+
+// EstimatesStarted returns how many base-rate estimates s has started.
+func EstimatesStarted(s *Service) int {
+	s.cache.mu.Lock()
+	defer s.cache.mu.Unlock()
+	return s.cache.runs
+}

@@ -33,6 +33,11 @@ type rateCache struct {
 	mu sync.Mutex
 	e  estimates
 	at time.Time
+	// running is closed when the estimate in progress ends; nil when none
+	// is. One estimate runs at a time: at a million accounts it takes
+	// seconds, and requests that found the cache cold each made their own.
+	running chan struct{}
+	runs    int // estimates started, for tests
 }
 
 // Rates returns the base rates, estimating them when they are missing or
@@ -45,23 +50,44 @@ func (s *Service) Rates(ctx context.Context, q store.Querier) (Rates, error) {
 // estimates returns what the population tells (estimates), estimating it
 // when it is missing or older than an hour.
 func (s *Service) estimates(ctx context.Context, q store.Querier) (estimates, error) {
-	now := s.clock.Now()
-	s.cache.mu.Lock()
-	e, at := s.cache.e, s.cache.at
-	s.cache.mu.Unlock()
-	if e.rates != nil && now.Sub(at) < ratesTTL {
-		return e, nil
+	for {
+		now := s.clock.Now()
+		s.cache.mu.Lock()
+		e, at, running := s.cache.e, s.cache.at, s.cache.running
+		if e.rates != nil && now.Sub(at) < ratesTTL {
+			s.cache.mu.Unlock()
+			return e, nil
+		}
+		if running == nil {
+			// This request estimates; others wait for it, or use the
+			// estimate it replaces, an hour old, meanwhile.
+			done := make(chan struct{})
+			s.cache.running = done
+			s.cache.runs++
+			s.cache.mu.Unlock()
+			e, err := estimate(ctx, q, rand.New(rand.NewPCG(uint64(now.UnixNano()), 7)), now, sampleSize, s.kinds)
+			s.cache.mu.Lock()
+			if err == nil {
+				s.cache.e, s.cache.at = e, now
+			}
+			s.cache.running = nil
+			close(done)
+			s.cache.mu.Unlock()
+			if err != nil {
+				return estimates{}, err
+			}
+			return e, nil
+		}
+		s.cache.mu.Unlock()
+		if e.rates != nil {
+			return e, nil
+		}
+		select {
+		case <-running: // estimated, or failed: then this request tries
+		case <-ctx.Done():
+			return estimates{}, fmt.Errorf("quiz: waiting for the base rates: %w", ctx.Err())
+		}
 	}
-	// Estimated outside the lock: a request never waits on another's
-	// estimate, at worst it makes its own.
-	e, err := estimate(ctx, q, rand.New(rand.NewPCG(uint64(now.UnixNano()), 7)), now, sampleSize, s.kinds)
-	if err != nil {
-		return estimates{}, err
-	}
-	s.cache.mu.Lock()
-	s.cache.e, s.cache.at = e, now
-	s.cache.mu.Unlock()
-	return e, nil
 }
 
 // EstimateRates loads the facts of up to n random accounts (random points

@@ -119,19 +119,42 @@ func (s *Store) ByEmail(ctx context.Context, q store.Querier, email string) (Acc
 }
 
 func scan(row *sql.Row) (Account, error) {
-	var a Account
-	var mobile sql.NullString
-	var registered, created int64
-	err := row.Scan(&a.ID, &a.Email, &a.PasswordHash, &mobile, &a.MobileVerification, &a.KYC, &registered,
-		&a.Frozen, &a.RebindRequired, &created)
+	var r Row
+	err := row.Scan(r.Dest()...)
 	if store.IsNoRows(err) {
 		return Account{}, apperr.New(apperr.NotFound, "no such account")
 	}
 	if err != nil {
 		return Account{}, fmt.Errorf("account: read: %w", store.Translate(err))
 	}
-	a.Mobile, a.RegisteredAt, a.CreatedAt = mobile.String, store.Time(registered), store.Time(created)
-	return a, nil
+	return r.Account(), nil
+}
+
+// Row reads an account in a statement that reads other rows with it (a
+// session and its account in one join).
+type Row struct {
+	a                   Account
+	mobile              sql.NullString
+	registered, created int64
+}
+
+// Columns lists an account's columns as Row reads them, qualified by the
+// table's alias.
+func Columns(alias string) string {
+	return alias + "." + strings.ReplaceAll(columns, ", ", ", "+alias+".")
+}
+
+// Dest returns the scan destinations of Columns, in order.
+func (r *Row) Dest() []any {
+	return []any{&r.a.ID, &r.a.Email, &r.a.PasswordHash, &r.mobile, &r.a.MobileVerification, &r.a.KYC, &r.registered,
+		&r.a.Frozen, &r.a.RebindRequired, &r.created}
+}
+
+// Account returns the account scanned.
+func (r *Row) Account() Account {
+	a := r.a
+	a.Mobile, a.RegisteredAt, a.CreatedAt = r.mobile.String, store.Time(r.registered), store.Time(r.created)
+	return a
 }
 
 func nullable(s string) any {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/rebindhq/rebind/internal/account"
 	"github.com/rebindhq/rebind/internal/apperr"
 	"github.com/rebindhq/rebind/internal/clock"
 	"github.com/rebindhq/rebind/internal/store"
@@ -70,15 +71,38 @@ const touchEvery = time.Minute
 // Lookup returns the live session of a bearer token and records its use; an
 // unknown, revoked, idle or expired token is unauthorized.
 func (m *Manager) Lookup(ctx context.Context, q store.Querier, secret string) (Session, error) {
+	return m.lookup(ctx, q, secret, nil)
+}
+
+// LookupAccount is Lookup that also reads the session's account, in the
+// same statement: every signed-in request needs both.
+func (m *Manager) LookupAccount(ctx context.Context, q store.Querier, secret string) (Session, account.Account, error) {
+	var r account.Row
+	s, err := m.lookup(ctx, q, secret, r.Dest())
+	if err != nil {
+		return Session{}, account.Account{}, err
+	}
+	return s, r.Account(), nil
+}
+
+// lookup reads the session and, when dest is given, its account's
+// account.Columns into dest.
+func (m *Manager) lookup(ctx context.Context, q store.Querier, secret string, dest []any) (Session, error) {
 	if secret == "" || len(secret) > 128 {
 		return Session{}, apperr.New(apperr.Unauthorized, "sign in first")
 	}
 	now := m.clock.Now()
 	var s Session
 	var created, seen, expires int64
-	err := q.QueryRowContext(ctx, `SELECT id, account_id, created_at, last_seen_at, expires_at FROM sessions
-		WHERE token_hash = $1 AND expires_at > $2 AND last_seen_at > $3`,
-		token.Digest(secret), store.Millis(now), store.Millis(now.Add(-m.idle))).Scan(&s.ID, &s.AccountID, &created, &seen, &expires)
+	query := `SELECT s.id, s.account_id, s.created_at, s.last_seen_at, s.expires_at FROM sessions s
+		WHERE s.token_hash = $1 AND s.expires_at > $2 AND s.last_seen_at > $3`
+	if dest != nil {
+		query = `SELECT s.id, s.account_id, s.created_at, s.last_seen_at, s.expires_at, ` + account.Columns("a") + `
+		FROM sessions s JOIN accounts a ON a.id = s.account_id
+		WHERE s.token_hash = $1 AND s.expires_at > $2 AND s.last_seen_at > $3`
+	}
+	err := q.QueryRowContext(ctx, query, token.Digest(secret), store.Millis(now), store.Millis(now.Add(-m.idle))).
+		Scan(append([]any{&s.ID, &s.AccountID, &created, &seen, &expires}, dest...)...)
 	if store.IsNoRows(err) {
 		return Session{}, apperr.New(apperr.Unauthorized, "your session has ended; sign in again")
 	}

@@ -99,3 +99,30 @@ func create(t *testing.T, m *session.Manager, db *store.DB, accountID string) (s
 	}
 	return tok, s
 }
+
+// LookupAccount reads the session and its account in one statement, with
+// the same refusals as Lookup.
+func TestLookupAccount(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		clk := clock.NewFake(time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC))
+		m := session.NewManager(clk, 30*time.Minute, 12*time.Hour)
+		acc := storetest.Account(t, db)
+		tok, s, err := m.Create(ctx, db, acc, "192.0.2.1", "test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		email := storetest.Value[string](t, db, "SELECT email FROM accounts WHERE id = $1", acc)
+		got, a, err := m.LookupAccount(ctx, db, tok)
+		if err != nil || got.ID != s.ID || a.ID != acc || a.Email != email || a.RegisteredAt.IsZero() {
+			t.Fatalf("LookupAccount = %+v, %+v, %v; want session %s of account %s <%s>", got, a, err, s.ID, acc, email)
+		}
+		clk.Advance(30 * time.Minute)
+		if _, _, err := m.LookupAccount(ctx, db, tok); !apperr.Is(err, apperr.Unauthorized) {
+			t.Fatalf("after 30 idle minutes = %v", err)
+		}
+		if _, _, err := m.LookupAccount(ctx, db, "not-a-token"); !apperr.Is(err, apperr.Unauthorized) {
+			t.Fatalf("an unknown token = %v", err)
+		}
+	})
+}

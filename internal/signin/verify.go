@@ -82,15 +82,7 @@ func (s *Service) EndsAt(sess session.Session) time.Time { return s.Sessions.End
 
 // Current returns the session of a bearer token and its account.
 func (s *Service) Current(ctx context.Context, token string) (session.Session, account.Account, error) {
-	sess, err := s.Sessions.Lookup(ctx, s.DB, token)
-	if err != nil {
-		return session.Session{}, account.Account{}, err
-	}
-	a, err := s.Accounts.ByID(ctx, s.DB, sess.AccountID)
-	if err != nil {
-		return session.Session{}, account.Account{}, apperr.Wrap(apperr.Unauthorized, "sign in first", err)
-	}
-	return sess, a, nil
+	return s.Sessions.LookupAccount(ctx, s.DB, token)
 }
 
 // SignOut ends the session of token.

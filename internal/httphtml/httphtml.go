@@ -15,6 +15,7 @@ import (
 	"github.com/rebindhq/rebind/internal/apperr"
 	"github.com/rebindhq/rebind/internal/client"
 	"github.com/rebindhq/rebind/internal/httpjson"
+	"github.com/rebindhq/rebind/internal/store"
 )
 
 // Handler is a page handler that returns its error.
@@ -110,7 +111,7 @@ func (s *Site) ErrorPage(w http.ResponseWriter, r *http.Request, err error) {
 		w.WriteHeader(httpjson.StatusClientClosed)
 		return
 	}
-	e := apperr.As(err)
+	e := apperr.As(store.Classify(err))
 	if e.Code.Status() >= 500 {
 		s.Log.Error("page failed", "request_id", client.From(r.Context()).RequestID, "err", err)
 	}

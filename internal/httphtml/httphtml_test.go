@@ -16,6 +16,8 @@ import (
 	"testing/fstest"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
+
 	"github.com/rebindhq/rebind/internal/apperr"
 )
 
@@ -178,6 +180,8 @@ func TestErrorPage(t *testing.T) {
 		{apperr.New(apperr.RateLimited, "slow down"), 429, "Slow down.", false},
 		{apperr.New(apperr.Unavailable, "later"), 503, "Later.", true},
 		{errors.New("database is on fire"), 500, "Internal error.", true},
+		// A read that forgot to translate PostgreSQL shutting down.
+		{fmt.Errorf("read: %w", &pgconn.PgError{Code: "57P01", Message: "terminating connection due to administrator command"}), 503, "The database is unavailable.", true},
 	} {
 		var log bytes.Buffer
 		s := newSite(t, "k", false, &log)

@@ -20,6 +20,7 @@ import (
 
 	"github.com/rebindhq/rebind/internal/apperr"
 	"github.com/rebindhq/rebind/internal/client"
+	"github.com/rebindhq/rebind/internal/store"
 )
 
 // MaxBody is the largest JSON body accepted.
@@ -75,7 +76,7 @@ func (a Adapter) WriteError(w http.ResponseWriter, r *http.Request, err error) {
 		w.WriteHeader(StatusClientClosed)
 		return
 	}
-	e := apperr.As(err)
+	e := apperr.As(store.Classify(err))
 	status := e.Code.Status()
 	if status >= 500 {
 		a.Log.Error("request failed", "request_id", client.From(r.Context()).RequestID, "code", e.Code, "err", err)

@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
+
 	"github.com/rebindhq/rebind/internal/apperr"
 	"github.com/rebindhq/rebind/internal/httpjson"
 )
@@ -212,5 +214,17 @@ func TestBearerTokenAndMissing(t *testing.T) {
 	}
 	if err := httpjson.Missing("email"); !apperr.Is(err, apperr.InvalidRequest) || apperr.As(err).Message != `field "email" is required` {
 		t.Errorf("Missing: %v", err)
+	}
+}
+
+// An error no layer classified that says the database cannot be reached
+// (PostgreSQL shutting down, here wrapped by a read that did not translate
+// it) is 503 unavailable, not 500: during a restart clients are told to
+// come back, and no one is paged for an internal error.
+func TestUnreachableDatabaseIsUnavailable(t *testing.T) {
+	shutdown := &pgconn.PgError{Code: "57P01", Message: "terminating connection due to administrator command"}
+	status, _, out, logs := response(t, fmt.Errorf("flow: read: %w", shutdown))
+	if e, _ := out["error"].(map[string]any); status != 503 || e["code"] != "unavailable" || !strings.Contains(logs, "57P01") {
+		t.Errorf("a server shutting down: %d %v, log %q", status, out, logs)
 	}
 }

@@ -37,6 +37,19 @@ func Translate(err error) error {
 	return err
 }
 
+// Classify is what an HTTP answer makes of an error that no layer
+// classified: one that says the database cannot be reached now (a dropped
+// or refused connection, a server shutting down) is unavailable (503), not
+// internal, wherever a read forgot to Translate it. Any other error is
+// returned as it is.
+func Classify(err error) error {
+	var e *apperr.Error
+	if err == nil || errors.As(err, &e) || !unreachable(err) {
+		return err
+	}
+	return apperr.Wrap(apperr.Unavailable, "the database is unavailable", err)
+}
+
 // IsUniqueViolation reports whether err is a unique or primary key violation.
 func IsUniqueViolation(err error) bool {
 	var pg *pgconn.PgError

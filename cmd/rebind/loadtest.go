@@ -47,19 +47,14 @@ func loadtestCmd(ctx context.Context, args []string, getenv func(string) string,
 		cfg.Levels = append(cfg.Levels, n)
 	}
 	in := loadtest.NewInbox()
-	smtpSink, err := loadtest.StartSMTP(*smtpAddr, in)
+	sinks, err := loadtest.StartSinks(*smtpAddr, *smsAddr, in)
 	if err != nil {
 		return err
 	}
-	defer smtpSink.Close()
-	smsSink, err := loadtest.StartSMS(*smsAddr, in)
-	if err != nil {
-		return err
-	}
-	defer smsSink.Close()
+	defer sinks.Close()
 	fmt.Fprintf(stderr, "sinks ready; start the server (not in production) with\n"+
 		"  REBIND_SMTP_URL=%s REBIND_SMS_URL=%s REBIND_TRUSTED_PROXIES=127.0.0.1/32 REBIND_CAPTCHA=off\n",
-		smtpSink.URL(), smsSink.URL())
+		sinks.SMTP.URL(), sinks.SMS.URL())
 	if err := waitReady(ctx, cfg.BaseURL, stderr); err != nil {
 		return err
 	}

@@ -34,16 +34,12 @@ import (
 func TestDatabaseRestartUnderLoad(t *testing.T) {
 	r := newRig(t)
 	in := loadtest.NewInbox()
-	smtpSink, err := loadtest.StartSMTP("127.0.0.1:0", in)
+	sinks, err := loadtest.StartSinks("127.0.0.1:0", "127.0.0.1:0", in)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { smtpSink.Close() })
-	smsSink, err := loadtest.StartSMS("127.0.0.1:0", in)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { smsSink.Close() })
+	t.Cleanup(func() { sinks.Close() })
+	smtpSink, smsSink := sinks.SMTP, sinks.SMS
 	// The SMS provider is reached through a gate: the test holds the
 	// messages being sent when it stops PostgreSQL, and lets the provider
 	// accept them while the database is away, so their outcomes meet the

@@ -23,17 +23,8 @@ var codesPerFlow = map[string]int{"signin": 1, "email-code": 1, "reset-quiz": 1,
 func serve(t *testing.T, opts apptest.Options) (*apptest.Server, *loadtest.Inbox) {
 	t.Helper()
 	in := loadtest.NewInbox()
-	smtpSink, err := loadtest.StartSMTP("127.0.0.1:0", in)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { smtpSink.Close() })
-	smsSink, err := loadtest.StartSMS("127.0.0.1:0", in)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { smsSink.Close() })
-	opts.Env = map[string]string{"REBIND_SMTP_URL": smtpSink.URL(), "REBIND_SMS_URL": smsSink.URL(),
+	sinks := startSinks(t, in)
+	opts.Env = map[string]string{"REBIND_SMTP_URL": sinks.SMTP.URL(), "REBIND_SMS_URL": sinks.SMS.URL(),
 		"REBIND_TRUSTED_PROXIES": "127.0.0.1/32", "REBIND_CAPTCHA": "off"}
 	return apptest.Start(t, opts), in
 }
@@ -212,16 +203,8 @@ func TestStop(t *testing.T) {
 // twice with the same Message-ID; the SMS sink counts by number.
 func TestInboxCounts(t *testing.T) {
 	in := loadtest.NewInbox()
-	smtpSink, err := loadtest.StartSMTP("127.0.0.1:0", in)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer smtpSink.Close()
-	smsSink, err := loadtest.StartSMS("127.0.0.1:0", in)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer smsSink.Close()
+	sinks := startSinks(t, in)
+	smtpSink, smsSink := sinks.SMTP, sinks.SMS
 	mailTo := func(to, id string) {
 		t.Helper()
 		u, _ := url.Parse(smtpSink.URL())
@@ -254,4 +237,15 @@ func TestInboxCounts(t *testing.T) {
 	if got := fmt.Sprint(in.Repeated()); got != "map[<out-1@rebind.example>:2]" {
 		t.Errorf("repeated: %s", got)
 	}
+}
+
+// startSinks starts both sinks on any free port, stopped when the test ends.
+func startSinks(t *testing.T, in *loadtest.Inbox) *loadtest.Sinks {
+	t.Helper()
+	sinks, err := loadtest.StartSinks("127.0.0.1:0", "127.0.0.1:0", in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sinks.Close() })
+	return sinks
 }

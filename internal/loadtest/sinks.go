@@ -277,3 +277,27 @@ func (s *SMSSink) URL() string {
 
 // Close stops the sink.
 func (s *SMSSink) Close() error { return s.srv.Close() }
+
+// Sinks are the two sinks that read codes into one Inbox.
+type Sinks struct {
+	SMTP *SMTPSink
+	SMS  *SMSSink
+}
+
+// StartSinks starts the SMTP sink on smtpAddr and the SMS sink on smsAddr
+// ("127.0.0.1:0" for any port), both delivering to in.
+func StartSinks(smtpAddr, smsAddr string, in *Inbox) (*Sinks, error) {
+	m, err := StartSMTP(smtpAddr, in)
+	if err != nil {
+		return nil, err
+	}
+	t, err := StartSMS(smsAddr, in)
+	if err != nil {
+		m.Close()
+		return nil, err
+	}
+	return &Sinks{SMTP: m, SMS: t}, nil
+}
+
+// Close stops both sinks.
+func (s *Sinks) Close() error { return errors.Join(s.SMTP.Close(), s.SMS.Close()) }

@@ -8,6 +8,8 @@ package hold
 import (
 	"context"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/rebindhq/rebind/internal/apperr"
@@ -115,45 +117,73 @@ type Eligibility struct {
 
 // WithdrawalEligibility is the wallet's hot path: one indexed query. An
 // unknown account is not_found; any database error is returned, and the
-// wallet must treat an error as "not allowed" (fail closed).
+// wallet must treat an error as "not allowed" (fail closed). Answers
+// coalesces concurrent questions into one such query.
 func (s *Store) WithdrawalEligibility(ctx context.Context, q store.Querier, accountID string) (Eligibility, error) {
 	if !token.ValidID(accountID) {
 		return Eligibility{}, apperr.New(apperr.NotFound, "no such account")
 	}
-	rows, err := q.QueryContext(ctx, `SELECT a.frozen, h.reason, h.ends_at FROM accounts a
-		LEFT JOIN holds h ON h.account_id = a.id AND h.kind = $2 AND h.ends_at > $3
-		WHERE a.id = $1 ORDER BY h.ends_at DESC`, accountID, Withdrawal, store.Millis(s.clock.Now()))
+	got, err := s.eligibilities(ctx, q, []string{accountID})
 	if err != nil {
-		return Eligibility{}, fmt.Errorf("hold: eligibility: %w", store.Translate(err))
+		return Eligibility{}, err
+	}
+	e, ok := got[accountID]
+	if !ok {
+		return Eligibility{}, apperr.New(apperr.NotFound, "no such account")
+	}
+	return e, nil
+}
+
+// eligibilities answers for several accounts in one statement, read at one
+// instant; an account the map lacks does not exist. ids must be valid IDs
+// (token.ValidID), which keeps the statement's text to placeholders.
+func (s *Store) eligibilities(ctx context.Context, q store.Querier, ids []string) (map[string]Eligibility, error) {
+	args := make([]any, 0, len(ids)+2)
+	args = append(args, Withdrawal, store.Millis(s.clock.Now()))
+	var in strings.Builder
+	for i, id := range ids {
+		if i > 0 {
+			in.WriteString(", ")
+		}
+		in.WriteString("$" + strconv.Itoa(i+3))
+		args = append(args, id)
+	}
+	rows, err := q.QueryContext(ctx, `SELECT a.id, a.frozen, h.reason, h.ends_at FROM accounts a
+		LEFT JOIN holds h ON h.account_id = a.id AND h.kind = $1 AND h.ends_at > $2
+		WHERE a.id IN (`+in.String()+`) ORDER BY a.id, h.ends_at DESC`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("hold: eligibility: %w", store.Translate(err))
 	}
 	defer rows.Close()
-	e := Eligibility{Allowed: true, Reasons: []string{}}
-	found, frozen := false, false
+	out := make(map[string]Eligibility, len(ids))
 	for rows.Next() {
+		var id string
+		var frozen bool
 		var reason *string
 		var end *int64
-		if err := rows.Scan(&frozen, &reason, &end); err != nil {
-			return Eligibility{}, fmt.Errorf("hold: eligibility: %w", err)
+		if err := rows.Scan(&id, &frozen, &reason, &end); err != nil {
+			return nil, fmt.Errorf("hold: eligibility: %w", store.Translate(err))
 		}
-		found = true
+		e, seen := out[id]
+		if !seen {
+			e = Eligibility{Allowed: !frozen, Reasons: []string{}}
+			if frozen {
+				e.Reasons = append(e.Reasons, AccountFrozen)
+			}
+		}
 		if reason != nil && end != nil {
 			e.Allowed = false
 			e.Reasons = append(e.Reasons, *reason)
-			if e.Until == nil {
+			// A frozen account has no end until staff lift it.
+			if e.Until == nil && !frozen {
 				t := store.Time(*end)
 				e.Until = &t
 			}
 		}
+		out[id] = e
 	}
 	if err := rows.Err(); err != nil {
-		return Eligibility{}, fmt.Errorf("hold: eligibility: %w", store.Translate(err))
+		return nil, fmt.Errorf("hold: eligibility: %w", store.Translate(err))
 	}
-	if !found {
-		return Eligibility{}, apperr.New(apperr.NotFound, "no such account")
-	}
-	if frozen {
-		e.Allowed, e.Until = false, nil
-		e.Reasons = append([]string{AccountFrozen}, e.Reasons...)
-	}
-	return e, nil
+	return out, nil
 }

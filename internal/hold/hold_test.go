@@ -31,22 +31,22 @@ func TestHoldEndsAndOnlyExtends(t *testing.T) {
 			t.Fatalf("Extend = %v, %v", end, err)
 		}
 		clk.Set(t0.Add(24*time.Hour - time.Second))
-		e, _ := hs.WithdrawalEligibility(ctx, db, acc)
+		e := ok(hs.WithdrawalEligibility(ctx, db, acc))(t)
 		if e.Allowed || e.Until == nil || !e.Until.Equal(end) || e.Reasons[0] != hold.MobileReset {
 			t.Fatalf("at T+23:59:59: %+v", e)
 		}
 		// A shorter hold during a longer one does not shorten it.
 		clk.Set(t0.Add(time.Hour))
-		if got, _ := hs.Extend(ctx, db, acc, hold.MobileReset, time.Hour); !got.Equal(end) {
+		if got := ok(hs.Extend(ctx, db, acc, hold.MobileReset, time.Hour))(t); !got.Equal(end) {
 			t.Fatalf("a shorter extension moved the end to %v", got)
 		}
 		// A new change at T+20h moves the end to T+44h.
 		clk.Set(t0.Add(20 * time.Hour))
-		if got, _ := hs.Extend(ctx, db, acc, hold.MobileReset, 24*time.Hour); !got.Equal(t0.Add(44 * time.Hour)) {
+		if got := ok(hs.Extend(ctx, db, acc, hold.MobileReset, 24*time.Hour))(t); !got.Equal(t0.Add(44 * time.Hour)) {
 			t.Fatalf("extension at T+20h ends at %v", got)
 		}
 		clk.Set(t0.Add(44*time.Hour + time.Second))
-		if e, _ := hs.WithdrawalEligibility(ctx, db, acc); !e.Allowed {
+		if e := ok(hs.WithdrawalEligibility(ctx, db, acc))(t); !e.Allowed {
 			t.Fatalf("after the hold: %+v", e)
 		}
 	})
@@ -58,18 +58,18 @@ func TestSeveralReasonsAndFrozen(t *testing.T) {
 		clk := clock.NewFake(t0)
 		hs := hold.NewStore(clk)
 		acc := storetest.Account(t, db)
-		hs.Extend(ctx, db, acc, hold.PasswordReset, 2*time.Hour)
-		hs.Extend(ctx, db, acc, hold.MobileChange, 24*time.Hour)
-		e, _ := hs.WithdrawalEligibility(ctx, db, acc)
+		ok(hs.Extend(ctx, db, acc, hold.PasswordReset, 2*time.Hour))(t)
+		ok(hs.Extend(ctx, db, acc, hold.MobileChange, 24*time.Hour))(t)
+		e := ok(hs.WithdrawalEligibility(ctx, db, acc))(t)
 		if e.Allowed || len(e.Reasons) != 2 || e.Reasons[0] != hold.MobileChange || !e.Until.Equal(t0.Add(24*time.Hour)) {
 			t.Fatalf("two holds: %+v", e)
 		}
-		active, _ := hs.Active(ctx, db, acc)
+		active := ok(hs.Active(ctx, db, acc))(t)
 		if len(active) != 2 {
 			t.Fatalf("Active = %+v", active)
 		}
-		db.ExecContext(ctx, "UPDATE accounts SET frozen = TRUE WHERE id = $1", acc)
-		e, _ = hs.WithdrawalEligibility(ctx, db, acc)
+		ok(db.ExecContext(ctx, "UPDATE accounts SET frozen = TRUE WHERE id = $1", acc))(t)
+		e = ok(hs.WithdrawalEligibility(ctx, db, acc))(t)
 		if e.Allowed || e.Until != nil || e.Reasons[0] != hold.AccountFrozen {
 			t.Fatalf("frozen: %+v", e)
 		}
@@ -99,4 +99,16 @@ func TestConcurrentExtensionsKeepTheLatestEnd(t *testing.T) {
 			t.Fatalf("hold ends at %v, want %v", e.Until, want)
 		}
 	})
+}
+
+// ok returns the value of a call that must not fail, failing the test
+// on its error: ok(f())(t).
+func ok[T any](v T, err error) func(*testing.T) T {
+	return func(t *testing.T) T {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
 }

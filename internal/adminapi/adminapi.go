@@ -38,8 +38,11 @@ type API struct {
 	Admin    *admin.Service
 	Accounts *account.Store
 	Holds    *hold.Store
-	Audit    *audit.Log
-	Clock    clock.Clock
+	// Eligibility answers the wallet's withdrawal question, sharing one
+	// query among questions that arrive together.
+	Eligibility *hold.Answers
+	Audit       *audit.Log
+	Clock       clock.Clock
 	// Reset decides applications; Evidence lists them and their pictures,
 	// which Blobs keeps sealed.
 	Reset    *reset.Service
@@ -197,7 +200,7 @@ func (a *API) pushActivity(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) withdrawalEligibility(w http.ResponseWriter, r *http.Request) error {
-	e, err := a.Holds.WithdrawalEligibility(r.Context(), a.DB, r.PathValue("id"))
+	e, err := a.Eligibility.WithdrawalEligibility(r.Context(), r.PathValue("id"))
 	if err != nil {
 		return err
 	}

@@ -50,6 +50,11 @@ import (
 	"github.com/rebindhq/rebind/internal/upload"
 )
 
+// eligibilityQueries bounds the eligibility queries one instance runs at
+// once; questions arriving meanwhile share the next query (hold.Answers).
+// Measured in docs/benchmarks.md (issue 12, third round).
+const eligibilityQueries = 2
+
 // App is a wired rebind server.
 type App struct {
 	Config   *config.Config
@@ -60,18 +65,21 @@ type App struct {
 	Hasher   *password.Hasher
 	Audit    *audit.Log
 	Holds    *hold.Store
-	Flows    *flow.Store
-	Codes    *code.Service
-	Sessions *session.Manager
-	Limiter  *ratelimit.Limiter
-	Check    *credential.Checker
-	SignIn   *signin.Service
-	Quiz     *quiz.Service
-	Reset    *reset.Service
-	PwReset  *pwreset.Service
-	Stop     *stoplink.Service
-	Change   *change.Service
-	Captcha  *captcha.Slider
+	// Eligibility answers the wallet's withdrawal question in shared
+	// queries (hold.Answers).
+	Eligibility *hold.Answers
+	Flows       *flow.Store
+	Codes       *code.Service
+	Sessions    *session.Manager
+	Limiter     *ratelimit.Limiter
+	Check       *credential.Checker
+	SignIn      *signin.Service
+	Quiz        *quiz.Service
+	Reset       *reset.Service
+	PwReset     *pwreset.Service
+	Stop        *stoplink.Service
+	Change      *change.Service
+	Captcha     *captcha.Slider
 	// Evidence keeps document applications; Blobs seals their pictures.
 	Evidence *evidence.Store
 	Blobs    *blob.Store
@@ -134,6 +142,7 @@ func New(cfg *config.Config, db *store.DB, log *slog.Logger, opts Options) (*App
 	}
 	a.Audit = audit.New(clk)
 	a.Holds = hold.NewStore(clk)
+	a.Eligibility = hold.NewAnswers(a.Holds, db, eligibilityQueries)
 	a.Flows = flow.NewStore(clk)
 	a.Sessions = session.NewManager(clk, cfg.SessionIdle, cfg.SessionAbsolute)
 	a.Limiter = ratelimit.New(clk)

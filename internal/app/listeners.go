@@ -84,7 +84,7 @@ func (a *App) internalRoutes(ad httpjson.Adapter) error {
 		return err
 	}
 	(&adminapi.API{DB: a.DB, Token: cfg.AdminToken, Admin: a.Admin, Accounts: a.Accounts, Holds: a.Holds,
-		Audit: a.Audit, Clock: a.Clock, Reset: a.Reset, Evidence: a.Evidence, Blobs: a.Blobs,
+		Eligibility: a.Eligibility, Audit: a.Audit, Clock: a.Clock, Reset: a.Reset, Evidence: a.Evidence, Blobs: a.Blobs,
 		Limiter: a.Limiter, OnAuthFail: a.metrics.adminAuthFailed}).Routes(mux, ad)
 	mux.Handle("GET /metrics", a.metrics.handler())
 	a.health(mux, ad)

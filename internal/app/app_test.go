@@ -3,6 +3,7 @@ package app_test
 import (
 	"io"
 	"net/http"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -161,9 +162,13 @@ func TestHealthReadinessMetrics(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		b, _ := io.ReadAll(resp.Body)
+		b, err := io.ReadAll(resp.Body)
 		resp.Body.Close()
-		for _, want := range []string{`rebind_http_requests_total{route="POST /api/v1/sessions",status="401"} 1`, `rebind_outbox_messages{state="pending"}`, `rebind_outbox_oldest_pending_seconds{channel="sms"}`, "go_goroutines"} {
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, want := range []string{`rebind_http_requests_total{route="POST /api/v1/sessions",status="401"} 1`, `rebind_outbox_messages{state="pending"}`, `rebind_outbox_oldest_pending_seconds{channel="sms"}`, "go_goroutines",
+			`rebind_build_info{goversion="` + runtime.Version() + `"`} {
 			if !strings.Contains(string(b), want) {
 				t.Errorf("/metrics lacks %s", want)
 			}

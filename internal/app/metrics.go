@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/rebindhq/rebind/internal/audit"
+	"github.com/rebindhq/rebind/internal/buildinfo"
 	"github.com/rebindhq/rebind/internal/clock"
 	"github.com/rebindhq/rebind/internal/code"
 	"github.com/rebindhq/rebind/internal/evidence"
@@ -59,7 +60,13 @@ func newMetrics(db *store.DB, clk clock.Clock) *metrics {
 			Name: "rebind_audit_write_failures_total", Help: "Audit events recorded on their own (failed codes, failed sign-ins, limits hit) that could not be written, by action; alert on any.",
 		}, []string{"action"}),
 	}
-	m.registry.MustRegister(m.requests, m.duration, m.deliveries, m.breaker, m.limited, m.adminAuth, m.auditLost,
+	bi := buildinfo.Read()
+	build := prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "rebind_build_info", Help: "Always 1; its labels name the running build (rebind version).",
+		ConstLabels: prometheus.Labels{"version": bi.Version, "revision": bi.Revision, "goversion": bi.GoVersion},
+	})
+	build.Set(1)
+	m.registry.MustRegister(m.requests, m.duration, m.deliveries, m.breaker, m.limited, m.adminAuth, m.auditLost, build,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		newAuditCollector(db, audit.New(clk), clk.Now),
 		outboxCollector{db: db, clock: clk, desc: prometheus.NewDesc("rebind_outbox_messages", "Outbox messages by state.", []string{"state"}, nil),

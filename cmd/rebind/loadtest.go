@@ -20,7 +20,7 @@ import (
 // server, and prints the report.
 func loadtestCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("loadtest", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs.SetOutput(io.Discard)
 	base := fs.String("url", "http://127.0.0.1:8080", "the server's public address")
 	admin := fs.String("admin-url", "http://127.0.0.1:8081", "the server's internal address (admin API)")
 	scenarios := fs.String("scenarios", strings.Join(loadtest.Scenarios, ","), "comma-separated scenarios")
@@ -30,7 +30,9 @@ func loadtestCmd(ctx context.Context, args []string, getenv func(string) string,
 	smtpAddr := fs.String("smtp", "127.0.0.1:2525", "address of the SMTP sink")
 	smsAddr := fs.String("sms", "127.0.0.1:2526", "address of the SMS sink")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
-	if err := fs.Parse(args); err != nil {
+	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
+		return flagHelp("loadtest", fs)
+	} else if err != nil {
 		return fmt.Errorf("loadtest: %w", err)
 	}
 	cfg := loadtest.Config{BaseURL: strings.TrimRight(*base, "/"), AdminURL: strings.TrimRight(*admin, "/"),

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/rebindhq/rebind/internal/audit"
+	"github.com/rebindhq/rebind/internal/buildinfo"
 	"github.com/rebindhq/rebind/internal/clock"
 	"github.com/rebindhq/rebind/internal/config"
 	"github.com/rebindhq/rebind/internal/store"
@@ -29,15 +31,50 @@ commands:
   staff disable    disable a member and end their sessions: staff disable --email E
   audit verify     check the audit trail's hash chain (read-only; says what awaits sealing)
   audit seal       seal the audit events awaiting sealing (a running server does this itself)
+  version          print the version, the commit it was built from and the Go version
   loadtest         drive a running server with whole flows and print a report:
                    loadtest [-url U] [-admin-url U] [-scenarios signin,...] [-c 1,8,32,128] [-d 10s] [-json]
 
-Configuration comes from REBIND_* environment variables (see README.md).
+Every command's -h prints its flags. Configuration comes from REBIND_*
+environment variables (see README.md).
 `
+
+// helpError carries the usage a -h or --help asked for: run prints it on
+// standard output and succeeds.
+type helpError struct{ text string }
+
+func (e *helpError) Error() string { return "help requested" }
+
+// isHelp says whether arg asks for help.
+func isHelp(arg string) bool {
+	return arg == "-h" || arg == "-help" || arg == "--help" || arg == "help"
+}
+
+// flagHelp is the usage of a command with flags fs.
+func flagHelp(name string, fs *flag.FlagSet) *helpError {
+	var b strings.Builder
+	fmt.Fprintf(&b, "usage: rebind %s [flags]\n\nflags:\n", name)
+	fs.SetOutput(&b)
+	fs.PrintDefaults()
+	b.WriteString("\nConfiguration comes from REBIND_* environment variables (see README.md).\n")
+	return &helpError{b.String()}
+}
 
 // run is the whole program; main only supplies the process's arguments,
 // environment and streams, so tests can run it in-process.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	err := dispatch(ctx, args, getenv, stdout, stderr)
+	if h := (*helpError)(nil); errors.As(err, &h) {
+		fmt.Fprint(stdout, h.text)
+		return nil
+	}
+	return err
+}
+
+func dispatch(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && isHelp(args[0]) {
+		return &helpError{usage}
+	}
 	cmd := "serve"
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		cmd, args = args[0], args[1:]
@@ -55,8 +92,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return auditCmd(ctx, args, getenv, stdout)
 	case "loadtest":
 		return loadtestCmd(ctx, args, getenv, stdout, stderr)
-	case "help", "-h", "--help":
-		fmt.Fprint(stdout, usage)
+	case "version":
+		if len(args) > 0 && !isHelp(args[0]) {
+			return fmt.Errorf("version: unexpected argument %q", args[0])
+		}
+		fmt.Fprintln(stdout, buildinfo.Read())
 		return nil
 	}
 	return fmt.Errorf("unknown command %q\n\n%s", cmd, usage)
@@ -71,7 +111,9 @@ func load(name string, args []string, getenv func(string) string, extra func(*fl
 	if extra != nil {
 		extra(fs)
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
+		return nil, flagHelp(name, fs)
+	} else if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	if fs.NArg() > 0 {
@@ -108,15 +150,35 @@ func migrate(ctx context.Context, args []string, getenv func(string) string, std
 	return err
 }
 
+const auditUsage = `usage: rebind audit verify | rebind audit seal
+
+  verify  check the audit trail's hash chain (read-only; says what awaits sealing)
+  seal    seal the audit events awaiting sealing (a running server does this itself)
+`
+
 func auditCmd(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	if len(args) > 0 && isHelp(args[0]) {
+		return &helpError{auditUsage}
+	}
 	if len(args) == 0 || (args[0] != "verify" && args[0] != "seal") {
 		return errors.New("usage: rebind audit verify | rebind audit seal")
 	}
-	cfg, err := load("audit "+args[0], args[1:], getenv, nil)
-	if err != nil {
-		return err
+	// The audit commands need only the database (the chain is not keyed),
+	// so an auditor can run them without the server's secrets.
+	name := "audit " + args[0]
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	dbURL := fs.String("database-url", "", "database URL (overrides REBIND_DATABASE_URL)")
+	if err := fs.Parse(args[1:]); errors.Is(err, flag.ErrHelp) {
+		return flagHelp(name, fs)
+	} else if err != nil {
+		return fmt.Errorf("%s: %w", name, err)
 	}
-	db, err := openDB(ctx, cfg)
+	if fs.NArg() > 0 {
+		return fmt.Errorf("%s: unexpected argument %q", name, fs.Arg(0))
+	}
+	url := cmp.Or(*dbURL, getenv("REBIND_DATABASE_URL"), config.DefaultDatabaseURL)
+	db, err := store.Open(ctx, url)
 	if err != nil {
 		return err
 	}

@@ -266,8 +266,11 @@ func migrateDemoAuditCommands(t *testing.T, _, databaseURL string) {
 	if err := run(ctx, []string{"audit", "seal"}, getenv, &out, io.Discard); err != nil || !strings.Contains(out.String(), "sealed 2 events") {
 		t.Fatalf("audit seal: %v %q", err, out.String())
 	}
+	// Issue 13, item 10: an auditor verifies with the database alone, in
+	// production, without the server's secrets.
+	auditor := map[string]string{"REBIND_ENV": "production", "REBIND_DATABASE_URL": databaseURL}
 	out.Reset()
-	if err := run(ctx, []string{"audit", "verify"}, getenv, &out, io.Discard); err != nil ||
+	if err := run(ctx, []string{"audit", "verify"}, func(k string) string { return auditor[k] }, &out, io.Discard); err != nil ||
 		!strings.Contains(out.String(), "audit chain intact: 2 events") || strings.Contains(out.String(), "awaiting") {
 		t.Fatalf("audit verify after sealing: %v %q", err, out.String())
 	}
@@ -311,8 +314,44 @@ func TestCommandShapes(t *testing.T) {
 			t.Errorf("rebind %v: %v, want %q", c.args, err, c.want)
 		}
 	}
-	var out strings.Builder
-	if err := run(context.Background(), []string{"help"}, getenv, &out, io.Discard); err != nil || !strings.Contains(out.String(), "audit verify") {
-		t.Errorf("help: %v", err)
+}
+
+// Issue 13, item 10: every command's -h (and --help) prints its usage on
+// standard output and succeeds, without opening a database or starting a
+// server; version names the build.
+func TestHelpAndVersion(t *testing.T) {
+	// No database URL a command could open: help must not need one.
+	getenv := func(string) string { return "" }
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"help"}, "audit verify"},
+		{[]string{"-h"}, "audit verify"},
+		{[]string{"--help"}, "audit verify"},
+		{[]string{"serve", "-h"}, "-database-url"},
+		{[]string{"migrate", "--help"}, "usage: rebind migrate"},
+		{[]string{"demo", "-h"}, "-applications"},
+		{[]string{"staff", "-h"}, "rebind staff disable"},
+		{[]string{"staff", "add", "-h"}, "-role"},
+		{[]string{"staff", "list", "-h"}, "usage: rebind staff list"},
+		{[]string{"staff", "disable", "--help"}, "-email"},
+		{[]string{"audit", "-h"}, "verify"},
+		{[]string{"audit", "verify", "-h"}, "usage: rebind audit verify"},
+		{[]string{"audit", "seal", "-h"}, "usage: rebind audit seal"},
+		{[]string{"loadtest", "-h"}, "-scenarios"},
+		{[]string{"version", "-h"}, "rebind "},
+		{[]string{"version"}, "(commit "},
+	} {
+		var out, errOut strings.Builder
+		if err := run(context.Background(), c.args, getenv, &out, &errOut); err != nil || !strings.Contains(out.String(), c.want) {
+			t.Errorf("rebind %v: %v, printed %q, want %q in it", c.args, err, out.String(), c.want)
+		}
+		if errOut.Len() > 0 {
+			t.Errorf("rebind %v wrote to standard error: %q", c.args, errOut.String())
+		}
+	}
+	if err := run(context.Background(), []string{"version", "extra"}, getenv, io.Discard, io.Discard); err == nil {
+		t.Error("rebind version extra succeeded")
 	}
 }

@@ -26,6 +26,9 @@ const staffUsage = `usage: rebind staff add --email E --role reviewer|supervisor
 // line, as the operator (audit actor "operator"): add prints the one-time
 // enrolment link, list shows every member, disable ends a member's access.
 func staffCmd(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	if len(args) > 0 && isHelp(args[0]) {
+		return &helpError{staffUsage + "\n"}
+	}
 	if len(args) == 0 {
 		return errors.New(staffUsage)
 	}

@@ -21,6 +21,10 @@ import (
 	"github.com/rebindhq/rebind/internal/keys"
 )
 
+// DefaultDatabaseURL is the database when REBIND_DATABASE_URL is unset: a
+// SQLite file in the working folder's data directory.
+const DefaultDatabaseURL = "sqlite:data/rebind.db"
+
 // Config is everything rebind is configured with.
 type Config struct {
 	Production bool
@@ -107,7 +111,7 @@ var Variables = []struct{ Name, Default, Meaning string }{
 	{"REBIND_ENV", "dev", "`dev` or `production`; production refuses every dev default below"},
 	{"REBIND_ADDR", "127.0.0.1:8080", "public listen address: pages, user API, `/healthz`, `/readyz`"},
 	{"REBIND_INTERNAL_ADDR", "127.0.0.1:8081", "internal listen address: admin API, `/metrics`, `/healthz`, `/readyz`; reachable by the exchange's services and monitoring only, never the internet"},
-	{"REBIND_DATABASE_URL", "sqlite:data/rebind.db", "`postgres://…`, `sqlite:///abs/path.db` or `sqlite:rel/path.db`"},
+	{"REBIND_DATABASE_URL", DefaultDatabaseURL, "`postgres://…`, `sqlite:///abs/path.db` or `sqlite:rel/path.db`"},
 	{"REBIND_DATA_DIR", "data", "folder for documents and dev secrets"},
 	{"REBIND_BLOB_URL", "file://<REBIND_DATA_DIR>/documents", "where uploaded documents are kept, sealed: `file:///abs/folder` or `file://./rel/folder` (made private: 0700, files 0600), or `s3://bucket?region=R` (S3; add `&endpoint=https://host&use_path_style=true` for an S3-compatible store; credentials from `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY` or the instance role, never in the URL) — several instances need s3://; `mem://` for tests only"},
 	{"REBIND_BASE_URL", "http://<REBIND_ADDR>", "canonical site address used in links; https required in production"},
@@ -178,7 +182,7 @@ func Load(getenv func(string) string, overrides map[string]string) (*Config, err
 	} else if port != 0 && c.InternalAddr == c.Addr {
 		bad("REBIND_INTERNAL_ADDR", "must differ from REBIND_ADDR: the admin API must not share the public address")
 	}
-	c.DatabaseURL = get("REBIND_DATABASE_URL", "sqlite:data/rebind.db")
+	c.DatabaseURL = get("REBIND_DATABASE_URL", DefaultDatabaseURL)
 	c.DataDir = get("REBIND_DATA_DIR", "data")
 	c.BlobURL = get("REBIND_BLOB_URL", folderURL(filepath.Join(c.DataDir, "documents")))
 	c.Brand = get("REBIND_BRAND", "Rebind")

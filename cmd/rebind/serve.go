@@ -21,6 +21,14 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	log := newLogger(cfg, stderr)
+	for _, w := range cfg.Warnings() {
+		log.Warn(w)
+	}
+	proxies := make([]string, len(cfg.TrustedProxies))
+	for i, p := range cfg.TrustedProxies {
+		proxies[i] = p.String()
+	}
+	log.Info("trusted proxies: X-Forwarded-For is believed only from these", "cidrs", proxies)
 	db, err := openDB(ctx, cfg)
 	if err != nil {
 		return err

@@ -123,7 +123,7 @@ var Variables = []struct{ Name, Default, Meaning string }{
 	{"REBIND_MAIL_FROM", "Rebind <no-reply@rebind.invalid>", "sender of emails"},
 	{"REBIND_SMS_URL", "dev outbox", "Twilio-compatible API, `https://SID:TOKEN@host`"},
 	{"REBIND_SMS_FROM", "Rebind", "sender id or number of SMS"},
-	{"REBIND_TRUSTED_PROXIES", "none", "comma-separated CIDRs whose X-Forwarded-For is believed"},
+	{"REBIND_TRUSTED_PROXIES", "none", "comma-separated CIDRs whose X-Forwarded-For is believed; `0.0.0.0/0` and `::/0` are refused, and production over https warns at start when it is empty; the effective list is logged at start"},
 	{"REBIND_ALLOW_SQLITE", "false", "allow SQLite in production (one instance only)"},
 	{"REBIND_DEMO", "true in dev", "create the named demo accounts at start (each only if missing)"},
 	{"REBIND_LOG_LEVEL", "info", "`debug`, `info`, `warn` or `error`"},
@@ -232,6 +232,12 @@ func Load(getenv func(string) string, overrides map[string]string) (*Config, err
 			}
 			prefix = netip.PrefixFrom(addr, addr.BitLen())
 		}
+		if prefix.Bits() == 0 {
+			// Every peer would be a proxy: any client could name its own
+			// address in X-Forwarded-For and leave every per-address limit.
+			bad("REBIND_TRUSTED_PROXIES", "%q trusts every address, so any client could choose the address the limits count; name your proxies' addresses", p)
+			continue
+		}
 		c.TrustedProxies = append(c.TrustedProxies, prefix.Masked())
 	}
 	c.AllowSQLite = parseBool(get("REBIND_ALLOW_SQLITE", "false"), "REBIND_ALLOW_SQLITE", bad)
@@ -325,6 +331,17 @@ func (c *Config) refuseDevDefaults(bad func(name, format string, args ...any)) {
 	if strings.HasPrefix(c.BlobURL, "mem:") {
 		bad("REBIND_BLOB_URL", "mem:// loses every document at restart; it is for tests only")
 	}
+}
+
+// Warnings are settings that start but are probably wrong, for serve to
+// log at start.
+func (c *Config) Warnings() []string {
+	var w []string
+	if c.Production && c.BaseURL != nil && c.BaseURL.Scheme == "https" && len(c.TrustedProxies) == 0 {
+		w = append(w, "REBIND_TRUSTED_PROXIES is empty while REBIND_BASE_URL is https: if TLS ends at a proxy, "+
+			"every client has the proxy's address and the per-address limits refuse them all together; name the proxy's addresses")
+	}
+	return w
 }
 
 // EnsureDevSecrets fills a missing server secret and admin token in dev

@@ -92,6 +92,14 @@ func TestBadValues(t *testing.T) {
 		!strings.Contains(err.Error(), "REBIND_INTERNAL_ADDR: must differ from REBIND_ADDR") {
 		t.Errorf("one address for both listeners: %v", err)
 	}
+	// Issue 13, item 4: trusting every address lets any client choose the
+	// address the limits count.
+	for _, all := range []string{"0.0.0.0/0", "::/0", "10.0.0.0/8, 0.0.0.0/0"} {
+		if _, err := Load(env(map[string]string{"REBIND_TRUSTED_PROXIES": all}), nil); err == nil ||
+			!strings.Contains(err.Error(), "trusts every address") {
+			t.Errorf("REBIND_TRUSTED_PROXIES=%s: %v", all, err)
+		}
+	}
 	c, err := Load(env(map[string]string{"REBIND_TRUSTED_PROXIES": "10.0.0.0/8, 192.0.2.7"}), nil)
 	if err != nil || len(c.TrustedProxies) != 2 || c.TrustedProxies[1].Bits() != 32 {
 		t.Fatalf("proxies: %v, %v", c.TrustedProxies, err)
@@ -198,5 +206,26 @@ func TestCaptchaOffRefusedInProduction(t *testing.T) {
 	prod["REBIND_CAPTCHA"] = "slider"
 	if c, err := Load(env(prod), nil); err != nil || c.CaptchaOff {
 		t.Fatalf("production with the slider: %v %v", c, err)
+	}
+}
+
+// Issue 13, item 4: in production behind https, an empty list of proxies
+// is probably a proxy the limits cannot see through; serve warns.
+func TestWarnsOfNoProxyBehindHTTPS(t *testing.T) {
+	e := productionEnv()
+	delete(e, "REBIND_TRUSTED_PROXIES")
+	c, err := Load(env(e), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := c.Warnings(); len(w) != 1 || !strings.Contains(w[0], "REBIND_TRUSTED_PROXIES is empty") {
+		t.Fatalf("no proxies behind https: warnings %q", w)
+	}
+	e["REBIND_TRUSTED_PROXIES"] = "10.0.0.0/8"
+	if c, err = Load(env(e), nil); err != nil || len(c.Warnings()) != 0 {
+		t.Fatalf("with proxies: %v, warnings %q", err, c.Warnings())
+	}
+	if c, err = Load(env(nil), nil); err != nil || len(c.Warnings()) != 0 {
+		t.Fatalf("dev: %v, warnings %q", err, c.Warnings())
 	}
 }

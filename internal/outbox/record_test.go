@@ -246,3 +246,47 @@ func TestNoClaimWhileOutcomesWait(t *testing.T) {
 		}
 	})
 }
+
+// TestClaimOutageLogsOnce (issue 13, item 6): while the database cannot be
+// claimed from, the worker keeps trying every poll but logs one ERROR for
+// the outage and one line when it claims again, not a line a poll.
+func TestClaimOutageLogsOnce(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		q, w, rec, _ := setup(t, db)
+		logs := &syncBuffer{}
+		w.Log = slog.New(slog.NewTextHandler(logs, nil))
+		w.Poll = 5 * time.Millisecond
+		ctx := context.Background()
+		// The table gone stands for a database that answers every claim
+		// with an error.
+		if _, err := db.ExecContext(ctx, "ALTER TABLE outbox RENAME TO outbox_away"); err != nil {
+			t.Fatal(err)
+		}
+		run(t, w)
+		waitFor(t, "the outage logged", func() bool { return strings.Contains(logs.String(), "cannot claim messages") })
+		// Let it fail many more polls (each 5 ms); on a slow machine fewer,
+		// which only makes the count below easier to meet.
+		time.Sleep(200 * time.Millisecond)
+		if _, err := db.ExecContext(ctx, "ALTER TABLE outbox_away RENAME TO outbox"); err != nil {
+			t.Fatal(err)
+		}
+		id := enqueue(t, db, q, outbox.Message{Channel: outbox.Email, To: "a@example.com", Body: "b"}, time.Time{})
+		waitFor(t, "the message sent after the outage", func() bool {
+			st, _, _ := state(t, db, id)
+			return st == "sent"
+		})
+		l := logs.String()
+		if n := strings.Count(l, "level=ERROR"); n != 2 || strings.Count(l, "cannot claim messages") != 2 {
+			// One line for each channel's lane.
+			t.Errorf("%d ERROR lines during the outage, want one per channel:\n%s", n, l)
+		}
+		if n := strings.Count(l, "claiming again"); n < 1 || n > 2 {
+			t.Errorf("%d recovery lines, want one per channel that claimed:\n%s", n, l)
+		}
+		rec.mu.Lock()
+		defer rec.mu.Unlock()
+		if rec.sent[id] != 1 {
+			t.Fatalf("sent %d times", rec.sent[id])
+		}
+	})
+}

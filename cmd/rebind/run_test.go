@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -353,5 +354,94 @@ func TestHelpAndVersion(t *testing.T) {
 	}
 	if err := run(context.Background(), []string{"version", "extra"}, getenv, io.Discard, io.Discard); err == nil {
 		t.Error("rebind version extra succeeded")
+	}
+}
+
+// Issue 13, item 8: on SIGTERM (here: the context ends) /readyz answers
+// 503 while the server keeps serving for REBIND_SHUTDOWN_DELAY; then the
+// listeners close and a request already in flight still gets its answer.
+func TestShutdownDrains(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, nil, env(t, map[string]string{"REBIND_DEMO": "false", "REBIND_SHUTDOWN_DELAY": "10s"}), pw, io.Discard)
+		pw.Close()
+	}()
+	listening := regexp.MustCompile(`listening on (http://\S+)`)
+	internalAt := regexp.MustCompile(`admin API and metrics on the internal address (http://\S+)`)
+	var addr, internal string
+	sc := bufio.NewScanner(pr)
+	for (addr == "" || internal == "") && sc.Scan() {
+		if m := listening.FindStringSubmatch(sc.Text()); m != nil {
+			addr = m[1]
+		}
+		if m := internalAt.FindStringSubmatch(sc.Text()); m != nil {
+			internal = m[1]
+		}
+	}
+	go io.Copy(io.Discard, pr)
+	if addr == "" || internal == "" {
+		t.Fatal("the server did not say where it listens")
+	}
+	if status := statusOf(t, "GET", internal+"/readyz", "", ""); status != 200 {
+		t.Fatalf("/readyz before the stop: %d", status)
+	}
+	// A request in flight: its headers sent, its body not yet.
+	conn, err := net.Dial("tcp", strings.TrimPrefix(addr, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	body := `{"email":"nobody@example.com","password":"not-the-password-1"}`
+	fmt.Fprintf(conn, "POST /api/v1/sessions HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s",
+		strings.TrimPrefix(addr, "http://"), len(body), body[:10])
+	cancel()
+	waitUntil(t, "/readyz to answer 503", func() bool {
+		resp, err := http.Get(internal + "/readyz")
+		if err != nil {
+			t.Fatalf("the server stopped answering before its delay: %v", err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode == 503
+	})
+	// Still serving during the delay.
+	if status := statusOf(t, "GET", addr+"/healthz", "", ""); status != 200 {
+		t.Fatalf("/healthz during the delay: %d", status)
+	}
+	waitUntil(t, "the listeners to close", func() bool {
+		resp, err := http.Get(addr + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+		}
+		return err != nil
+	})
+	// The request in flight finishes.
+	if _, err := io.WriteString(conn, body[10:]); err != nil {
+		t.Fatalf("the request in flight was cut: %v", err)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatalf("the request in flight got no answer: %v", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 401 {
+		t.Fatalf("the request in flight: %d, want 401", resp.StatusCode)
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("run returned %v", err)
+	}
+}
+
+// waitUntil polls cond every 20 ms for up to a minute.
+func waitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }

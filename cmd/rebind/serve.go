@@ -69,6 +69,15 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	select {
 	case err = <-served:
 	case <-ctx.Done():
+		// Drain: /readyz turns 503 and the server keeps answering for
+		// REBIND_SHUTDOWN_DELAY, so the load balancer stops sending before
+		// the listeners close; then the requests in flight finish.
+		a.Drain()
+		log.Info("shutting down: /readyz answers 503", "delay", cfg.ShutdownDelay.String())
+		select {
+		case err = <-served:
+		case <-time.After(cfg.ShutdownDelay):
+		}
 	}
 	if serr := shutdown(servers); err == nil {
 		err = serr

@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/rebindhq/rebind/internal/account"
@@ -101,6 +102,8 @@ type App struct {
 	public   http.Handler
 	internal http.Handler
 	metrics  *metrics
+	// draining is set on SIGTERM: /readyz answers 503 (Drain).
+	draining atomic.Bool
 }
 
 // Options adjust an App for tests.

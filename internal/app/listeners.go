@@ -103,11 +103,19 @@ func (a *App) internalRoutes(ad httpjson.Adapter) error {
 
 // health registers the liveness and readiness checks, which both listeners
 // answer: a load balancer probes the public one, an orchestrator either.
+// Drain makes /readyz answer 503 from now on, so load balancers stop
+// sending new requests before the server stops (serve calls it on SIGTERM).
+func (a *App) Drain() { a.draining.Store(true) }
+
 func (a *App) health(mux *http.ServeMux, ad httpjson.Adapter) {
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		httpjson.Write(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		if a.draining.Load() {
+			ad.WriteError(w, r, apperr.New(apperr.Unavailable, "shutting down"))
+			return
+		}
 		if err := a.DB.Ready(r.Context()); err != nil {
 			ad.WriteError(w, r, err)
 			return

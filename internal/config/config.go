@@ -87,6 +87,10 @@ type Config struct {
 	// OutboxLease is how long an instance holds a message it is sending
 	// before another instance may take it over.
 	OutboxLease time.Duration
+	// ShutdownDelay is how long serve keeps answering after SIGTERM with
+	// /readyz at 503, so a load balancer stops sending before the
+	// listeners close.
+	ShutdownDelay time.Duration
 	// PasswordQueueWait is the longest expected wait for an argon2id worker
 	// at which a password check is admitted; beyond it, 503 at once.
 	PasswordQueueWait time.Duration
@@ -143,6 +147,7 @@ var Variables = []struct{ Name, Default, Meaning string }{
 	{"REBIND_DOCUMENT_RETENTION", "2160h", "uploaded pictures are destroyed this long after their application ends (90 days); hashes, findings and the decision stay"},
 	{"REBIND_OCR_COMMAND", "tesseract", "the program that reads the text of email and transaction screenshots for the reviewers' findings (Debian: `apt-get install tesseract-ocr tesseract-ocr-eng`), a name in `PATH` or a path; `off`, or a program not installed, reads none and the findings say so"},
 	{"REBIND_OUTBOX_LEASE", "1m", "how long an instance holds a message it is sending; after a crash another instance takes the message over once this has passed (a send is given at most half of it, so a slow provider is not sent a message twice)"},
+	{"REBIND_SHUTDOWN_DELAY", "0s", "after SIGTERM, how long to keep serving with `/readyz` answering `503` before the listeners close and the requests in flight finish (up to 10 s more); set it above your load balancer's health-check interval times its failure threshold (0s–5m)"},
 	{"REBIND_PASSWORD_QUEUE_WAIT", "1s", "a password check waits for a free argon2id worker only if its expected wait (the hashes queued ahead of it, at the recent hash time) is at most this; beyond it the request is answered `503` with `Retry-After: 1` at once, so excess load is refused in microseconds and memory stays bounded (50ms–10s)"},
 	{"REBIND_SESSION_IDLE", "30m", "session ends after this long unused"},
 	{"REBIND_SESSION_ABSOLUTE", "12h", "session ends this long after sign-in"},
@@ -290,6 +295,7 @@ func Load(getenv func(string) string, overrides map[string]string) (*Config, err
 	}
 	c.DocumentRetention = parseDuration(get("REBIND_DOCUMENT_RETENTION", "2160h"), "REBIND_DOCUMENT_RETENTION", time.Hour, 10*365*24*time.Hour, bad)
 	c.OCRCommand = get("REBIND_OCR_COMMAND", "tesseract")
+	c.ShutdownDelay = parseDuration(get("REBIND_SHUTDOWN_DELAY", "0s"), "REBIND_SHUTDOWN_DELAY", 0, 5*time.Minute, bad)
 	c.PasswordQueueWait = parseDuration(get("REBIND_PASSWORD_QUEUE_WAIT", "1s"), "REBIND_PASSWORD_QUEUE_WAIT", 50*time.Millisecond, 10*time.Second, bad)
 	c.SessionIdle = parseDuration(get("REBIND_SESSION_IDLE", "30m"), "REBIND_SESSION_IDLE", time.Minute, 24*time.Hour, bad)
 	c.SessionAbsolute = parseDuration(get("REBIND_SESSION_ABSOLUTE", "12h"), "REBIND_SESSION_ABSOLUTE", time.Minute, 30*24*time.Hour, bad)

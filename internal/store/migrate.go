@@ -74,6 +74,9 @@ func (db *DB) Migrate(ctx context.Context) (applied []Migration, err error) {
 	if err != nil {
 		return nil, err
 	}
+	if _, err := db.Pending(ctx); err != nil {
+		return nil, err
+	}
 	for _, m := range list {
 		done, err := db.apply(ctx, m)
 		if err != nil {
@@ -123,19 +126,34 @@ func (db *DB) apply(ctx context.Context, m Migration) (applied bool, err error) 
 	return applied, nil
 }
 
-// Pending returns how many migrations have not been applied yet.
+// Pending returns how many migrations have not been applied yet. A schema
+// newer than this build knows is an error: a newer release migrated the
+// database, and this one must not run against it.
 func (db *DB) Pending(ctx context.Context) (int, error) {
 	list, err := Migrations(db.Dialect)
 	if err != nil {
 		return 0, err
 	}
+	current, err := db.schemaVersion(ctx)
+	if err != nil {
+		return 0, err
+	}
+	if current > len(list) {
+		return 0, fmt.Errorf("store: the database's schema is at version %d, newer than this build knows (%d): "+
+			"a newer release migrated it; run that release (or one as new), never an older one against it", current, len(list))
+	}
+	return len(list) - current, nil
+}
+
+// schemaVersion is the highest migration applied, 0 on an empty database.
+func (db *DB) schemaVersion(ctx context.Context) (int, error) {
 	var current sql.NullInt64
-	err = db.QueryRowContext(ctx, "SELECT max(version) FROM schema_migrations").Scan(&current)
+	err := db.QueryRowContext(ctx, "SELECT max(version) FROM schema_migrations").Scan(&current)
 	if isUndefinedTable(err) {
-		return len(list), nil
+		return 0, nil
 	}
 	if err != nil {
 		return 0, Translate(fmt.Errorf("store: read schema version: %w", err))
 	}
-	return len(list) - int(current.Int64), nil
+	return int(current.Int64), nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strings"
 	"sync"
 	"testing"
 
@@ -153,4 +154,28 @@ func TestSQLitePath(t *testing.T) {
 	if _, err := store.Open(context.Background(), "mysql://x"); err == nil {
 		t.Error("Open accepted a mysql URL")
 	}
+}
+
+// Issue 13, item 9: a build refuses a schema that a newer release
+// migrated, whether it would migrate (dev) or only check (production).
+func TestSchemaNewerThanTheBuildIsRefused(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		list, err := store.Migrations(db.Dialect)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n, err := db.Pending(ctx); err != nil || n != 0 {
+			t.Fatalf("Pending on a current schema = %d, %v", n, err)
+		}
+		if _, err := db.ExecContext(ctx, "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, 'from_the_future', 0)", len(list)+1); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Pending(ctx); err == nil || !strings.Contains(err.Error(), "newer than this build knows") {
+			t.Errorf("Pending on a newer schema: %v", err)
+		}
+		if _, err := db.Migrate(ctx); err == nil || !strings.Contains(err.Error(), "newer than this build knows") {
+			t.Errorf("Migrate on a newer schema: %v", err)
+		}
+	})
 }

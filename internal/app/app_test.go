@@ -168,7 +168,7 @@ func TestHealthReadinessMetrics(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, want := range []string{`rebind_http_requests_total{route="POST /api/v1/sessions",status="401"} 1`, `rebind_outbox_messages{state="pending"}`, `rebind_outbox_oldest_pending_seconds{channel="sms"}`, "go_goroutines",
-			`rebind_build_info{goversion="` + runtime.Version() + `"`} {
+			`rebind_build_info{goversion="` + runtime.Version() + `"`, "rebind_database_up 1"} {
 			if !strings.Contains(string(b), want) {
 				t.Errorf("/metrics lacks %s", want)
 			}
@@ -177,6 +177,25 @@ func TestHealthReadinessMetrics(t *testing.T) {
 		r := s.Do(t, "GET", "/readyz", "", nil)
 		if r.Status != 503 || r.ErrorCode() != "unavailable" {
 			t.Fatalf("/readyz with the database closed: %d %s", r.Status, r.Raw)
+		}
+		// Issue 13, item 5: with the database down, /metrics still answers
+		// with what needs no database, and says the database is down.
+		resp, err = http.Get(s.InternalURL + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err = io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if resp.StatusCode != 200 {
+			t.Fatalf("/metrics with the database closed: %d\n%s", resp.StatusCode, b)
+		}
+		for _, want := range []string{"rebind_database_up 0", `rebind_http_requests_total{route="POST /api/v1/sessions",status="401"} 1`, "go_goroutines"} {
+			if !strings.Contains(string(b), want) {
+				t.Errorf("/metrics with the database closed lacks %s", want)
+			}
 		}
 	})
 }

@@ -66,7 +66,15 @@ func newMetrics(db *store.DB, clk clock.Clock) *metrics {
 		ConstLabels: prometheus.Labels{"version": bi.Version, "revision": bi.Revision, "goversion": bi.GoVersion},
 	})
 	build.Set(1)
-	m.registry.MustRegister(m.requests, m.duration, m.deliveries, m.breaker, m.limited, m.adminAuth, m.auditLost, build,
+	dbUp := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "rebind_database_up", Help: "1 when this instance's database answered a trivial query at scrape time (2 s limit), else 0.",
+	}, func() float64 {
+		if db.Ready(context.Background()) != nil {
+			return 0
+		}
+		return 1
+	})
+	m.registry.MustRegister(m.requests, m.duration, m.deliveries, m.breaker, m.limited, m.adminAuth, m.auditLost, build, dbUp,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		newAuditCollector(db, audit.New(clk), clk.Now),
 		outboxCollector{db: db, clock: clk, desc: prometheus.NewDesc("rebind_outbox_messages", "Outbox messages by state.", []string{"state"}, nil),
@@ -112,7 +120,10 @@ func (m *metrics) adminAuthFailed(limited bool) {
 }
 
 func (m *metrics) handler() http.Handler {
-	return promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{})
+	// A collector that needs the database fails alone: the rest of the
+	// scrape (requests, deliveries, the process, rebind_database_up) is what
+	// an on-call engineer needs exactly while the database is down.
+	return promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError})
 }
 
 // outboxCollector reads the queue's size at scrape time, so a backlog (a

@@ -102,24 +102,39 @@ func dispatch(ctx context.Context, args []string, getenv func(string) string, st
 	return fmt.Errorf("unknown command %q\n\n%s", cmd, usage)
 }
 
-// load parses the common flags and the environment.
-func load(name string, args []string, getenv func(string) string, extra func(*flag.FlagSet)) (*config.Config, error) {
+// parseFlags parses a command's flags: -database-url, and those extra
+// adds. It returns the database URL given, if any.
+func parseFlags(name string, args []string, extra func(*flag.FlagSet)) (dbURL string, err error) {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	addr := fs.String("addr", "", "listen address (overrides REBIND_ADDR)")
-	dbURL := fs.String("database-url", "", "database URL (overrides REBIND_DATABASE_URL)")
+	fs.StringVar(&dbURL, "database-url", "", "database URL (overrides REBIND_DATABASE_URL)")
 	if extra != nil {
 		extra(fs)
 	}
 	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
-		return nil, flagHelp(name, fs)
+		return "", flagHelp(name, fs)
 	} else if err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
+		return "", fmt.Errorf("%s: %w", name, err)
 	}
 	if fs.NArg() > 0 {
-		return nil, fmt.Errorf("%s: unexpected argument %q", name, fs.Arg(0))
+		return "", fmt.Errorf("%s: unexpected argument %q", name, fs.Arg(0))
 	}
-	cfg, err := config.Load(getenv, map[string]string{"REBIND_ADDR": *addr, "REBIND_DATABASE_URL": *dbURL})
+	return dbURL, nil
+}
+
+// load parses the common flags and the environment.
+func load(name string, args []string, getenv func(string) string, extra func(*flag.FlagSet)) (*config.Config, error) {
+	var addr string
+	dbURL, err := parseFlags(name, args, func(fs *flag.FlagSet) {
+		fs.StringVar(&addr, "addr", "", "listen address (overrides REBIND_ADDR)")
+		if extra != nil {
+			extra(fs)
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := config.Load(getenv, map[string]string{"REBIND_ADDR": addr, "REBIND_DATABASE_URL": dbURL})
 	if err != nil {
 		return nil, err
 	}
@@ -165,19 +180,11 @@ func auditCmd(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	// The audit commands need only the database (the chain is not keyed),
 	// so an auditor can run them without the server's secrets.
-	name := "audit " + args[0]
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	dbURL := fs.String("database-url", "", "database URL (overrides REBIND_DATABASE_URL)")
-	if err := fs.Parse(args[1:]); errors.Is(err, flag.ErrHelp) {
-		return flagHelp(name, fs)
-	} else if err != nil {
-		return fmt.Errorf("%s: %w", name, err)
+	dbURL, err := parseFlags("audit "+args[0], args[1:], nil)
+	if err != nil {
+		return err
 	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("%s: unexpected argument %q", name, fs.Arg(0))
-	}
-	url := cmp.Or(*dbURL, getenv("REBIND_DATABASE_URL"), config.DefaultDatabaseURL)
+	url := cmp.Or(dbURL, getenv("REBIND_DATABASE_URL"), config.DefaultDatabaseURL)
 	db, err := store.Open(ctx, url)
 	if err != nil {
 		return err

@@ -151,7 +151,7 @@ func TestAnswersShareAQuery(t *testing.T) {
 		for i := 1; i < n; i++ {
 			wg.Go(func() { got[i] = answerOf(answers.WithdrawalEligibility(ctx, cases[i%len(cases)])) })
 		}
-		// The invalid IDs never queue; the other 39 - 7 wait.
+		// The 8 invalid IDs never queue; the other 31 wait.
 		waitFor(t, func() bool { return answers.Queued() == n-1-n/len(cases) })
 		close(release)
 		wg.Wait()

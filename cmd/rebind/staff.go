@@ -97,7 +97,7 @@ func withStaff(ctx context.Context, name string, args []string, getenv func(stri
 func staffService(cfg *config.Config, db *store.DB) (*staff.Service, error) {
 	clk := clock.Real{}
 	return staff.New(db, clk, password.NewHasher(password.Default, 1), ratelimit.New(clk), audit.New(clk),
-		cfg.Secret.Key(keys.StaffTOTP), cfg.Brand)
+		cfg.Secret.Set(keys.StaffTOTP), cfg.Brand)
 }
 
 func staffAdd(ctx context.Context, cfg *config.Config, s *staff.Service, email string, role staff.Role, stdout io.Writer) error {

@@ -6,8 +6,6 @@ package app
 
 import (
 	"context"
-	"crypto/aes"
-	"crypto/cipher"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -150,23 +148,23 @@ func New(cfg *config.Config, db *store.DB, log *slog.Logger, opts Options) (*App
 	a.Sessions = session.NewManager(clk, cfg.SessionIdle, cfg.SessionAbsolute)
 	a.Limiter = ratelimit.New(clk)
 	a.Admin = &admin.Service{DB: db, Clock: clk, Accounts: a.Accounts, Hasher: a.Hasher, Audit: a.Audit}
-	queue, err := outbox.NewQueue(clk, cfg.Secret.Key(keys.OutboxSeal))
+	queue, err := outbox.NewQueue(clk, cfg.Secret.Set(keys.OutboxSeal))
 	if err != nil {
 		return nil, err
 	}
-	if a.Staff, err = staff.New(db, clk, a.Hasher, a.Limiter, a.Audit, cfg.Secret.Key(keys.StaffTOTP), cfg.Brand); err != nil {
+	if a.Staff, err = staff.New(db, clk, a.Hasher, a.Limiter, a.Audit, cfg.Secret.Set(keys.StaffTOTP), cfg.Brand); err != nil {
 		return nil, err
 	}
 	notifier, err := notify.New(queue, cfg.Brand, cfg.BaseURL)
 	if err != nil {
 		return nil, err
 	}
-	a.Codes = code.New(clk, cfg.Secret.Key(keys.CodeHMAC), rules, a.Limiter, notifier)
+	a.Codes = code.New(clk, cfg.Secret.Set(keys.CodeHMAC), rules, a.Limiter, notifier)
 	a.metrics = newMetrics(db, clk)
 	a.Audit.Failed = a.auditFailed
 	a.Codes.OnLimit = a.codeRefused
 	a.Check = &credential.Checker{DB: db, Clock: clk, Accounts: a.Accounts, Hasher: a.Hasher, Limiter: a.Limiter, Audit: a.Audit,
-		DeviceKey: cfg.Secret.Key(keys.DeviceToken)}
+		DeviceKeys: cfg.Secret.Set(keys.DeviceToken)}
 	a.SignIn = &signin.Service{DB: db, Clock: clk, Accounts: a.Accounts, Check: a.Check, Codes: a.Codes,
 		Flows: a.Flows, Sessions: a.Sessions, Audit: a.Audit}
 	a.observeEvents()
@@ -197,11 +195,7 @@ func (a *App) flows(notifier *notify.Notifier) error {
 	if err != nil {
 		return err
 	}
-	block, err := aes.NewCipher(cfg.Secret.Key(keys.QuizKey))
-	if err != nil {
-		return err
-	}
-	seal, err := cipher.NewGCM(block)
+	seal, err := keys.NewSealer(cfg.Secret.Set(keys.QuizKey))
 	if err != nil {
 		return err
 	}
@@ -214,7 +208,7 @@ func (a *App) flows(notifier *notify.Notifier) error {
 	if err != nil {
 		return fmt.Errorf("REBIND_BLOB_URL: %w", err)
 	}
-	if a.Blobs, err = blob.New(a.DB, bucket, a.Clock, cfg.Secret.Key(keys.DocumentKey)); err != nil {
+	if a.Blobs, err = blob.New(a.DB, bucket, a.Clock, cfg.Secret.Set(keys.DocumentKey)); err != nil {
 		return err
 	}
 	a.Evidence = evidence.NewStore(a.Clock)
@@ -223,7 +217,7 @@ func (a *App) flows(notifier *notify.Notifier) error {
 		Evidence: a.Evidence, Blobs: a.Blobs, Uploads: upload.New(upload.Default, 0), Brand: cfg.Brand,
 		Review: reset.ReviewRules{Time: cfg.ReviewTime, Deadline: cfg.ReviewDeadline, Retention: cfg.DocumentRetention,
 			Prepare: cfg.DocumentsWindow, SecondApprovalUSD: cfg.SecondApprovalUSD},
-		StatusKey: cfg.Secret.Key(keys.StatusLink), Notifier: notifier, OCR: ocr.New(ocr.Config{Command: cfg.OCRCommand}), Log: a.Log}
+		StatusKeys: cfg.Secret.Set(keys.StatusLink), Notifier: notifier, OCR: ocr.New(ocr.Config{Command: cfg.OCRCommand}), Log: a.Log}
 	a.Flows.OnCancel = a.Reset.FlowsCancelled
 	a.PwReset = &pwreset.Service{DB: a.DB, Clock: a.Clock, Accounts: a.Accounts, Hasher: a.Hasher, Codes: a.Codes, Flows: a.Flows,
 		Audit: a.Audit, Consequences: consequences, Limiter: a.Limiter, Hold: cfg.WithdrawalHold}

@@ -45,7 +45,7 @@ func (a *App) publicRoutes(ad httpjson.Adapter) error {
 	pages := &web.Pages{DB: a.DB, Clock: a.Clock, Log: a.Log, Brand: cfg.Brand, SignIn: a.SignIn, Holds: a.Holds,
 		Reset: a.Reset, PwReset: a.PwReset, Stop: a.Stop, Quiz: a.Quiz,
 		Change: a.Change, Captcha: a.Captcha, Limiter: a.Limiter,
-		CSRFKey: cfg.Secret.Key(keys.CSRF), Secure: secure, Dev: !cfg.Production, Demo: a.Demo}
+		CSRFKeys: cfg.Secret.Set(keys.CSRF), Secure: secure, Dev: !cfg.Production, Demo: a.Demo}
 	if err := pages.Routes(mux); err != nil {
 		return err
 	}
@@ -78,7 +78,7 @@ func (a *App) internalRoutes(ad httpjson.Adapter) error {
 	cfg := a.Config
 	mux := http.NewServeMux()
 	pages := &console.Console{DB: a.DB, Clock: a.Clock, Log: a.Log, Brand: cfg.Brand, Staff: a.Staff, Admin: a.Admin,
-		Accounts: a.Accounts, CSRFKey: cfg.Secret.Key(keys.StaffCSRF), URL: cfg.StaffURL,
+		Accounts: a.Accounts, CSRFKeys: cfg.Secret.Set(keys.StaffCSRF), URL: cfg.StaffURL,
 		Reset: a.Reset, Evidence: a.Evidence, Blobs: a.Blobs, Holds: a.Holds, Audit: a.Audit, ReviewTarget: cfg.ReviewTarget}
 	if err := pages.Routes(mux); err != nil {
 		return err

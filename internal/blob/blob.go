@@ -10,7 +10,6 @@ package blob
 
 import (
 	"context"
-	"crypto/cipher"
 	"crypto/sha256"
 	"crypto/subtle"
 	"database/sql"
@@ -24,6 +23,7 @@ import (
 
 	"github.com/rebindhq/rebind/internal/apperr"
 	"github.com/rebindhq/rebind/internal/clock"
+	"github.com/rebindhq/rebind/internal/keys"
 	"github.com/rebindhq/rebind/internal/store"
 	"github.com/rebindhq/rebind/internal/token"
 )
@@ -33,15 +33,20 @@ type Store struct {
 	db     *store.DB
 	bucket *gcblob.Bucket
 	clock  clock.Clock
-	wrap   cipher.AEAD
+	wrap   *keys.Sealer
 }
 
-// New returns a store over bucket whose data keys are wrapped under wrapKey
-// (32 bytes, keys.DocumentKey).
-func New(db *store.DB, bucket *gcblob.Bucket, c clock.Clock, wrapKey []byte) (*Store, error) {
-	wrap, err := newGCM(wrapKey)
-	if err != nil || len(wrapKey) != dataKeySize {
-		return nil, fmt.Errorf("blob: wrapping key must be %d bytes", dataKeySize)
+// New returns a store over bucket whose data keys are wrapped under the
+// current key of wrapKeys (keys.DocumentKey) and unwrap under any of them.
+func New(db *store.DB, bucket *gcblob.Bucket, c clock.Clock, wrapKeys keys.Set) (*Store, error) {
+	for _, k := range wrapKeys {
+		if len(k) != dataKeySize {
+			return nil, fmt.Errorf("blob: wrapping key must be %d bytes", dataKeySize)
+		}
+	}
+	wrap, err := keys.NewSealer(wrapKeys)
+	if err != nil {
+		return nil, fmt.Errorf("blob: %w", err)
 	}
 	return &Store{db: db, bucket: bucket, clock: c, wrap: wrap}, nil
 }

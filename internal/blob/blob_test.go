@@ -46,7 +46,7 @@ func newFixture(t *testing.T, db *store.DB, dir string, secret []byte) fixture {
 		t.Fatal(err)
 	}
 	c := clock.NewFake(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
-	s, err := New(db, bucket, c, ring.Key(keys.DocumentKey))
+	s, err := New(db, bucket, c, ring.Set(keys.DocumentKey))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,7 +119,7 @@ func TestStoredBytesRevealNothing(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		key, err := open(f.wrap, raw, id)
+		key, err := f.wrap.Open(raw, []byte(id))
 		if err != nil || len(key) != dataKeySize {
 			t.Fatalf("unwrap: %d bytes, %v", len(key), err)
 		}
@@ -181,16 +181,16 @@ func TestSwappedObjectsDoNotOpen(t *testing.T) {
 
 // Each of the two seals is bound to the id on its own.
 func TestSealsAreBoundToTheID(t *testing.T) {
-	wrap, err := newGCM(randomSecret())
+	wrap, err := keys.NewSealer(keys.Set{randomSecret()})
 	if err != nil {
 		t.Fatal(err)
 	}
 	object, wrapped := sealObject(wrap, passport, "a")
 	raw, _ := base64.RawStdEncoding.DecodeString(wrapped)
-	if _, err := open(wrap, raw, "b"); err == nil {
+	if _, err := wrap.Open(raw, []byte("b")); err == nil {
 		t.Fatal("the wrapped key unwraps under another id")
 	}
-	key, err := open(wrap, raw, "a")
+	key, err := wrap.Open(raw, []byte("a"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
 
+	"github.com/rebindhq/rebind/internal/keys"
 	"github.com/rebindhq/rebind/internal/store"
 	"github.com/rebindhq/rebind/internal/store/storetest"
 )
@@ -36,7 +37,7 @@ func TestS3Bucket(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { bucket.Close() })
-		s, err := New(db, bucket, newFixture(t, db, t.TempDir(), randomSecret()).clock, randomSecret())
+		s, err := New(db, bucket, newFixture(t, db, t.TempDir(), randomSecret()).clock, keys.Set{randomSecret()})
 		if err != nil {
 			t.Fatal(err)
 		}

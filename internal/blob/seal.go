@@ -6,6 +6,8 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
+
+	"github.com/rebindhq/rebind/internal/keys"
 )
 
 // dataKeySize is the size of each object's own key: AES-256.
@@ -38,8 +40,8 @@ func open(aead cipher.AEAD, sealed []byte, id string) ([]byte, error) {
 }
 
 // sealObject makes a fresh data key, seals plain under it and wraps the
-// key under wrap; both are bound to the object id.
-func sealObject(wrap cipher.AEAD, plain []byte, id string) (object []byte, wrappedKey string) {
+// key under wrap's current key; both are bound to the object id.
+func sealObject(wrap *keys.Sealer, plain []byte, id string) (object []byte, wrappedKey string) {
 	key := make([]byte, dataKeySize)
 	rand.Read(key)
 	aead, err := newGCM(key)
@@ -47,18 +49,19 @@ func sealObject(wrap cipher.AEAD, plain []byte, id string) (object []byte, wrapp
 		panic("blob: a 32-byte AES key was refused: " + err.Error())
 	}
 	object = seal(aead, plain, id)
-	wrappedKey = base64.RawStdEncoding.EncodeToString(seal(wrap, key, id))
+	wrappedKey = base64.RawStdEncoding.EncodeToString(wrap.Seal(key, []byte(id)))
 	clear(key)
 	return object, wrappedKey
 }
 
-// openObject unwraps the data key and opens the object with it.
-func openObject(wrap cipher.AEAD, object []byte, wrappedKey, id string) ([]byte, error) {
+// openObject unwraps the data key (under any key wrap accepts) and opens
+// the object with it.
+func openObject(wrap *keys.Sealer, object []byte, wrappedKey, id string) ([]byte, error) {
 	raw, err := base64.RawStdEncoding.DecodeString(wrappedKey)
 	if err != nil {
 		return nil, errors.New("blob: wrapped key is damaged")
 	}
-	key, err := open(wrap, raw, id)
+	key, err := wrap.Open(raw, []byte(id))
 	if err != nil {
 		return nil, errors.New("blob: data key does not unwrap (another server secret, or moved between objects)")
 	}

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/rebindhq/rebind/internal/code"
+	"github.com/rebindhq/rebind/internal/keys"
 	"github.com/rebindhq/rebind/internal/outbox"
 	"github.com/rebindhq/rebind/internal/store"
 	"github.com/rebindhq/rebind/internal/store/storetest"
@@ -17,7 +18,7 @@ func BenchmarkSendAndCheck(b *testing.B) {
 		b.Run(name, func(b *testing.B) {
 			db := open(b)
 			h := newHarness(b, db)
-			h.codes = code.New(h.clk, make([]byte, 32), code.Rules{EmailTTL: 600e9, SMSTTL: 300e9, MaxAttempts: 5, MaxSends: 5,
+			h.codes = code.New(h.clk, keys.Set{make([]byte, 32)}, code.Rules{EmailTTL: 600e9, SMSTTL: 300e9, MaxAttempts: 5, MaxSends: 5,
 				Cooldown: 60e9, PerHour: 1 << 30, PerDay: 1 << 30}, h.limiter, h.notifier)
 			for b.Loop() {
 				f := h.flow(b)

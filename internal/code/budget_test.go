@@ -10,6 +10,7 @@ import (
 	"github.com/rebindhq/rebind/internal/apperr"
 	"github.com/rebindhq/rebind/internal/client"
 	"github.com/rebindhq/rebind/internal/code"
+	"github.com/rebindhq/rebind/internal/keys"
 	"github.com/rebindhq/rebind/internal/store"
 	"github.com/rebindhq/rebind/internal/store/storetest"
 )
@@ -112,7 +113,7 @@ func TestStrangersCannotSpendTheOwnersBudget(t *testing.T) {
 func withSMSShare(h *harness, sms code.SMSRules) {
 	rules := code.DefaultRules
 	rules.SMS = sms
-	h.codes = code.New(h.clk, make([]byte, 32), rules, h.limiter, h.notifier)
+	h.codes = code.New(h.clk, keys.Set{make([]byte, 32)}, rules, h.limiter, h.notifier)
 }
 
 // Named numbers may use only their share of the daily budget and of a

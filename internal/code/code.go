@@ -8,9 +8,7 @@ package code
 
 import (
 	"context"
-	"crypto/hmac"
 	"crypto/rand"
-	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
 	"fmt"
@@ -20,6 +18,7 @@ import (
 
 	"github.com/rebindhq/rebind/internal/apperr"
 	"github.com/rebindhq/rebind/internal/clock"
+	"github.com/rebindhq/rebind/internal/keys"
 	"github.com/rebindhq/rebind/internal/notify"
 	"github.com/rebindhq/rebind/internal/outbox"
 	"github.com/rebindhq/rebind/internal/ratelimit"
@@ -109,7 +108,7 @@ var DefaultRules = Rules{
 // Service issues and checks codes.
 type Service struct {
 	clock    clock.Clock
-	key      []byte
+	keys     keys.Set
 	rules    Rules
 	limiter  *ratelimit.Limiter
 	notifier *notify.Notifier
@@ -123,8 +122,8 @@ type Service struct {
 
 // New returns a code service hashing with key (32 bytes from the server
 // secret).
-func New(c clock.Clock, key []byte, rules Rules, l *ratelimit.Limiter, n *notify.Notifier) *Service {
-	return &Service{clock: c, key: key, rules: rules, limiter: l, notifier: n}
+func New(c clock.Clock, set keys.Set, rules Rules, l *ratelimit.Limiter, n *notify.Notifier) *Service {
+	return &Service{clock: c, keys: set, rules: rules, limiter: l, notifier: n}
 }
 
 // Rules returns the rules in force.
@@ -194,7 +193,7 @@ func (s *Service) issue(ctx context.Context, tx *sql.Tx, r Request, deliver bool
 			hash = excluded.hash, sent_at = excluded.sent_at, expires_at = excluded.expires_at, sends = codes.sends + 1
 		WHERE codes.sent_at <= $8 AND codes.consumed_at IS NULL AND codes.attempts < $9 AND codes.sends < $10
 		RETURNING sends`,
-		r.FlowID, string(r.Purpose), string(r.Channel), r.To, s.hash(r.FlowID, r.Purpose, r.To, code),
+		r.FlowID, string(r.Purpose), string(r.Channel), r.To, hex.EncodeToString(s.keys.MAC(hashed(r.FlowID, r.Purpose, r.To, code))),
 		store.Millis(now), store.Millis(expires), store.Millis(now.Add(-s.rules.Cooldown)),
 		s.rules.MaxAttempts, s.rules.MaxSends).Scan(&sends)
 	if store.IsNoRows(err) {
@@ -310,8 +309,7 @@ func (s *Service) Check(ctx context.Context, q store.Querier, flowID string, p P
 		return Checked{}, fmt.Errorf("code: check: %w", store.Translate(err))
 	}
 	want, _ := hex.DecodeString(stored)
-	got, _ := hex.DecodeString(s.hash(flowID, p, dest, code))
-	if !validShape(code) || !hmac.Equal(got, want) {
+	if !validShape(code) || !s.keys.Verify(want, hashed(flowID, p, dest, code)) {
 		left := s.rules.MaxAttempts - attempts
 		return Checked{}, apperr.New(apperr.InvalidCode, "the code is not right").With("attempts_left", left)
 	}
@@ -326,13 +324,13 @@ func (s *Service) Check(ctx context.Context, q store.Querier, flowID string, p P
 	return Checked{Destination: dest}, nil
 }
 
-// hash binds the code to its flow, purpose and destination under the
-// server's key, so a stored hash is useless without the key and a code for
-// one flow, purpose or number never matches another.
-func (s *Service) hash(flowID string, p Purpose, dest, code string) string {
-	m := hmac.New(sha256.New, s.key)
-	fmt.Fprintf(m, "%s\x00%s\x00%s\x00%s", flowID, p, dest, code)
-	return hex.EncodeToString(m.Sum(nil))
+// hashed is what a code's stored HMAC covers: the code bound to its flow,
+// purpose and destination, so a stored hash is useless without the
+// server's key and a code for one flow, purpose or number never matches
+// another. A code sent before a rotation of the secret is checked under
+// the previous key still accepted.
+func hashed(flowID string, p Purpose, dest, code string) []byte {
+	return fmt.Appendf(nil, "%s\x00%s\x00%s\x00%s", flowID, p, dest, code)
 }
 
 var million = big.NewInt(1_000_000)

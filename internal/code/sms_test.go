@@ -13,6 +13,7 @@ import (
 	"github.com/rebindhq/rebind/internal/apperr"
 	"github.com/rebindhq/rebind/internal/client"
 	"github.com/rebindhq/rebind/internal/code"
+	"github.com/rebindhq/rebind/internal/keys"
 	"github.com/rebindhq/rebind/internal/outbox"
 	"github.com/rebindhq/rebind/internal/store"
 	"github.com/rebindhq/rebind/internal/store/storetest"
@@ -23,7 +24,7 @@ func withSMSRules(h *harness, sms code.SMSRules) {
 	rules := code.DefaultRules
 	rules.PerHour, rules.PerDay = 1000, 1000
 	rules.SMS = sms
-	h.codes = code.New(h.clk, bytes.Repeat([]byte{2}, 32), rules, h.limiter, h.notifier)
+	h.codes = code.New(h.clk, keys.Set{bytes.Repeat([]byte{2}, 32)}, rules, h.limiter, h.notifier)
 }
 
 // sendAs sends a new-number code: accountID names number "to".

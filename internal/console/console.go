@@ -25,6 +25,7 @@ import (
 	"github.com/rebindhq/rebind/internal/hold"
 	"github.com/rebindhq/rebind/internal/httphtml"
 	"github.com/rebindhq/rebind/internal/httpjson"
+	"github.com/rebindhq/rebind/internal/keys"
 	"github.com/rebindhq/rebind/internal/reset"
 	"github.com/rebindhq/rebind/internal/staff"
 	"github.com/rebindhq/rebind/internal/store"
@@ -48,8 +49,8 @@ type Console struct {
 	// Accounts reads the account first.
 	Admin    *admin.Service
 	Accounts *account.Store
-	// CSRFKey signs the console's form tokens (keys.StaffCSRF).
-	CSRFKey []byte
+	// CSRFKeys sign the console's form tokens (keys.StaffCSRF).
+	CSRFKeys keys.Set
 	// URL is where staff reach the console (REBIND_STAFF_URL): enrolment
 	// links are built on it, and https makes its cookies Secure and
 	// __Host-.
@@ -77,7 +78,7 @@ func (c *Console) Routes(mux httpjson.Mux) error {
 	if err != nil {
 		return fmt.Errorf("console: %w", err)
 	}
-	c.site = &httphtml.Site{Templates: templates, Log: c.Log, CSRFKey: c.CSRFKey, Secure: c.URL.Scheme == "https",
+	c.site = &httphtml.Site{Templates: templates, Log: c.Log, CSRFKeys: c.CSRFKeys, Secure: c.URL.Scheme == "https",
 		CookiePrefix: cookiePrefix, View: c.view}
 	static, _ := fs.Sub(staticFiles, "static")
 	mux.Handle("GET /staff/static/", http.StripPrefix("/staff/static/", http.FileServerFS(static)))

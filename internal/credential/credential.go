@@ -17,6 +17,7 @@ import (
 	"github.com/rebindhq/rebind/internal/audit"
 	"github.com/rebindhq/rebind/internal/client"
 	"github.com/rebindhq/rebind/internal/clock"
+	"github.com/rebindhq/rebind/internal/keys"
 	"github.com/rebindhq/rebind/internal/password"
 	"github.com/rebindhq/rebind/internal/ratelimit"
 	"github.com/rebindhq/rebind/internal/store"
@@ -55,8 +56,9 @@ type Checker struct {
 	Hasher   *password.Hasher
 	Limiter  *ratelimit.Limiter
 	Audit    *audit.Log
-	// DeviceKey signs device tokens.
-	DeviceKey []byte
+	// DeviceKeys sign device tokens (keys.DeviceToken): the current key
+	// signs, any accepted key verifies.
+	DeviceKeys keys.Set
 	// OnFail, when set, is told the reason of every refused password
 	// check: one of FailReasons.
 	OnFail func(reason string)

@@ -11,6 +11,7 @@ import (
 	"github.com/rebindhq/rebind/internal/audit"
 	"github.com/rebindhq/rebind/internal/clock"
 	"github.com/rebindhq/rebind/internal/credential"
+	"github.com/rebindhq/rebind/internal/keys"
 	"github.com/rebindhq/rebind/internal/password"
 	"github.com/rebindhq/rebind/internal/ratelimit"
 	"github.com/rebindhq/rebind/internal/store"
@@ -33,7 +34,7 @@ func setup(t *testing.T, db *store.DB) (*credential.Checker, account.Account) {
 		t.Fatal(err)
 	}
 	return &credential.Checker{DB: db, Clock: clk, Accounts: accounts, Hasher: hasher, Limiter: ratelimit.New(clk),
-		Audit: audit.New(clk), DeviceKey: []byte(strings.Repeat("k", 32))}, a
+		Audit: audit.New(clk), DeviceKeys: keys.Set{[]byte(strings.Repeat("k", 32))}}, a
 }
 
 // The one rule on a password's length for every surface: past MaxChecked

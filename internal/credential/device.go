@@ -1,8 +1,6 @@
 package credential
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
 	"encoding/base64"
 	"strconv"
 	"strings"
@@ -46,7 +44,7 @@ func DeviceCookieName(secure bool) string {
 // DeviceToken issues a device token for a, at the end of a sign-in.
 func (c *Checker) DeviceToken(a account.Account) string {
 	payload := a.ID + "." + token.NewID() + "." + strconv.FormatInt(c.Clock.Now().Unix(), 10)
-	return payload + "." + c.deviceMAC(payload, a.PasswordHash)
+	return payload + "." + base64.RawURLEncoding.EncodeToString(c.DeviceKeys.MAC(deviceSigned(payload, a.PasswordHash)))
 }
 
 // trustedDevice returns the id of device token tok when it is a live token
@@ -64,17 +62,15 @@ func (c *Checker) trustedDevice(tok string, a account.Account) string {
 	if err != nil || c.Clock.Now().After(time.Unix(issued, 0).Add(DeviceLifetime)) {
 		return ""
 	}
-	want := c.deviceMAC(strings.Join(parts[:3], "."), a.PasswordHash)
-	if !hmac.Equal([]byte(want), []byte(parts[3])) {
+	sum, err := base64.RawURLEncoding.DecodeString(parts[3])
+	if err != nil || !c.DeviceKeys.Verify(sum, deviceSigned(strings.Join(parts[:3], "."), a.PasswordHash)) {
 		return ""
 	}
 	return parts[1]
 }
 
-func (c *Checker) deviceMAC(payload, passwordHash string) string {
-	m := hmac.New(sha256.New, c.DeviceKey)
-	m.Write([]byte(payload))
-	m.Write([]byte{0})
-	m.Write([]byte(passwordHash))
-	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+// deviceSigned is what a device token's MAC covers: its payload and the
+// password hash, so a new password ends every trusted device.
+func deviceSigned(payload, passwordHash string) []byte {
+	return []byte(payload + "\x00" + passwordHash)
 }

@@ -1,8 +1,6 @@
 package httphtml
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
 	"encoding/base64"
 	"net/http"
 	"time"
@@ -51,7 +49,7 @@ func (s *Site) CSRFToken(w http.ResponseWriter, r *http.Request) string {
 		s.SetCookie(w, name, nonce, 0)
 		r.AddCookie(&http.Cookie{Name: name, Value: nonce})
 	}
-	return base64.RawURLEncoding.EncodeToString(s.csrfMAC(nonce))
+	return base64.RawURLEncoding.EncodeToString(s.CSRFKeys.MAC([]byte(nonce)))
 }
 
 // ValidCSRF reports whether the request's csrf form field is the token of
@@ -70,11 +68,5 @@ func (s *Site) validToken(r *http.Request, tok string) bool {
 	if err != nil {
 		return false
 	}
-	return hmac.Equal(got, s.csrfMAC(nonce))
-}
-
-func (s *Site) csrfMAC(nonce string) []byte {
-	m := hmac.New(sha256.New, s.CSRFKey)
-	m.Write([]byte(nonce))
-	return m.Sum(nil)
+	return s.CSRFKeys.Verify(got, []byte(nonce))
 }

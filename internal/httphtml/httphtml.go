@@ -15,6 +15,7 @@ import (
 	"github.com/rebindhq/rebind/internal/apperr"
 	"github.com/rebindhq/rebind/internal/client"
 	"github.com/rebindhq/rebind/internal/httpjson"
+	"github.com/rebindhq/rebind/internal/keys"
 	"github.com/rebindhq/rebind/internal/store"
 )
 
@@ -26,8 +27,9 @@ type Handler func(w http.ResponseWriter, r *http.Request) error
 type Site struct {
 	Templates *Templates
 	Log       *slog.Logger
-	// CSRFKey signs the form tokens.
-	CSRFKey []byte
+	// CSRFKeys sign the form tokens: the current key signs, any accepted
+	// key verifies (a page served before a rotation still posts).
+	CSRFKeys keys.Set
 	// Secure means https: cookies get Secure and the __Host- prefix.
 	Secure bool
 	// CookiePrefix starts every cookie name ("rebind_"). Cookies do not

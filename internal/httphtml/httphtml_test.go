@@ -19,6 +19,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/rebindhq/rebind/internal/apperr"
+	"github.com/rebindhq/rebind/internal/keys"
 )
 
 var pages = fstest.MapFS{
@@ -43,7 +44,7 @@ func newSite(t *testing.T, key string, secure bool, log io.Writer) *Site {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &Site{Templates: ts, Log: slog.New(slog.NewTextHandler(log, nil)), CSRFKey: []byte(key), Secure: secure,
+	return &Site{Templates: ts, Log: slog.New(slog.NewTextHandler(log, nil)), CSRFKeys: keys.Set{[]byte(key)}, Secure: secure,
 		CookiePrefix: "test_", View: func(r *http.Request, v View) any { return siteView{View: v, Site: "the site"} }}
 }
 
@@ -122,7 +123,7 @@ func TestCSRF(t *testing.T) {
 		"another browser's":                  post(url.Values{"csrf": {tok2}}, ck),
 		"another key's":                      post(url.Values{"csrf": {otherKey}}, ck),
 		"the token as cookie":                post(url.Values{"csrf": {ck.Value}}, ck),
-		"no cookie, the empty nonce's token": post(url.Values{"csrf": {base64.RawURLEncoding.EncodeToString(s.csrfMAC(""))}}),
+		"no cookie, the empty nonce's token": post(url.Values{"csrf": {base64.RawURLEncoding.EncodeToString(s.CSRFKeys.MAC(nil))}}),
 	} {
 		if s.ValidCSRF(r) {
 			t.Errorf("%s: accepted", name)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/rebindhq/rebind/internal/clock"
+	"github.com/rebindhq/rebind/internal/keys"
 	"github.com/rebindhq/rebind/internal/notify"
 	"github.com/rebindhq/rebind/internal/outbox"
 	"github.com/rebindhq/rebind/internal/store/storetest"
@@ -17,7 +18,7 @@ import (
 
 func notifier(t *testing.T, brand, site string) (*notify.Notifier, error) {
 	t.Helper()
-	q, err := outbox.NewQueue(clock.Real{}, bytes.Repeat([]byte{3}, 32))
+	q, err := outbox.NewQueue(clock.Real{}, keys.Set{bytes.Repeat([]byte{3}, 32)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +58,7 @@ func TestCodeMessages(t *testing.T) {
 		t.Fatal("a 5-digit code was queued")
 	}
 	dev := outbox.DevSender{DB: db, Clock: clock.Real{}}
-	q, _ := outbox.NewQueue(clock.Real{}, bytes.Repeat([]byte{3}, 32))
+	q, _ := outbox.NewQueue(clock.Real{}, keys.Set{bytes.Repeat([]byte{3}, 32)})
 	w := &outbox.Worker{DB: db, Queue: q, Clock: clock.Real{}, Senders: map[outbox.Channel]outbox.Sender{outbox.SMS: dev, outbox.Email: dev}}
 	w.RunOnce(ctx)
 	msgs, _ := outbox.DevMessages(ctx, db, "", 10)

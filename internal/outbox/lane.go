@@ -131,18 +131,17 @@ func (w *Worker) deliver(ctx context.Context, l *lane, c claimed, probe bool) ou
 		o.kind = "expired"
 		return o
 	}
-	err := w.Queue.open(&c.msg, c.sealed)
-	if err == nil {
-		sender, ok := w.Senders[c.msg.Channel]
-		if !ok {
-			err = Permanent(fmt.Errorf("no sender for channel %s", c.msg.Channel))
-		} else {
-			sendCtx, cancel := context.WithTimeout(ctx, w.sendTimeout())
-			o.providerID, err = sender.Send(sendCtx, c.msg)
-			cancel()
-		}
+	if err := w.Queue.open(&c.msg, c.sealed); err != nil {
+		l.settle(w, untried, probe, nil) // not a send: says nothing of the provider
+		return w.unopened(c, o, now, err)
+	}
+	var err error
+	if sender, ok := w.Senders[c.msg.Channel]; !ok {
+		err = Permanent(fmt.Errorf("no sender for channel %s", c.msg.Channel))
 	} else {
-		err = Permanent(err)
+		sendCtx, cancel := context.WithTimeout(ctx, w.sendTimeout())
+		o.providerID, err = sender.Send(sendCtx, c.msg)
+		cancel()
 	}
 	if err == nil {
 		l.settle(w, succeeded, probe, nil)
@@ -169,6 +168,26 @@ func (w *Worker) deliver(ctx context.Context, l *lane, c claimed, probe bool) ou
 	}
 	o.kind, o.at = "retry", now.Add(w.backoff(c.attempts))
 	w.Log.Warn("outbox: delivery failed, will retry", "id", c.msg.ID, "channel", c.msg.Channel, "attempts", c.attempts, "next", o.at, "err", o.err)
+	return o
+}
+
+// unopened is the outcome of a message this instance cannot open: sealed
+// under a secret it does not accept (during a rolling change of the server
+// secret, an instance not yet given the new one) or damaged. Another
+// instance may accept it, so it is left for a later claim, not failed,
+// until its attempts run out.
+func (w *Worker) unopened(c claimed, o outcome, now time.Time, err error) outcome {
+	o.err = truncate(err.Error(), 500)
+	if c.attempts >= w.MaxAttempts {
+		w.Log.Error("outbox: message failed for good: no accepted server secret opens it", "id", c.msg.ID, "channel", c.msg.Channel,
+			"attempts", c.attempts, "err", o.err)
+		o.kind = "failed"
+		return o
+	}
+	o.kind, o.at = "retry", now.Add(w.backoff(c.attempts))
+	w.Log.Error("outbox: message does not open here: it was sealed under a server secret this instance does not accept "+
+		"(give every instance the same REBIND_SECRET, with REBIND_SECRET_PREVIOUS during a rotation); left for a later attempt",
+		"id", c.msg.ID, "channel", c.msg.Channel, "attempts", c.attempts, "next", o.at, "err", o.err)
 	return o
 }
 

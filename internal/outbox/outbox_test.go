@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/rebindhq/rebind/internal/clock"
+	"github.com/rebindhq/rebind/internal/keys"
 	"github.com/rebindhq/rebind/internal/outbox"
 	"github.com/rebindhq/rebind/internal/store"
 	"github.com/rebindhq/rebind/internal/store/storetest"
@@ -50,7 +51,7 @@ var t0 = time.Date(2026, 4, 1, 12, 0, 0, 0, time.UTC)
 
 func setup(t *testing.T, db *store.DB) (*outbox.Queue, *outbox.Worker, *recorder, *clock.Fake) {
 	clk := clock.NewFake(t0)
-	q, err := outbox.NewQueue(clk, bytes.Repeat([]byte{9}, 32))
+	q, err := outbox.NewQueue(clk, keys.Set{bytes.Repeat([]byte{9}, 32)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -252,7 +253,7 @@ func TestSealedContentIsBoundToItsRow(t *testing.T) {
 func TestDevSender(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		clk := clock.NewFake(t0)
-		q, _ := outbox.NewQueue(clk, bytes.Repeat([]byte{9}, 32))
+		q, _ := outbox.NewQueue(clk, keys.Set{bytes.Repeat([]byte{9}, 32)})
 		dev := outbox.DevSender{DB: db, Clock: clk}
 		w := &outbox.Worker{DB: db, Queue: q, Clock: clk, Senders: map[outbox.Channel]outbox.Sender{outbox.Email: dev, outbox.SMS: dev}}
 		enqueue(t, db, q, outbox.Message{Channel: outbox.SMS, To: "+6581234567", Body: "123456 is your code"}, time.Time{})

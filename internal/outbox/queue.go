@@ -2,9 +2,6 @@ package outbox
 
 import (
 	"context"
-	"crypto/aes"
-	"crypto/cipher"
-	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -12,6 +9,7 @@ import (
 	"time"
 
 	"github.com/rebindhq/rebind/internal/clock"
+	"github.com/rebindhq/rebind/internal/keys"
 	"github.com/rebindhq/rebind/internal/store"
 	"github.com/rebindhq/rebind/internal/token"
 )
@@ -19,27 +17,25 @@ import (
 // Queue writes messages into the outbox table. Message content is sealed
 // with AES-GCM under a key derived from the server secret, so a copy of the
 // database does not show the codes in messages still waiting, and it is
-// erased once the message is delivered.
+// erased once the message is delivered. Messages sealed under a previous
+// secret still accepted open, so a rotation loses no queued mail.
 type Queue struct {
-	clock clock.Clock
-	aead  cipher.AEAD
+	clock  clock.Clock
+	sealer *keys.Sealer
 	// wake tells this instance's worker that a channel has a new message;
 	// other instances find it by polling.
 	wake map[Channel]chan struct{}
 }
 
-// NewQueue returns a queue sealing with a 32-byte key.
-func NewQueue(c clock.Clock, sealKey []byte) (*Queue, error) {
-	block, err := aes.NewCipher(sealKey)
+// NewQueue returns a queue sealing with the current key of set (keys of
+// 32 bytes, keys.OutboxSeal) and opening with any of them.
+func NewQueue(c clock.Clock, set keys.Set) (*Queue, error) {
+	seal, err := keys.NewSealer(set)
 	if err != nil {
-		return nil, fmt.Errorf("outbox: seal key: %w", err)
-	}
-	aead, err := cipher.NewGCM(block)
-	if err != nil {
-		return nil, fmt.Errorf("outbox: seal key: %w", err)
+		return nil, fmt.Errorf("outbox: %w", err)
 	}
 	wake := map[Channel]chan struct{}{Email: make(chan struct{}, 1), SMS: make(chan struct{}, 1)}
-	return &Queue{clock: c, aead: aead, wake: wake}, nil
+	return &Queue{clock: c, sealer: seal, wake: wake}, nil
 }
 
 // Enqueue writes m to the outbox through q, which should be the transaction
@@ -115,21 +111,17 @@ func (qu *Queue) seal(m Message) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("outbox: seal: %w", err)
 	}
-	nonce := make([]byte, qu.aead.NonceSize(), qu.aead.NonceSize()+len(plain)+qu.aead.Overhead())
-	rand.Read(nonce)
-	out := qu.aead.Seal(nonce, nonce, plain, associated(m))
-	return base64.RawStdEncoding.EncodeToString(out), nil
+	return base64.RawStdEncoding.EncodeToString(qu.sealer.Seal(plain, associated(m))), nil
 }
 
 func (qu *Queue) open(m *Message, sealed string) error {
 	raw, err := base64.RawStdEncoding.DecodeString(sealed)
-	if err != nil || len(raw) < qu.aead.NonceSize() {
+	if err != nil {
 		return errors.New("outbox: sealed content is damaged")
 	}
-	n := qu.aead.NonceSize()
-	plain, err := qu.aead.Open(nil, raw[:n], raw[n:], associated(*m))
+	plain, err := qu.sealer.Open(raw, associated(*m))
 	if err != nil {
-		return errors.New("outbox: sealed content does not open (wrong key or moved between rows)")
+		return errors.New("outbox: sealed content does not open (a secret no longer accepted, or moved between rows)")
 	}
 	var c content
 	if err := json.Unmarshal(plain, &c); err != nil {

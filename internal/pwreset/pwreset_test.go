@@ -16,6 +16,7 @@ import (
 	"github.com/rebindhq/rebind/internal/consequence"
 	"github.com/rebindhq/rebind/internal/flow"
 	"github.com/rebindhq/rebind/internal/hold"
+	"github.com/rebindhq/rebind/internal/keys"
 	"github.com/rebindhq/rebind/internal/notify/notifytest"
 	"github.com/rebindhq/rebind/internal/outbox"
 	"github.com/rebindhq/rebind/internal/password"
@@ -70,7 +71,7 @@ func setup(t *testing.T, db *store.DB) fixture {
 		Links: links, Notifier: notifier, Audit: log}
 	links.Freeze = consequences.Freeze
 	f.svc = &pwreset.Service{DB: db, Clock: clk, Accounts: accounts, Hasher: hasher, Limiter: limiter, Flows: flows, Audit: log,
-		Codes: code.New(clk, bytes.Repeat([]byte{2}, 32), code.DefaultRules, limiter, notifier), Consequences: consequences, Hold: holdOf}
+		Codes: code.New(clk, keys.Set{bytes.Repeat([]byte{2}, 32)}, code.DefaultRules, limiter, notifier), Consequences: consequences, Hold: holdOf}
 	dev := outbox.DevSender{DB: db, Clock: clk}
 	f.worker = &outbox.Worker{DB: db, Queue: queue, Clock: clk, Senders: map[outbox.Channel]outbox.Sender{outbox.Email: dev, outbox.SMS: dev}}
 	return f

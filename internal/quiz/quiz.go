@@ -9,7 +9,6 @@ package quiz
 
 import (
 	"context"
-	"crypto/cipher"
 	"crypto/hmac"
 	"crypto/sha256"
 	"database/sql"
@@ -21,6 +20,7 @@ import (
 
 	"github.com/rebindhq/rebind/internal/apperr"
 	"github.com/rebindhq/rebind/internal/clock"
+	"github.com/rebindhq/rebind/internal/keys"
 	"github.com/rebindhq/rebind/internal/store"
 )
 
@@ -39,7 +39,7 @@ var DefaultRules = Rules{Chances: 3, Window: 30 * 24 * time.Hour, Lifetime: 10 *
 type Service struct {
 	clock clock.Clock
 	prf   []byte
-	seal  cipher.AEAD
+	seal  *keys.Sealer
 	kinds []Kind
 	rules Rules
 	cache rateCache
@@ -47,7 +47,7 @@ type Service struct {
 
 // New returns a quiz service. prfKey seeds option generation; seal protects
 // answer keys at rest; kinds are the enabled kinds (nil: all).
-func New(c clock.Clock, prfKey []byte, seal cipher.AEAD, kinds []Kind, rules Rules) *Service {
+func New(c clock.Clock, prfKey []byte, seal *keys.Sealer, kinds []Kind, rules Rules) *Service {
 	if kinds == nil {
 		for _, s := range Specs {
 			kinds = append(kinds, s.Kind)

@@ -3,8 +3,6 @@ package quiz_test
 import (
 	"bytes"
 	"context"
-	"crypto/aes"
-	"crypto/cipher"
 	"database/sql"
 	"encoding/json"
 	"fmt"
@@ -19,6 +17,7 @@ import (
 	"github.com/rebindhq/rebind/internal/account"
 	"github.com/rebindhq/rebind/internal/apperr"
 	"github.com/rebindhq/rebind/internal/clock"
+	"github.com/rebindhq/rebind/internal/keys"
 	"github.com/rebindhq/rebind/internal/quiz"
 	"github.com/rebindhq/rebind/internal/store"
 	"github.com/rebindhq/rebind/internal/store/storetest"
@@ -28,12 +27,11 @@ import (
 var now = time.Date(2026, 9, 1, 12, 0, 0, 0, time.UTC)
 
 func service(t testing.TB, clk clock.Clock) *quiz.Service {
-	block, _ := aes.NewCipher(bytes.Repeat([]byte{5}, 32))
-	aead, err := cipher.NewGCM(block)
+	seal, err := keys.NewSealer(keys.Set{bytes.Repeat([]byte{5}, 32)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return quiz.New(clk, bytes.Repeat([]byte{6}, 32), aead, nil, quiz.DefaultRules)
+	return quiz.New(clk, bytes.Repeat([]byte{6}, 32), seal, nil, quiz.DefaultRules)
 }
 
 // rich is an account history that supports every kind of question.

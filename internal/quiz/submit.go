@@ -2,7 +2,6 @@ package quiz
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/json"
@@ -142,18 +141,15 @@ func (s *Service) sealKey(quizID string, key answerKey) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("quiz: seal key: %w", err)
 	}
-	nonce := make([]byte, s.seal.NonceSize())
-	rand.Read(nonce)
-	return base64.RawStdEncoding.EncodeToString(s.seal.Seal(nonce, nonce, plain, []byte(quizID))), nil
+	return base64.RawStdEncoding.EncodeToString(s.seal.Seal(plain, []byte(quizID))), nil
 }
 
 func (s *Service) openKey(quizID, sealed string) (answerKey, error) {
 	raw, err := base64.RawStdEncoding.DecodeString(sealed)
-	n := s.seal.NonceSize()
-	if err != nil || len(raw) < n {
+	if err != nil {
 		return nil, errors.New("quiz: sealed key is damaged")
 	}
-	plain, err := s.seal.Open(nil, raw[:n], raw[n:], []byte(quizID))
+	plain, err := s.seal.Open(raw, []byte(quizID))
 	if err != nil {
 		return nil, errors.New("quiz: sealed key does not open")
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/rebindhq/rebind/internal/credential"
 	"github.com/rebindhq/rebind/internal/evidence"
 	"github.com/rebindhq/rebind/internal/flow"
+	"github.com/rebindhq/rebind/internal/keys"
 	"github.com/rebindhq/rebind/internal/notify"
 	"github.com/rebindhq/rebind/internal/ocr"
 	"github.com/rebindhq/rebind/internal/outbox"
@@ -60,8 +61,8 @@ type Service struct {
 	Brand string
 	// StatusKey makes the secrets of status links; Notifier writes the
 	// links.
-	StatusKey []byte
-	Notifier  *notify.Notifier
+	StatusKeys keys.Set
+	Notifier   *notify.Notifier
 	// OCR reads the screenshots after submission (ReadPending); nil or
 	// not installed, their findings say so.
 	OCR *ocr.Reader

@@ -2,8 +2,6 @@ package reset
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
 	"database/sql"
 	"encoding/base64"
 	"fmt"
@@ -49,12 +47,10 @@ var DefaultReview = ReviewRules{Time: "within 72 hours", Deadline: 7 * 24 * time
 const StatusPath = "/reset-mobile/status/"
 
 // statusSecret is the secret of application id's status link: the id and
-// a MAC of it, so the link can be written again for every email without
-// being stored.
+// a MAC of it under the current key, so the link can be written again for
+// every email without being stored.
 func (s *Service) statusSecret(id string) string {
-	m := hmac.New(sha256.New, s.StatusKey)
-	m.Write([]byte(id))
-	return id + "." + base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+	return id + "." + base64.RawURLEncoding.EncodeToString(s.StatusKeys.MAC([]byte(id)))
 }
 
 // StatusLink is the absolute status link of application id.

@@ -15,6 +15,7 @@ import (
 	"github.com/rebindhq/rebind/internal/code"
 	"github.com/rebindhq/rebind/internal/credential"
 	"github.com/rebindhq/rebind/internal/flow"
+	"github.com/rebindhq/rebind/internal/keys"
 	"github.com/rebindhq/rebind/internal/notify/notifytest"
 	"github.com/rebindhq/rebind/internal/outbox"
 	"github.com/rebindhq/rebind/internal/password"
@@ -59,11 +60,11 @@ func setup(t *testing.T, db *store.DB, rules code.Rules) fixture {
 	}
 	limiter, log := ratelimit.New(clk), audit.New(clk)
 	check := &credential.Checker{DB: db, Clock: clk, Accounts: accounts, Hasher: hasher, Limiter: limiter, Audit: log,
-		DeviceKey: bytes.Repeat([]byte{4}, 32)}
+		DeviceKeys: keys.Set{bytes.Repeat([]byte{4}, 32)}}
 	dev := outbox.DevSender{DB: db, Clock: clk}
 	return fixture{db: db, clk: clk, account: a,
 		svc: &signin.Service{DB: db, Clock: clk, Accounts: accounts, Check: check,
-			Codes: code.New(clk, bytes.Repeat([]byte{2}, 32), rules, limiter, notifier),
+			Codes: code.New(clk, keys.Set{bytes.Repeat([]byte{2}, 32)}, rules, limiter, notifier),
 			Flows: flow.NewStore(clk), Sessions: session.NewManager(clk, time.Hour, 24*time.Hour), Audit: log},
 		worker: &outbox.Worker{DB: db, Queue: queue, Clock: clk, Senders: map[outbox.Channel]outbox.Sender{outbox.Email: dev, outbox.SMS: dev}},
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/rebindhq/rebind/internal/audit"
 	"github.com/rebindhq/rebind/internal/client"
 	"github.com/rebindhq/rebind/internal/clock"
+	"github.com/rebindhq/rebind/internal/keys"
 	"github.com/rebindhq/rebind/internal/password"
 	"github.com/rebindhq/rebind/internal/ratelimit"
 	"github.com/rebindhq/rebind/internal/staff"
@@ -35,7 +36,7 @@ func newFixture(t *testing.T, db *store.DB) fixture {
 	key := make([]byte, 32)
 	rand.Read(key)
 	h := password.NewHasher(password.Params{Memory: 1024, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}, 0)
-	svc, err := staff.New(db, clk, h, ratelimit.New(clk), audit.New(clk), key, "Rebind")
+	svc, err := staff.New(db, clk, h, ratelimit.New(clk), audit.New(clk), keys.Set{key}, "Rebind")
 	if err != nil {
 		t.Fatal(err)
 	}

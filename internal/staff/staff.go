@@ -9,13 +9,12 @@ package staff
 
 import (
 	"context"
-	"crypto/aes"
-	"crypto/cipher"
 	"fmt"
 	"time"
 
 	"github.com/rebindhq/rebind/internal/audit"
 	"github.com/rebindhq/rebind/internal/clock"
+	"github.com/rebindhq/rebind/internal/keys"
 	"github.com/rebindhq/rebind/internal/password"
 	"github.com/rebindhq/rebind/internal/ratelimit"
 	"github.com/rebindhq/rebind/internal/store"
@@ -96,17 +95,13 @@ type Service struct {
 	// default).
 	PerEmail, PerIP ratelimit.Rule
 
-	seal cipher.AEAD
+	seal *keys.Sealer
 }
 
-// New returns a service whose TOTP secrets are sealed under totpKey (32
-// bytes, keys.StaffTOTP).
-func New(db *store.DB, c clock.Clock, h *password.Hasher, l *ratelimit.Limiter, log *audit.Log, totpKey []byte, issuer string) (*Service, error) {
-	block, err := aes.NewCipher(totpKey)
-	if err != nil {
-		return nil, fmt.Errorf("staff: totp key: %w", err)
-	}
-	seal, err := cipher.NewGCM(block)
+// New returns a service whose TOTP secrets are sealed under the current
+// key of totpKeys (32 bytes each, keys.StaffTOTP) and open under any.
+func New(db *store.DB, c clock.Clock, h *password.Hasher, l *ratelimit.Limiter, log *audit.Log, totpKeys keys.Set, issuer string) (*Service, error) {
+	seal, err := keys.NewSealer(totpKeys)
 	if err != nil {
 		return nil, fmt.Errorf("staff: totp key: %w", err)
 	}

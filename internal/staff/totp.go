@@ -40,19 +40,16 @@ func newSecret() []byte {
 // associated data, so a sealed secret copied to another member's row does
 // not open.
 func (s *Service) sealSecret(id string, secret []byte) string {
-	nonce := make([]byte, s.seal.NonceSize())
-	rand.Read(nonce)
-	return base64.RawStdEncoding.EncodeToString(s.seal.Seal(nonce, nonce, secret, []byte("staff totp "+id)))
+	return base64.RawStdEncoding.EncodeToString(s.seal.Seal(secret, []byte("staff totp "+id)))
 }
 
 // openSecret opens what sealSecret sealed for id.
 func (s *Service) openSecret(id, sealed string) ([]byte, error) {
 	raw, err := base64.RawStdEncoding.DecodeString(sealed)
-	if err != nil || len(raw) < s.seal.NonceSize() {
+	if err != nil {
 		return nil, errors.New("staff: sealed totp secret is malformed")
 	}
-	n := s.seal.NonceSize()
-	secret, err := s.seal.Open(nil, raw[:n], raw[n:], []byte("staff totp "+id))
+	secret, err := s.seal.Open(raw, []byte("staff totp "+id))
 	if err != nil {
 		return nil, fmt.Errorf("staff: open totp secret: %w", err)
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/rebindhq/rebind/internal/hold"
 	"github.com/rebindhq/rebind/internal/httphtml"
 	"github.com/rebindhq/rebind/internal/httpjson"
+	"github.com/rebindhq/rebind/internal/keys"
 	"github.com/rebindhq/rebind/internal/pwreset"
 	"github.com/rebindhq/rebind/internal/quiz"
 	"github.com/rebindhq/rebind/internal/ratelimit"
@@ -50,10 +51,10 @@ type Pages struct {
 	// Change runs the change and bind mobile pages; Captcha draws and
 	// judges their slider puzzle; Limiter bounds how many puzzles one
 	// address may have drawn.
-	Change  *change.Service
-	Captcha captcha.Provider
-	Limiter *ratelimit.Limiter
-	CSRFKey []byte
+	Change   *change.Service
+	Captcha  captcha.Provider
+	Limiter  *ratelimit.Limiter
+	CSRFKeys keys.Set
 	// Secure means https: cookies get Secure and the __Host- prefix.
 	Secure bool
 	// Dev adds the dev outbox and demo account pages; Demo serves the
@@ -71,7 +72,7 @@ func (p *Pages) Routes(mux httpjson.Mux) error {
 	if err != nil {
 		return fmt.Errorf("web: %w", err)
 	}
-	p.site = &httphtml.Site{Templates: templates, Log: p.Log, CSRFKey: p.CSRFKey, Secure: p.Secure,
+	p.site = &httphtml.Site{Templates: templates, Log: p.Log, CSRFKeys: p.CSRFKeys, Secure: p.Secure,
 		CookiePrefix: "rebind_", View: p.view}
 	static, _ := fs.Sub(staticFiles, "static")
 	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/rebindhq/rebind/internal/clock"
+	"github.com/rebindhq/rebind/internal/keys"
 	"github.com/rebindhq/rebind/internal/notify"
 	"github.com/rebindhq/rebind/internal/outbox"
 )
@@ -16,7 +17,7 @@ import (
 // New returns a queue and a notifier that queues on it.
 func New(t testing.TB, clk clock.Clock) (*outbox.Queue, *notify.Notifier) {
 	t.Helper()
-	queue, err := outbox.NewQueue(clk, bytes.Repeat([]byte{3}, 32))
+	queue, err := outbox.NewQueue(clk, keys.Set{bytes.Repeat([]byte{3}, 32)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -43,7 +43,8 @@ type Config struct {
 	Brand    string
 	// AdminToken authenticates the exchange's services on the admin API.
 	AdminToken string
-	// Secret is the server secret all keys are derived from.
+	// Secret is the server secret all keys are derived from, with the
+	// previous secrets still accepted (REBIND_SECRET_PREVIOUS).
 	Secret         *keys.Ring
 	SMTPURL        string
 	MailFrom       string
@@ -122,11 +123,17 @@ var Variables = []struct{ Name, Default, Meaning string }{
 	{"REBIND_STAFF_URL", "http://<REBIND_INTERNAL_ADDR>", "the staff console's address as staff reach it (it is served on the internal listener under `/staff`), used in enrolment links; with https its cookies get `Secure` and the `__Host-` prefix"},
 	{"REBIND_BRAND", "Rebind", "brand name shown in pages and messages (at most 24 characters)"},
 	{"REBIND_SECRET", "generated in dev", "server secret, base64 of at least 32 random bytes (repeated or counting bytes are refused); required in production"},
+	{"REBIND_SECRET_PREVIOUS", "none", "comma-separated secrets still accepted besides `REBIND_SECRET` (at most 2), for a rotation without loss: what was sealed or signed under them still opens and verifies, everything new uses `REBIND_SECRET` (docs/operations.md, \"Rotating the server secret\")"},
 	{"REBIND_ADMIN_TOKEN", "generated in dev", "bearer token of the admin API, at least 32 random characters (repeated or counting characters are refused); required in production"},
 	{"REBIND_SMTP_URL", "dev outbox", "`smtp://user:pass@host:587` (STARTTLS) or `smtps://user:pass@host:465`"},
 	{"REBIND_MAIL_FROM", "Rebind <no-reply@rebind.invalid>", "sender of emails"},
 	{"REBIND_SMS_URL", "dev outbox", "Twilio-compatible API, `https://SID:TOKEN@host`"},
 	{"REBIND_SMS_FROM", "Rebind", "sender id or number of SMS"},
+	{"REBIND_SECRET_FILE", "none", "read `REBIND_SECRET` from this file instead (a systemd credential, a container secret); likewise `REBIND_SECRET_PREVIOUS_FILE`, `REBIND_ADMIN_TOKEN_FILE`, `REBIND_SMTP_URL_FILE` and `REBIND_SMS_URL_FILE`; setting a variable and its `_FILE` both is an error"},
+	{"REBIND_SECRET_PREVIOUS_FILE", "none", "see `REBIND_SECRET_FILE`"},
+	{"REBIND_ADMIN_TOKEN_FILE", "none", "see `REBIND_SECRET_FILE`"},
+	{"REBIND_SMTP_URL_FILE", "none", "see `REBIND_SECRET_FILE`"},
+	{"REBIND_SMS_URL_FILE", "none", "see `REBIND_SECRET_FILE`"},
 	{"REBIND_TRUSTED_PROXIES", "none", "comma-separated CIDRs whose X-Forwarded-For is believed; `0.0.0.0/0` and `::/0` are refused, and production over https warns at start when it is empty; the effective list is logged at start"},
 	{"REBIND_ALLOW_SQLITE", "false", "allow SQLite in production (one instance only)"},
 	{"REBIND_DEMO", "true in dev", "create the named demo accounts at start (each only if missing)"},
@@ -156,18 +163,25 @@ var Variables = []struct{ Name, Default, Meaning string }{
 // Load reads the configuration. Flags, when given, override the
 // environment: -addr, -database-url.
 func Load(getenv func(string) string, overrides map[string]string) (*Config, error) {
-	get := func(name, def string) string {
-		if v, ok := overrides[name]; ok && v != "" {
-			return v
-		}
-		if v := strings.TrimSpace(getenv(name)); v != "" {
-			return v
-		}
-		return def
-	}
 	var errs []error
 	bad := func(name, format string, args ...any) {
 		errs = append(errs, fmt.Errorf("%s: %s", name, fmt.Sprintf(format, args...)))
+	}
+	raw := func(name string) string {
+		if v, ok := overrides[name]; ok && v != "" {
+			return v
+		}
+		return strings.TrimSpace(getenv(name))
+	}
+	get := func(name, def string) string {
+		v := raw(name)
+		if FromFile[name] {
+			v = fromFile(name, v, raw(name+"_FILE"), bad)
+		}
+		if v == "" {
+			return def
+		}
+		return v
 	}
 	c := &Config{}
 	switch env := get("REBIND_ENV", "dev"); env {
@@ -216,13 +230,24 @@ func Load(getenv func(string) string, overrides map[string]string) (*Config, err
 		bad("REBIND_ADMIN_TOKEN", "looks guessable (repeated or counting characters); use a random value, e.g. openssl rand -base64 32")
 	}
 	if s := get("REBIND_SECRET", ""); s != "" {
-		ring, err := keys.Parse(s)
-		if err != nil {
-			bad("REBIND_SECRET", "%v", err)
-		} else if raw, _ := keys.Decode(s); entropyBits(raw) < minSecretBits {
-			bad("REBIND_SECRET", "looks guessable (repeated or counting bytes); use random bytes, e.g. openssl rand -base64 32")
+		c.Secret = parseSecret(s, "REBIND_SECRET", bad)
+	}
+	var previous []*keys.Ring
+	for _, s := range strings.Split(get("REBIND_SECRET_PREVIOUS", ""), ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			if r := parseSecret(s, "REBIND_SECRET_PREVIOUS", bad); r != nil {
+				previous = append(previous, r)
+			}
 		}
-		c.Secret = ring
+	}
+	if len(previous) > 0 && c.Secret == nil {
+		bad("REBIND_SECRET_PREVIOUS", "needs REBIND_SECRET: a previous secret is accepted beside the current one")
+	} else if len(previous) > 0 {
+		if r, err := c.Secret.Accepting(previous...); err != nil {
+			bad("REBIND_SECRET_PREVIOUS", "%v", err)
+		} else {
+			c.Secret = r
+		}
 	}
 	for _, p := range strings.Split(get("REBIND_TRUSTED_PROXIES", ""), ",") {
 		if p = strings.TrimSpace(p); p == "" {
@@ -306,6 +331,48 @@ func Load(getenv func(string) string, overrides map[string]string) (*Config, err
 		return nil, fmt.Errorf("configuration: %w", errors.Join(errs...))
 	}
 	return c, nil
+}
+
+// FromFile names the settings that may also be read from a file, named by
+// the setting's name with _FILE added: the secrets, as systemd credentials
+// and container secrets provide them.
+var FromFile = map[string]bool{"REBIND_SECRET": true, "REBIND_SECRET_PREVIOUS": true, "REBIND_ADMIN_TOKEN": true,
+	"REBIND_SMTP_URL": true, "REBIND_SMS_URL": true}
+
+// fromFile returns the value of name: value, or the content of path when
+// the _FILE variable is set instead (its surrounding space trimmed).
+func fromFile(name, value, path string, bad func(string, string, ...any)) string {
+	if path == "" {
+		return value
+	}
+	if value != "" {
+		bad(name+"_FILE", "set, and %s too; set only one of them", name)
+		return ""
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		bad(name+"_FILE", "%v", err)
+		return ""
+	}
+	v := strings.TrimSpace(string(b))
+	if v == "" {
+		bad(name+"_FILE", "%s is empty", path)
+	}
+	return v
+}
+
+// parseSecret reads a server secret as name gives it, or reports why not.
+func parseSecret(s, name string, bad func(string, string, ...any)) *keys.Ring {
+	ring, err := keys.Parse(s)
+	if err != nil {
+		bad(name, "%v", err)
+		return nil
+	}
+	if raw, _ := keys.Decode(s); entropyBits(raw) < minSecretBits {
+		bad(name, "looks guessable (repeated or counting bytes); use random bytes, e.g. openssl rand -base64 32")
+		return nil
+	}
+	return ring
 }
 
 // refuseDevDefaults lists what production must set explicitly.

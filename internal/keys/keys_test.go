@@ -3,6 +3,7 @@ package keys
 import (
 	"bytes"
 	"encoding/base64"
+	"errors"
 	"testing"
 )
 
@@ -128,11 +129,16 @@ func TestSealerAcrossARotation(t *testing.T) {
 	if !s.Current(byNew) || s.Current(byOld) || sealer(t, steps[1]).Current(byOld) {
 		t.Error("Current does not tell the key a value is sealed under")
 	}
-	if _, err := s.Open(byOld, ad); err != ErrNotOpened {
-		t.Errorf("a value under a dropped secret: %v, want ErrNotOpened", err)
+	if _, err := s.Open(byOld, ad); err != ErrUnknownKey || !errors.Is(err, ErrNotOpened) {
+		t.Errorf("a value under a dropped secret: %v, want ErrUnknownKey", err)
 	}
 	if _, err := sealer(t, steps[1]).Open(byOld, []byte("row 2")); err != ErrNotOpened {
 		t.Errorf("a value moved to another row: %v, want ErrNotOpened", err)
+	}
+	damaged := append([]byte(nil), byOld...)
+	damaged[len(damaged)-1] ^= 1
+	if _, err := sealer(t, steps[1]).Open(damaged, ad); err != ErrNotOpened {
+		t.Errorf("a damaged value: %v, want ErrNotOpened", err)
 	}
 	if !bytes.Equal(byOld[:2], sealMark) || len(byOld) != 2+4+12+5+16 {
 		t.Errorf("sealed value is %d bytes, % x…", len(byOld), byOld[:6])

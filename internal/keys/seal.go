@@ -63,14 +63,19 @@ func (s *Sealer) Seal(plain, ad []byte) []byte {
 }
 
 // ErrNotOpened is returned for a value no accepted key opens: damaged,
-// bound to other associated data, or sealed under a secret no longer
-// accepted.
-var ErrNotOpened = errors.New("keys: sealed value does not open (damaged, moved, or sealed under a secret no longer accepted)")
+// bound to other associated data, or sealed under a secret not accepted.
+var ErrNotOpened = errors.New("keys: sealed value does not open (damaged, moved, or sealed under a secret not accepted)")
+
+// ErrUnknownKey is the ErrNotOpened of a value whose key id is none of the
+// set's: sealed under a secret not accepted here (during a rolling change,
+// perhaps by an instance given the new secret first), rather than damaged.
+var ErrUnknownKey = fmt.Errorf("%w: its key id is not one of this instance's secrets", ErrNotOpened)
 
 // Open decrypts a value Seal made with any key of the set, or one written
 // before key ids (nonce first), which every key is tried on.
 func (s *Sealer) Open(sealed, ad []byte) ([]byte, error) {
-	if k, body, ok := s.byID(sealed); ok {
+	k, body, known := s.byID(sealed)
+	if known {
 		if plain, err := open(k.aead, body, ad); err == nil {
 			return plain, nil
 		}
@@ -79,6 +84,9 @@ func (s *Sealer) Open(sealed, ad []byte) ([]byte, error) {
 		if plain, err := open(k.aead, sealed, ad); err == nil {
 			return plain, nil
 		}
+	}
+	if !known && bytes.HasPrefix(sealed, sealMark) && len(sealed) >= len(sealMark)+idLen {
+		return nil, ErrUnknownKey
 	}
 	return nil, ErrNotOpened
 }
@@ -91,7 +99,7 @@ func (s *Sealer) Current(sealed []byte) bool {
 }
 
 func (s *Sealer) byID(sealed []byte) (sealKey, []byte, bool) {
-	if len(sealed) < len(sealMark)+idLen || !bytes.Equal(sealed[:len(sealMark)], sealMark) {
+	if len(sealed) < len(sealMark)+idLen || !bytes.HasPrefix(sealed, sealMark) {
 		return sealKey{}, nil, false
 	}
 	id := sealed[len(sealMark) : len(sealMark)+idLen]
@@ -109,4 +117,19 @@ func open(aead cipher.AEAD, sealed, ad []byte) ([]byte, error) {
 		return nil, ErrNotOpened
 	}
 	return aead.Open(nil, sealed[:n], sealed[n:], ad)
+}
+
+// Reseal returns sealed sealed again under the current key, and true, if
+// it was under another accepted key (or written before key ids); a value
+// under the current key comes back as it is, with false.
+func (s *Sealer) Reseal(sealed, ad []byte) ([]byte, bool, error) {
+	if s.Current(sealed) {
+		return sealed, false, nil
+	}
+	plain, err := s.Open(sealed, ad)
+	if err != nil {
+		return nil, false, err
+	}
+	defer clear(plain)
+	return s.Seal(plain, ad), true, nil
 }

@@ -2,6 +2,7 @@ package outbox
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"sync"
@@ -131,12 +132,14 @@ func (w *Worker) deliver(ctx context.Context, l *lane, c claimed, probe bool) ou
 		o.kind = "expired"
 		return o
 	}
-	if err := w.Queue.open(&c.msg, c.sealed); err != nil {
+	err := w.Queue.open(&c.msg, c.sealed)
+	if errors.Is(err, errUnknownKey) {
 		l.settle(w, untried, probe, nil) // not a send: says nothing of the provider
 		return w.unopened(c, o, now, err)
 	}
-	var err error
-	if sender, ok := w.Senders[c.msg.Channel]; !ok {
+	if err != nil {
+		err = Permanent(err)
+	} else if sender, ok := w.Senders[c.msg.Channel]; !ok {
 		err = Permanent(fmt.Errorf("no sender for channel %s", c.msg.Channel))
 	} else {
 		sendCtx, cancel := context.WithTimeout(ctx, w.sendTimeout())
@@ -146,6 +149,9 @@ func (w *Worker) deliver(ctx context.Context, l *lane, c claimed, probe bool) ou
 	if err == nil {
 		l.settle(w, succeeded, probe, nil)
 		o.kind, o.at = "sent", w.Clock.Now()
+		// At debug: a line per message is volume, not news (the
+		// deliveries metric counts them); no recipient, it is personal.
+		w.Log.Debug("outbox: delivered", "id", c.msg.ID, "channel", c.msg.Channel, "provider_id", o.providerID, "attempts", c.attempts)
 		return o
 	}
 	o.err = truncate(err.Error(), 500)
@@ -171,11 +177,14 @@ func (w *Worker) deliver(ctx context.Context, l *lane, c claimed, probe bool) ou
 	return o
 }
 
-// unopened is the outcome of a message this instance cannot open: sealed
-// under a secret it does not accept (during a rolling change of the server
-// secret, an instance not yet given the new one) or damaged. Another
-// instance may accept it, so it is left for a later claim, not failed,
-// until its attempts run out.
+// errUnknownKey is a message sealed under a secret this instance does not
+// accept: during a rolling change of the server secret, by an instance
+// given the new one first.
+var errUnknownKey = errors.New("outbox: sealed under a server secret this instance does not accept")
+
+// unopened is the outcome of a message sealed under a secret this instance
+// does not accept. Another instance may accept it, so it is left for a
+// later claim, not failed, until its attempts run out.
 func (w *Worker) unopened(c claimed, o outcome, now time.Time, err error) outcome {
 	o.err = truncate(err.Error(), 500)
 	if c.attempts >= w.MaxAttempts {

@@ -120,8 +120,11 @@ func (qu *Queue) open(m *Message, sealed string) error {
 		return errors.New("outbox: sealed content is damaged")
 	}
 	plain, err := qu.sealer.Open(raw, associated(*m))
+	if errors.Is(err, keys.ErrUnknownKey) {
+		return errUnknownKey
+	}
 	if err != nil {
-		return errors.New("outbox: sealed content does not open (a secret no longer accepted, or moved between rows)")
+		return errors.New("outbox: sealed content does not open (damaged, or moved between rows)")
 	}
 	var c content
 	if err := json.Unmarshal(plain, &c); err != nil {
@@ -133,4 +136,29 @@ func (qu *Queue) open(m *Message, sealed string) error {
 
 func associated(m Message) []byte {
 	return []byte(m.ID + "\x00" + string(m.Channel) + "\x00" + m.To)
+}
+
+// Previous counts the messages waiting to be sent (pending or being sent)
+// whose content is sealed under a previous server secret: that secret must
+// stay accepted until they are delivered, expire or fail.
+func (qu *Queue) Previous(ctx context.Context, q store.Querier) (int, error) {
+	rows, err := q.QueryContext(ctx, "SELECT sealed FROM outbox WHERE state IN ('pending', 'sending') AND sealed <> ''")
+	if err != nil {
+		return 0, fmt.Errorf("outbox: previous: %w", store.Translate(err))
+	}
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		var sealed string
+		if err := rows.Scan(&sealed); err != nil {
+			return 0, fmt.Errorf("outbox: previous: %w", store.Translate(err))
+		}
+		if raw, err := base64.RawStdEncoding.DecodeString(sealed); err != nil || !qu.sealer.Current(raw) {
+			n++
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return 0, fmt.Errorf("outbox: previous: %w", store.Translate(err))
+	}
+	return n, nil
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"strings"
 	"time"
 
@@ -31,6 +32,8 @@ commands:
   staff disable    disable a member and end their sessions: staff disable --email E
   audit verify     check the audit trail's hash chain (read-only; says what awaits sealing)
   audit seal       seal the audit events awaiting sealing (a running server does this itself)
+  secret rekey     after a rotation of the server secret, seal staff TOTP secrets and document
+                   keys again under REBIND_SECRET and count what still needs REBIND_SECRET_PREVIOUS
   version          print the version, the commit it was built from and the Go version
   loadtest         drive a running server with whole flows and print a report:
                    loadtest [-url U] [-admin-url U] [-scenarios signin,...] [-c 1,8,32,128] [-d 10s] [-json]
@@ -90,6 +93,8 @@ func dispatch(ctx context.Context, args []string, getenv func(string) string, st
 		return staffCmd(ctx, args, getenv, stdout)
 	case "audit":
 		return auditCmd(ctx, args, getenv, stdout)
+	case "secret":
+		return secretCmd(ctx, args, getenv, stdout)
 	case "loadtest":
 		return loadtestCmd(ctx, args, getenv, stdout, stderr)
 	case "version":
@@ -143,6 +148,20 @@ func load(name string, args []string, getenv func(string) string, extra func(*fl
 
 func openDB(ctx context.Context, cfg *config.Config) (*store.DB, error) {
 	return store.Open(ctx, cfg.DatabaseURL)
+}
+
+// openReady opens the database for a command that needs its schema
+// current (migrated first in dev; in production, refused if behind).
+func openReady(ctx context.Context, cfg *config.Config) (*store.DB, error) {
+	db, err := openDB(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := prepareSchema(ctx, cfg, db, io.Discard); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
 }
 
 func migrate(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
@@ -218,6 +237,18 @@ func auditCmd(ctx context.Context, args []string, getenv func(string) string, st
 	return nil
 }
 
+// newLogger returns the JSON logger of cfg's level; every line names the
+// instance, so the lines of several instances in one place stay apart.
 func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
-	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: cfg.LogLevel})).With("instance", instanceID())
+}
+
+// instanceID names this process: its host and process id, as an operator
+// finds it with ps.
+func instanceID() string {
+	host, err := os.Hostname()
+	if err != nil {
+		host = "unknown"
+	}
+	return fmt.Sprintf("%s/%d", host, os.Getpid())
 }

@@ -309,6 +309,9 @@ func TestCommandShapes(t *testing.T) {
 		{[]string{"demo", "--history", "NaN"}, "--history must be greater than 0"},
 		{[]string{"serve", "extra"}, "unexpected argument"},
 		{[]string{"audit"}, "usage: rebind audit verify"},
+		{[]string{"secret"}, "usage: rebind secret rekey"},
+		{[]string{"secret", "rotate"}, "usage: rebind secret rekey"},
+		{[]string{"secret", "rekey", "extra"}, "unexpected argument"},
 	} {
 		err := run(context.Background(), c.args, getenv, io.Discard, io.Discard)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
@@ -340,6 +343,8 @@ func TestHelpAndVersion(t *testing.T) {
 		{[]string{"audit", "-h"}, "verify"},
 		{[]string{"audit", "verify", "-h"}, "usage: rebind audit verify"},
 		{[]string{"audit", "seal", "-h"}, "usage: rebind audit seal"},
+		{[]string{"secret", "-h"}, "usage: rebind secret rekey"},
+		{[]string{"secret", "rekey", "-h"}, "usage: rebind secret rekey"},
 		{[]string{"loadtest", "-h"}, "-scenarios"},
 		{[]string{"version", "-h"}, "rebind "},
 		{[]string{"version"}, "(commit "},

@@ -77,14 +77,11 @@ func withStaff(ctx context.Context, name string, args []string, getenv func(stri
 			return err
 		}
 	}
-	db, err := openDB(ctx, cfg)
+	db, err := openReady(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	if err := prepareSchema(ctx, cfg, db, io.Discard); err != nil {
-		return err
-	}
 	s, err := staffService(cfg, db)
 	if err != nil {
 		return err

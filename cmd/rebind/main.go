@@ -5,6 +5,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/signal"
@@ -15,6 +16,9 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
 	stop()
+	if rep := (*reportedError)(nil); errors.As(err, &rep) {
+		os.Exit(1) // serve logged it, as JSON
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "rebind:", err)
 		os.Exit(1)

@@ -5,30 +5,66 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"sync"
 	"time"
 
 	"github.com/rebindhq/rebind/internal/app"
+	"github.com/rebindhq/rebind/internal/buildinfo"
 	"github.com/rebindhq/rebind/internal/config"
 	"github.com/rebindhq/rebind/internal/store"
 )
 
+// serve runs the server. Everything it writes to stderr is JSON, its
+// fatal error included (logged, then returned as already reported).
 func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	cfg, err := load("serve", args, getenv, nil)
-	if err != nil {
+	if h := (*helpError)(nil); errors.As(err, &h) {
 		return err
 	}
-	log := newLogger(cfg, stderr)
-	for _, w := range cfg.Warnings() {
-		log.Warn(w)
+	var log *slog.Logger
+	if err != nil {
+		log = slog.New(slog.NewJSONHandler(stderr, nil)).With("instance", instanceID())
+	} else {
+		log = newLogger(cfg, stderr)
+		err = serveWith(ctx, cfg, log, stdout)
 	}
+	if err != nil {
+		log.Error("rebind stopped", "err", err.Error())
+		return &reportedError{err}
+	}
+	return nil
+}
+
+// reportedError is an error serve has logged already: main exits 1
+// without printing it again as plain text.
+type reportedError struct{ err error }
+
+func (e *reportedError) Error() string { return e.err.Error() }
+func (e *reportedError) Unwrap() error { return e.err }
+
+// logStart writes the start line: the version, the settings in effect
+// (secrets redacted, the server secret by its ids) and the warnings.
+func logStart(cfg *config.Config, log *slog.Logger) {
 	proxies := make([]string, len(cfg.TrustedProxies))
 	for i, p := range cfg.TrustedProxies {
 		proxies[i] = p.String()
 	}
-	log.Info("trusted proxies: X-Forwarded-For is believed only from these", "cidrs", proxies)
+	var secrets []string
+	if cfg.Secret != nil {
+		secrets = cfg.Secret.IDs()
+	}
+	log.Info("starting", "version", buildinfo.Read().String(), "config", cfg.Effective(), "secret_ids", secrets,
+		"trusted_proxies", proxies)
+	for _, w := range cfg.Warnings() {
+		log.Warn(w)
+	}
+}
+
+func serveWith(ctx context.Context, cfg *config.Config, log *slog.Logger, stdout io.Writer) error {
+	logStart(cfg, log)
 	db, err := openDB(ctx, cfg)
 	if err != nil {
 		return err

@@ -106,6 +106,51 @@ type Config struct {
 	// Generated lists the dev secrets that were generated or read back from
 	// the data folder, to print at start.
 	Generated []string
+
+	// effective is every setting as Load took it, secrets redacted.
+	effective map[string]string
+}
+
+// Effective returns every setting as it took effect (the default where
+// unset), with secrets and the passwords of URLs redacted, for the log
+// line at start.
+func (c *Config) Effective() map[string]string {
+	out := make(map[string]string, len(c.effective))
+	for k, v := range c.effective {
+		out[k] = v
+	}
+	return out
+}
+
+// redact returns how a setting's value may be logged: a secret only as
+// set or not (and where from), a URL without its password.
+func redact(name, v, path string) string {
+	from := ""
+	if path != "" {
+		from = " from " + path
+	}
+	switch name {
+	case "REBIND_SECRET", "REBIND_SECRET_PREVIOUS", "REBIND_ADMIN_TOKEN":
+		if v == "" {
+			return ""
+		}
+		return "(set" + from + ")"
+	case "REBIND_SMTP_URL", "REBIND_SMS_URL", "REBIND_DATABASE_URL", "REBIND_BLOB_URL":
+		u, err := url.Parse(v)
+		if err != nil {
+			return "(unparsable" + from + ")"
+		}
+		r := u.Redacted()
+		if u.RawQuery != "" {
+			// A query may carry a password too (postgres://…?password=).
+			r = strings.TrimSuffix(r, "?"+u.RawQuery) + "?(query redacted)"
+		}
+		if from != "" {
+			r += " (" + strings.TrimPrefix(from, " ") + ")"
+		}
+		return r
+	}
+	return v
 }
 
 // DevOutbox reports whether messages go to the dev outbox instead of out.
@@ -173,17 +218,20 @@ func Load(getenv func(string) string, overrides map[string]string) (*Config, err
 		}
 		return strings.TrimSpace(getenv(name))
 	}
+	c := &Config{effective: map[string]string{}}
 	get := func(name, def string) string {
 		v := raw(name)
+		path := ""
 		if FromFile[name] {
-			v = fromFile(name, v, raw(name+"_FILE"), bad)
+			path = raw(name + "_FILE")
+			v = fromFile(name, v, path, bad)
 		}
 		if v == "" {
-			return def
+			v = def
 		}
+		c.effective[name] = redact(name, v, path)
 		return v
 	}
-	c := &Config{}
 	switch env := get("REBIND_ENV", "dev"); env {
 	case "dev":
 	case "production":

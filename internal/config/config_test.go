@@ -81,11 +81,16 @@ func TestBadValues(t *testing.T) {
 		"REBIND_DEMO":                "maybe",
 		"REBIND_OUTBOX_LEASE":        "1s",
 		"REBIND_PASSWORD_QUEUE_WAIT": "1m",
+		"REBIND_SHUTDOWN_DELAY":      "6m",
+		"REBIND_SECRET_PREVIOUS":     "not base64!",
 	} {
 		_, err := Load(env(map[string]string{name: value}), nil)
 		if err == nil || !strings.Contains(err.Error(), name) {
 			t.Errorf("%s=%q: %v", name, value, err)
 		}
+	}
+	if _, err := Load(env(map[string]string{"REBIND_SHUTDOWN_DELAY": "-1s"}), nil); err == nil || !strings.Contains(err.Error(), "REBIND_SHUTDOWN_DELAY") {
+		t.Errorf("a negative shutdown delay: %v", err)
 	}
 	// The admin API on the public address is what the two listeners are for.
 	if _, err := Load(env(map[string]string{"REBIND_ADDR": "0.0.0.0:8080", "REBIND_INTERNAL_ADDR": "0.0.0.0:8080"}), nil); err == nil ||

@@ -64,7 +64,7 @@ func (s *Store) MobileHistory(ctx context.Context, q store.Querier, accountID st
 		r.FlowID = flow.String
 		out = append(out, r)
 	}
-	return out, rows.Err()
+	return out, store.Translate(rows.Err())
 }
 
 // SetFrozen freezes or unfreezes the account. It reports whether the state

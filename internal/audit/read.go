@@ -57,7 +57,7 @@ func scanRecords(rows *sql.Rows) ([]Record, error) {
 		}
 		list = append(list, r)
 	}
-	return list, rows.Err()
+	return list, store.Translate(rows.Err())
 }
 
 // BrokenError says where the chain does not hold. Seq is the chain

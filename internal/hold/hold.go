@@ -103,7 +103,7 @@ func (s *Store) Active(ctx context.Context, q store.Querier, accountID string) (
 		h.Until = store.Time(end)
 		list = append(list, h)
 	}
-	return list, rows.Err()
+	return list, store.Translate(rows.Err())
 }
 
 // Eligibility answers whether an account may withdraw now.

@@ -59,7 +59,7 @@ func DevMessages(ctx context.Context, q store.Querier, to string, limit int) ([]
 		m.Channel, m.CreatedAt = Channel(ch), store.Time(at)
 		list = append(list, m)
 	}
-	return list, rows.Err()
+	return list, store.Translate(rows.Err())
 }
 
 // Counts returns how many messages are in each state, for /metrics and tests.
@@ -78,7 +78,7 @@ func Counts(ctx context.Context, q store.Querier) (map[string]int, error) {
 		}
 		counts[state] = n
 	}
-	return counts, rows.Err()
+	return counts, store.Translate(rows.Err())
 }
 
 // OldestPending returns, per channel, when the oldest message still waiting
@@ -98,5 +98,5 @@ func OldestPending(ctx context.Context, q store.Querier) (map[Channel]time.Time,
 		}
 		oldest[Channel(ch)] = store.Time(at)
 	}
-	return oldest, rows.Err()
+	return oldest, store.Translate(rows.Err())
 }

@@ -106,7 +106,7 @@ func (s *Service) List(ctx context.Context) ([]Listed, error) {
 		}
 		out = append(out, r.Listed)
 	}
-	return out, rows.Err()
+	return out, store.Translate(rows.Err())
 }
 
 // Add adds a member with role and returns them with the token of their

@@ -59,9 +59,9 @@ type auditCollector struct {
 
 func newAuditCollector(db *store.DB, log *audit.Log, now func() time.Time) auditCollector {
 	return auditCollector{db: db, log: log, now: now,
-		waiting: prometheus.NewDesc("rebind_audit_unsealed_events", "Audit events recorded but not yet sealed into the hash chain.", nil, nil),
+		waiting: prometheus.NewDesc("rebind_audit_unsealed_events", "Audit events recorded but not yet sealed into the hash chain. "+global, nil, nil),
 		oldest: prometheus.NewDesc("rebind_audit_oldest_unsealed_seconds",
-			"Age of the oldest audit event awaiting sealing (0 when none); alert when it stays above a few seconds.", nil, nil)}
+			"Age of the oldest audit event awaiting sealing (0 when none); alert when it stays above a few seconds. "+global, nil, nil)}
 }
 
 func (c auditCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.waiting; ch <- c.oldest }

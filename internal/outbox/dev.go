@@ -80,23 +80,3 @@ func Counts(ctx context.Context, q store.Querier) (map[string]int, error) {
 	}
 	return counts, rows.Err()
 }
-
-// OldestPending returns, per channel, when the oldest message still waiting
-// (pending or being sent) was queued; a channel with none is absent.
-func OldestPending(ctx context.Context, q store.Querier) (map[Channel]time.Time, error) {
-	rows, err := q.QueryContext(ctx, "SELECT channel, min(created_at) FROM outbox WHERE state IN ('pending', 'sending') GROUP BY channel")
-	if err != nil {
-		return nil, fmt.Errorf("outbox: oldest pending: %w", store.Translate(err))
-	}
-	defer rows.Close()
-	oldest := make(map[Channel]time.Time)
-	for rows.Next() {
-		var ch string
-		var at int64
-		if err := rows.Scan(&ch, &at); err != nil {
-			return nil, fmt.Errorf("outbox: oldest pending: %w", err)
-		}
-		oldest[Channel(ch)] = store.Time(at)
-	}
-	return oldest, rows.Err()
-}

@@ -43,7 +43,7 @@ func TestLifetimes(t *testing.T) {
 		if _, err := m.Lookup(ctx, db, tok2); !apperr.Is(err, apperr.Unauthorized) {
 			t.Fatalf("after 30 idle minutes = %v", err)
 		}
-		if n, err := m.Purge(ctx, db); err != nil || n != 2 {
+		if n, err := m.Purge(ctx, db, clk.Now(), 500); err != nil || n != 2 {
 			t.Fatalf("Purge removed %d (%v), want 2", n, err)
 		}
 	})

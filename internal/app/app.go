@@ -103,6 +103,10 @@ type App struct {
 	// many rows one statement deletes (New sets 500).
 	RetainEvery time.Duration
 	RetainBatch int
+	// GaugesEvery is how often the gauges /metrics reads from the database
+	// are refreshed in the background (New sets 15 seconds); 0 reads them
+	// at each scrape instead (tests).
+	GaugesEvery time.Duration
 
 	public   http.Handler
 	internal http.Handler
@@ -124,7 +128,7 @@ type Options struct {
 // New builds an App on an open, migrated database.
 func New(cfg *config.Config, db *store.DB, log *slog.Logger, opts Options) (*App, error) {
 	a := &App{Config: cfg, DB: db, Log: log, Clock: opts.Clock, ReadEvery: 5 * time.Second,
-		RetainEvery: retainEvery, RetainBatch: retainBatch}
+		RetainEvery: retainEvery, RetainBatch: retainBatch, GaugesEvery: gaugesEvery}
 	if a.Clock == nil {
 		a.Clock = clock.Real{}
 	}
@@ -168,7 +172,7 @@ func New(cfg *config.Config, db *store.DB, log *slog.Logger, opts Options) (*App
 		return nil, err
 	}
 	a.Codes = code.New(clk, cfg.Secret.Key(keys.CodeHMAC), rules, a.Limiter, notifier)
-	a.metrics = newMetrics(db, clk)
+	a.metrics = newMetrics(db, clk, &a.GaugesEvery)
 	a.Audit.Failed = a.auditFailed
 	a.Codes.OnLimit = a.codeRefused
 	a.Check = &credential.Checker{DB: db, Clock: clk, Accounts: a.Accounts, Hasher: a.Hasher, Limiter: a.Limiter, Audit: a.Audit,
@@ -290,7 +294,7 @@ func (a *App) senders() (map[outbox.Channel]outbox.Sender, error) {
 
 // Run runs the background work (outbox delivery, the reading of
 // screenshots, the sealing of audit events, clean-up of counters, the
-// retention jobs) until ctx ends.
+// retention jobs, the database gauges of /metrics) until ctx ends.
 func (a *App) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	wg.Go(func() {
@@ -302,6 +306,7 @@ func (a *App) Run(ctx context.Context) error {
 	wg.Go(func() { a.reader(ctx) })
 	wg.Go(func() { a.sealer(ctx) })
 	wg.Go(func() { a.retainer(ctx) })
+	wg.Go(func() { a.sampleGauges(ctx) })
 	wg.Wait()
 	return nil
 }

@@ -59,11 +59,16 @@ type metrics struct {
 	// retainFailures the runs that failed (retention.go).
 	purged         *prometheus.CounterVec
 	retainFailures prometheus.Counter
-	series         sync.Map // routeStatus → routeSeries
-	events         *eventMetrics
+	// samples are the readings from the database the gauges report,
+	// refreshed in the background (gauges.go).
+	samples []refresher
+	series  sync.Map // routeStatus → routeSeries
+	events  *eventMetrics
 }
 
-func newMetrics(db *store.DB, clk clock.Clock) *metrics {
+// newMetrics builds the registry; the gauges read from db are refreshed
+// every *gaugesEvery (App.GaugesEvery).
+func newMetrics(db *store.DB, clk clock.Clock, gaugesEvery *time.Duration) *metrics {
 	m := &metrics{
 		registry: prometheus.NewRegistry(),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -111,13 +116,8 @@ func newMetrics(db *store.DB, clk clock.Clock) *metrics {
 	})
 	m.registry.MustRegister(m.requests, m.duration, m.deliveries, m.breaker, m.limited, m.adminAuth, m.auditLost, m.purged, m.retainFailures, build, dbUp,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		newAuditCollector(db, audit.New(clk), clk.Now),
-		outboxCollector{db: db, clock: clk, desc: prometheus.NewDesc("rebind_outbox_messages", "Outbox messages waiting, by state (pending, sending). "+global, []string{"state"}, nil),
-			oldest: prometheus.NewDesc("rebind_outbox_oldest_pending_seconds", "Age of the oldest message waiting to be delivered, by channel (0 when none). "+global, []string{"channel"}, nil)},
-		reviewCollector{db: db, clock: clk, apps: evidence.NewStore(clk),
-			waiting: prometheus.NewDesc("rebind_applications_under_review", "Document applications awaiting a decision, by class. "+global, []string{"class"}, nil),
-			oldest: prometheus.NewDesc("rebind_application_oldest_wait_seconds",
-				"How long the oldest application under review has waited (0 when none); alert well before the promised review time. "+global, nil, nil)})
+		m.auditCollector(db, audit.New(clk), clk.Now, gaugesEvery),
+		m.outboxCollector(db, clk, gaugesEvery), m.reviewCollector(db, clk, gaugesEvery))
 	m.atZero()
 	return m
 }
@@ -162,22 +162,30 @@ func (m *metrics) handler() http.Handler {
 	return promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError})
 }
 
-// outboxCollector reads the backlog at scrape time, so a provider outage
-// shows on any instance. It reads only the messages waiting, through their
-// partial index: the messages done with are many, and counted as they end
-// by rebind_outbox_deliveries_total.
+// outboxCollector reports the backlog, so a provider outage shows on any
+// instance. It reads only the messages waiting, through their partial
+// index: the messages done with are many, and counted as they end by
+// rebind_outbox_deliveries_total.
 type outboxCollector struct {
-	db           *store.DB
 	clock        clock.Clock
+	backlog      *sample[outbox.Backlog]
 	desc, oldest *prometheus.Desc
+}
+
+func (m *metrics) outboxCollector(db *store.DB, clk clock.Clock, every *time.Duration) outboxCollector {
+	c := outboxCollector{clock: clk,
+		backlog: newSample(every, func(ctx context.Context) (outbox.Backlog, error) { return outbox.ReadBacklog(ctx, db) }),
+		desc:    prometheus.NewDesc("rebind_outbox_messages", "Outbox messages waiting, by state (pending, sending). "+global, []string{"state"}, nil),
+		oldest: prometheus.NewDesc("rebind_outbox_oldest_pending_seconds",
+			"Age of the oldest message waiting to be delivered, by channel (0 when none). "+global, []string{"channel"}, nil)}
+	m.samples = append(m.samples, c.backlog)
+	return c
 }
 
 func (c outboxCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc; ch <- c.oldest }
 
 func (c outboxCollector) Collect(ch chan<- prometheus.Metric) {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	b, err := outbox.ReadBacklog(ctx, c.db)
+	b, err := c.backlog.get()
 	if err != nil {
 		ch <- prometheus.NewInvalidMetric(c.desc, err)
 		return
@@ -198,32 +206,47 @@ func (c outboxCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 }
 
-// reviewCollector reads the review queue at scrape time: its length and
-// the wait of its oldest application, against the review time promised to
-// users.
+// reviewCollector reports the review queue: its length and the wait of its
+// oldest application, against the review time promised to users.
 type reviewCollector struct {
-	db              *store.DB
 	clock           clock.Clock
-	apps            *evidence.Store
+	queue           *sample[reviewQueue]
 	waiting, oldest *prometheus.Desc
+}
+
+type reviewQueue struct {
+	byClass map[evidence.Class]int
+	first   time.Time
+}
+
+func (m *metrics) reviewCollector(db *store.DB, clk clock.Clock, every *time.Duration) reviewCollector {
+	apps := evidence.NewStore(clk)
+	c := reviewCollector{clock: clk,
+		queue: newSample(every, func(ctx context.Context) (reviewQueue, error) {
+			byClass, first, err := apps.Queue(ctx, db)
+			return reviewQueue{byClass, first}, err
+		}),
+		waiting: prometheus.NewDesc("rebind_applications_under_review", "Document applications awaiting a decision, by class. "+global, []string{"class"}, nil),
+		oldest: prometheus.NewDesc("rebind_application_oldest_wait_seconds",
+			"How long the oldest application under review has waited (0 when none); alert well before the promised review time. "+global, nil, nil)}
+	m.samples = append(m.samples, c.queue)
+	return c
 }
 
 func (c reviewCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.waiting; ch <- c.oldest }
 
 func (c reviewCollector) Collect(ch chan<- prometheus.Metric) {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	byClass, first, err := c.apps.Queue(ctx, c.db)
+	q, err := c.queue.get()
 	if err != nil {
 		ch <- prometheus.NewInvalidMetric(c.waiting, err)
 		return
 	}
 	for _, class := range []evidence.Class{evidence.KYC, evidence.NonKYCNoRecords, evidence.NonKYCWithRecords} {
-		ch <- prometheus.MustNewConstMetric(c.waiting, prometheus.GaugeValue, float64(byClass[class]), string(class))
+		ch <- prometheus.MustNewConstMetric(c.waiting, prometheus.GaugeValue, float64(q.byClass[class]), string(class))
 	}
 	wait := 0.0
-	if !first.IsZero() {
-		wait = c.clock.Now().Sub(first).Truncate(time.Second).Seconds()
+	if !q.first.IsZero() {
+		wait = c.clock.Now().Sub(q.first).Truncate(time.Second).Seconds()
 	}
 	ch <- prometheus.MustNewConstMetric(c.oldest, prometheus.GaugeValue, wait)
 }

@@ -65,22 +65,27 @@ func (a *App) Purge(ctx context.Context) (map[string]int64, error) {
 
 // purgeTable deletes batches until one comes back short.
 func (a *App) purgeTable(ctx context.Context, j purgeJob, before time.Time) (int64, error) {
+	batch := a.RetainBatch
+	if batch <= 0 {
+		batch = retainBatch
+	}
 	var total int64
 	for {
-		n, err := j.purge(ctx, a.DB, before, a.RetainBatch)
+		n, err := j.purge(ctx, a.DB, before, batch)
 		if n > 0 {
 			total += n
 			a.metrics.purged.WithLabelValues(j.table).Add(float64(n))
 			a.Log.Debug("retention: purged a batch", "table", j.table, "rows", n)
 		}
-		if err != nil || n < int64(a.RetainBatch) || ctx.Err() != nil {
+		if err != nil || n < int64(batch) || ctx.Err() != nil {
 			return total, err
 		}
 	}
 }
 
-// retainer runs Purge every RetainEvery until ctx ends; the first run waits
-// one period, so a fleet restarting together does not purge together.
+// retainer runs Purge every RetainEvery until ctx ends. The first run waits
+// one period: a start has enough to do, and a server restarted in a crash
+// loop does not purge on every start.
 func (a *App) retainer(ctx context.Context) {
 	if a.RetainEvery <= 0 {
 		return

@@ -62,7 +62,8 @@ func DevMessages(ctx context.Context, q store.Querier, to string, limit int) ([]
 	return list, rows.Err()
 }
 
-// Counts returns how many messages are in each state, for /metrics and tests.
+// Counts returns how many messages are in each state, for tests: it reads
+// the whole table (/metrics reads ReadBacklog).
 func Counts(ctx context.Context, q store.Querier) (map[string]int, error) {
 	rows, err := q.QueryContext(ctx, "SELECT state, count(*) FROM outbox GROUP BY state")
 	if err != nil {

@@ -96,6 +96,15 @@ type App struct {
 	// screenshots to read (New sets 5 seconds: a reviewer rarely opens an
 	// application sooner); 0 runs no reader.
 	ReadEvery time.Duration
+	// RetainEvery is how often the retention jobs run (New sets 5 minutes);
+	// 0 runs none in the background (tests call Purge). RetainBatch is how
+	// many rows one statement deletes (New sets 500).
+	RetainEvery time.Duration
+	RetainBatch int
+	// GaugesEvery is how often the gauges /metrics reads from the database
+	// are refreshed in the background (New sets 15 seconds); 0 reads them
+	// at each scrape instead (tests).
+	GaugesEvery time.Duration
 
 	public   http.Handler
 	internal http.Handler
@@ -116,7 +125,8 @@ type Options struct {
 
 // New builds an App on an open, migrated database.
 func New(cfg *config.Config, db *store.DB, log *slog.Logger, opts Options) (*App, error) {
-	a := &App{Config: cfg, DB: db, Log: log, Clock: opts.Clock, ReadEvery: 5 * time.Second}
+	a := &App{Config: cfg, DB: db, Log: log, Clock: opts.Clock, ReadEvery: 5 * time.Second,
+		RetainEvery: retainEvery, RetainBatch: retainBatch, GaugesEvery: gaugesEvery}
 	if a.Clock == nil {
 		a.Clock = clock.Real{}
 	}
@@ -160,7 +170,7 @@ func New(cfg *config.Config, db *store.DB, log *slog.Logger, opts Options) (*App
 		return nil, err
 	}
 	a.Codes = code.New(clk, cfg.Secret.Set(keys.CodeHMAC), rules, a.Limiter, notifier)
-	a.metrics = newMetrics(db, clk)
+	a.metrics = newMetrics(db, clk, &a.GaugesEvery)
 	a.Audit.Failed = a.auditFailed
 	a.Codes.OnLimit = a.codeRefused
 	a.Check = &credential.Checker{DB: db, Clock: clk, Accounts: a.Accounts, Hasher: a.Hasher, Limiter: a.Limiter, Audit: a.Audit,
@@ -277,8 +287,8 @@ func (a *App) senders() (map[outbox.Channel]outbox.Sender, error) {
 }
 
 // Run runs the background work (outbox delivery, the reading of
-// screenshots, the sealing of audit events, clean-up of ended sessions and
-// counters) until ctx ends.
+// screenshots, the sealing of audit events, clean-up of counters, the
+// retention jobs, the database gauges of /metrics) until ctx ends.
 func (a *App) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	wg.Go(func() {
@@ -289,6 +299,8 @@ func (a *App) Run(ctx context.Context) error {
 	wg.Go(func() { a.janitor(ctx) })
 	wg.Go(func() { a.reader(ctx) })
 	wg.Go(func() { a.sealer(ctx) })
+	wg.Go(func() { a.retainer(ctx) })
+	wg.Go(func() { a.sampleGauges(ctx) })
 	wg.Wait()
 	return nil
 }
@@ -317,16 +329,14 @@ func (a *App) reader(ctx context.Context) {
 	}
 }
 
-// janitor deletes ended sessions and rate counters and expired quiz keys
-// every few minutes, ends document applications past their deadline,
+// janitor deletes ended staff sessions, rate counters and expired quiz keys
+// every few minutes (users' sessions are a retention job's: retention.go),
+// ends document applications past their deadline,
 // destroys documents past retention, and refreshes the quiz base rates.
 func (a *App) janitor(ctx context.Context) {
 	tick := time.NewTicker(5 * time.Minute)
 	defer tick.Stop()
 	for {
-		if _, err := a.Sessions.Purge(ctx, a.DB); err != nil && !errors.Is(err, context.Canceled) {
-			a.Log.Warn("purge sessions", "err", err)
-		}
 		if _, err := a.Staff.Purge(ctx); err != nil && !errors.Is(err, context.Canceled) {
 			a.Log.Warn("purge staff sessions and enrolment links", "err", err)
 		}

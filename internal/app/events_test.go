@@ -26,6 +26,13 @@ func TestEventCounters(t *testing.T) {
 			{"rebind_code_sends_refused_total", map[string]string{"limit": "sms_budget_day", "requester": "owner"}},
 			{"rebind_account_freezes_total", nil},
 			{"rebind_password_checks_shed_total", nil},
+			{"rebind_outbox_deliveries_total", map[string]string{"channel": "sms", "outcome": "failed"}},
+			{"rebind_outbox_deliveries_total", map[string]string{"channel": "email", "outcome": "expired"}},
+			{"rebind_outbox_breaker_open", map[string]string{"channel": "sms"}},
+			{"rebind_admin_auth_failures_total", map[string]string{"outcome": "limited"}},
+			{"rebind_retention_purged_rows_total", map[string]string{"table": "codes"}},
+			{"rebind_retention_purged_rows_total", map[string]string{"table": "sessions"}},
+			{"rebind_retention_failures_total", nil},
 		} {
 			if len(s.MetricLines(t, series.name)) == 0 || s.Metric(t, series.name, series.labels) != 0 {
 				t.Errorf("%s %v: want a series at zero; have %q", series.name, series.labels, s.MetricLines(t, series.name))

@@ -20,6 +20,31 @@ import (
 	"github.com/rebindhq/rebind/internal/store"
 )
 
+// global ends the help of a gauge read from the shared database: every
+// instance reports the same number, so dashboards and alerts take max(),
+// never sum(). Every instance exports it, so it survives any one of them.
+const global = "Read from the database shared by every instance: aggregate with max(), not sum()."
+
+// channels are the outbox's channels, for the series created at zero.
+var channels = []outbox.Channel{outbox.Email, outbox.SMS}
+
+// atZero creates the series alerts watch, so that increase() and rate()
+// work from the first scrape instead of missing the first event.
+func (m *metrics) atZero() {
+	for _, ch := range channels {
+		for _, outcome := range []string{"sent", "retry", "failed", "expired"} {
+			m.deliveries.WithLabelValues(string(ch), outcome)
+		}
+		m.breaker.WithLabelValues(string(ch))
+	}
+	for _, outcome := range []string{"refused", "limited"} {
+		m.adminAuth.WithLabelValues(outcome)
+	}
+	for _, table := range []string{"codes", "flows", "outbox", "sessions"} {
+		m.purged.WithLabelValues(table)
+	}
+}
+
 // metrics is the server's own Prometheus registry (no global state).
 type metrics struct {
 	registry   *prometheus.Registry
@@ -30,11 +55,20 @@ type metrics struct {
 	limited    *prometheus.CounterVec
 	adminAuth  *prometheus.CounterVec
 	auditLost  *prometheus.CounterVec
-	series     sync.Map // routeStatus → routeSeries
-	events     *eventMetrics
+	// purged counts the rows the retention jobs deleted, by table;
+	// retainFailures the runs that failed (retention.go).
+	purged         *prometheus.CounterVec
+	retainFailures prometheus.Counter
+	// samples are the readings from the database the gauges report,
+	// refreshed in the background (gauges.go).
+	samples []refresher
+	series  sync.Map // routeStatus → routeSeries
+	events  *eventMetrics
 }
 
-func newMetrics(db *store.DB, clk clock.Clock) *metrics {
+// newMetrics builds the registry; the gauges read from db are refreshed
+// every *gaugesEvery (App.GaugesEvery).
+func newMetrics(db *store.DB, clk clock.Clock, gaugesEvery *time.Duration) *metrics {
 	m := &metrics{
 		registry: prometheus.NewRegistry(),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -59,6 +93,12 @@ func newMetrics(db *store.DB, clk clock.Clock) *metrics {
 		auditLost: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "rebind_audit_write_failures_total", Help: "Audit events recorded on their own (failed codes, failed sign-ins, limits hit) that could not be written, by action; alert on any.",
 		}, []string{"action"}),
+		purged: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "rebind_retention_purged_rows_total", Help: "Rows the retention jobs deleted past their period (REBIND_RETAIN_*), by table: codes, flows, outbox, sessions.",
+		}, []string{"table"}),
+		retainFailures: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "rebind_retention_failures_total", Help: "Retention runs that failed (the first failure of a run of them and the recovery are logged); alert when it keeps rising.",
+		}),
 	}
 	bi := buildinfo.Read()
 	build := prometheus.NewGauge(prometheus.GaugeOpts{
@@ -74,15 +114,11 @@ func newMetrics(db *store.DB, clk clock.Clock) *metrics {
 		}
 		return 1
 	})
-	m.registry.MustRegister(m.requests, m.duration, m.deliveries, m.breaker, m.limited, m.adminAuth, m.auditLost, build, dbUp,
+	m.registry.MustRegister(m.requests, m.duration, m.deliveries, m.breaker, m.limited, m.adminAuth, m.auditLost, m.purged, m.retainFailures, build, dbUp,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		newAuditCollector(db, audit.New(clk), clk.Now),
-		outboxCollector{db: db, clock: clk, desc: prometheus.NewDesc("rebind_outbox_messages", "Outbox messages by state.", []string{"state"}, nil),
-			oldest: prometheus.NewDesc("rebind_outbox_oldest_pending_seconds", "Age of the oldest message waiting to be delivered, by channel (0 when none).", []string{"channel"}, nil)},
-		reviewCollector{db: db, clock: clk, apps: evidence.NewStore(clk),
-			waiting: prometheus.NewDesc("rebind_applications_under_review", "Document applications awaiting a decision, by class.", []string{"class"}, nil),
-			oldest: prometheus.NewDesc("rebind_application_oldest_wait_seconds",
-				"How long the oldest application under review has waited (0 when none); alert well before the promised review time.", nil, nil)})
+		m.auditCollector(db, audit.New(clk), clk.Now, gaugesEvery),
+		m.outboxCollector(db, clk, gaugesEvery), m.reviewCollector(db, clk, gaugesEvery))
+	m.atZero()
 	return m
 }
 
@@ -126,67 +162,91 @@ func (m *metrics) handler() http.Handler {
 	return promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError})
 }
 
-// outboxCollector reads the queue's size at scrape time, so a backlog (a
-// provider outage) shows on any instance.
+// outboxCollector reports the backlog, so a provider outage shows on any
+// instance. It reads only the messages waiting, through their partial
+// index: the messages done with are many, and counted as they end by
+// rebind_outbox_deliveries_total.
 type outboxCollector struct {
-	db           *store.DB
 	clock        clock.Clock
+	backlog      *sample[outbox.Backlog]
 	desc, oldest *prometheus.Desc
+}
+
+func (m *metrics) outboxCollector(db *store.DB, clk clock.Clock, every *time.Duration) outboxCollector {
+	c := outboxCollector{clock: clk,
+		backlog: newSample(every, func(ctx context.Context) (outbox.Backlog, error) { return outbox.ReadBacklog(ctx, db) }),
+		desc:    prometheus.NewDesc("rebind_outbox_messages", "Outbox messages waiting, by state (pending, sending). "+global, []string{"state"}, nil),
+		oldest: prometheus.NewDesc("rebind_outbox_oldest_pending_seconds",
+			"Age of the oldest message waiting to be delivered, by channel (0 when none). "+global, []string{"channel"}, nil)}
+	m.samples = append(m.samples, c.backlog)
+	return c
 }
 
 func (c outboxCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc; ch <- c.oldest }
 
 func (c outboxCollector) Collect(ch chan<- prometheus.Metric) {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	counts, err := outbox.Counts(ctx, c.db)
+	b, err := c.backlog.get()
 	if err != nil {
 		ch <- prometheus.NewInvalidMetric(c.desc, err)
 		return
 	}
-	for _, state := range []string{"pending", "sending", "sent", "failed", "expired"} {
-		ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, float64(counts[state]), state)
+	for _, state := range []string{"pending", "sending"} {
+		n := 0
+		for _, count := range b.Count[state] {
+			n += count
+		}
+		ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, float64(n), state)
 	}
-	oldest, err := outbox.OldestPending(ctx, c.db)
-	if err != nil {
-		ch <- prometheus.NewInvalidMetric(c.oldest, err)
-		return
-	}
-	for _, channel := range []outbox.Channel{outbox.Email, outbox.SMS} {
+	for _, channel := range channels {
 		age := 0.0
-		if at, ok := oldest[channel]; ok {
+		if at, ok := b.Oldest[channel]; ok {
 			age = max(0, c.clock.Now().Sub(at).Seconds())
 		}
 		ch <- prometheus.MustNewConstMetric(c.oldest, prometheus.GaugeValue, age, string(channel))
 	}
 }
 
-// reviewCollector reads the review queue at scrape time: its length and
-// the wait of its oldest application, against the review time promised to
-// users.
+// reviewCollector reports the review queue: its length and the wait of its
+// oldest application, against the review time promised to users.
 type reviewCollector struct {
-	db              *store.DB
 	clock           clock.Clock
-	apps            *evidence.Store
+	queue           *sample[reviewQueue]
 	waiting, oldest *prometheus.Desc
+}
+
+type reviewQueue struct {
+	byClass map[evidence.Class]int
+	first   time.Time
+}
+
+func (m *metrics) reviewCollector(db *store.DB, clk clock.Clock, every *time.Duration) reviewCollector {
+	apps := evidence.NewStore(clk)
+	c := reviewCollector{clock: clk,
+		queue: newSample(every, func(ctx context.Context) (reviewQueue, error) {
+			byClass, first, err := apps.Queue(ctx, db)
+			return reviewQueue{byClass, first}, err
+		}),
+		waiting: prometheus.NewDesc("rebind_applications_under_review", "Document applications awaiting a decision, by class. "+global, []string{"class"}, nil),
+		oldest: prometheus.NewDesc("rebind_application_oldest_wait_seconds",
+			"How long the oldest application under review has waited (0 when none); alert well before the promised review time. "+global, nil, nil)}
+	m.samples = append(m.samples, c.queue)
+	return c
 }
 
 func (c reviewCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.waiting; ch <- c.oldest }
 
 func (c reviewCollector) Collect(ch chan<- prometheus.Metric) {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	byClass, first, err := c.apps.Queue(ctx, c.db)
+	q, err := c.queue.get()
 	if err != nil {
 		ch <- prometheus.NewInvalidMetric(c.waiting, err)
 		return
 	}
 	for _, class := range []evidence.Class{evidence.KYC, evidence.NonKYCNoRecords, evidence.NonKYCWithRecords} {
-		ch <- prometheus.MustNewConstMetric(c.waiting, prometheus.GaugeValue, float64(byClass[class]), string(class))
+		ch <- prometheus.MustNewConstMetric(c.waiting, prometheus.GaugeValue, float64(q.byClass[class]), string(class))
 	}
 	wait := 0.0
-	if !first.IsZero() {
-		wait = c.clock.Now().Sub(first).Truncate(time.Second).Seconds()
+	if !q.first.IsZero() {
+		wait = c.clock.Now().Sub(q.first).Truncate(time.Second).Seconds()
 	}
 	ch <- prometheus.MustNewConstMetric(c.oldest, prometheus.GaugeValue, wait)
 }

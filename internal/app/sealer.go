@@ -47,29 +47,29 @@ func (a *App) sealer(ctx context.Context) {
 	}
 }
 
-// auditCollector reads the sealing backlog at scrape time: events recorded
-// but not yet linked into the chain, and the age of the oldest. A few for
-// a fraction of a second are normal; a growing age means no instance seals.
+// auditCollector reports the sealing backlog: events recorded but not yet
+// linked into the chain, and the age of the oldest. A few for a fraction
+// of a second are normal; a growing age means no instance seals.
 type auditCollector struct {
-	db              *store.DB
-	log             *audit.Log
+	backlog         *sample[audit.Backlog]
 	now             func() time.Time
 	waiting, oldest *prometheus.Desc
 }
 
-func newAuditCollector(db *store.DB, log *audit.Log, now func() time.Time) auditCollector {
-	return auditCollector{db: db, log: log, now: now,
-		waiting: prometheus.NewDesc("rebind_audit_unsealed_events", "Audit events recorded but not yet sealed into the hash chain.", nil, nil),
+func (m *metrics) auditCollector(db *store.DB, log *audit.Log, now func() time.Time, every *time.Duration) auditCollector {
+	c := auditCollector{now: now,
+		backlog: newSample(every, func(ctx context.Context) (audit.Backlog, error) { return log.Pending(ctx, db) }),
+		waiting: prometheus.NewDesc("rebind_audit_unsealed_events", "Audit events recorded but not yet sealed into the hash chain. "+global, nil, nil),
 		oldest: prometheus.NewDesc("rebind_audit_oldest_unsealed_seconds",
-			"Age of the oldest audit event awaiting sealing (0 when none); alert when it stays above a few seconds.", nil, nil)}
+			"Age of the oldest audit event awaiting sealing (0 when none); alert when it stays above a few seconds. "+global, nil, nil)}
+	m.samples = append(m.samples, c.backlog)
+	return c
 }
 
 func (c auditCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.waiting; ch <- c.oldest }
 
 func (c auditCollector) Collect(ch chan<- prometheus.Metric) {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	b, err := c.log.Pending(ctx, c.db)
+	b, err := c.backlog.get()
 	if err != nil {
 		// Left out rather than failing the scrape: when the trail cannot be
 		// read, rebind_audit_write_failures_total is the metric that must

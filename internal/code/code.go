@@ -250,8 +250,8 @@ func (s *Service) destinationLimits(ctx context.Context, tx *sql.Tx, r Request, 
 		refusal = "too many codes were sent to this number"
 	}
 	return s.limiter.Take(ctx, tx, subject,
-		ratelimit.Rule{Name: hour, Limit: s.rules.PerHour, Window: time.Hour, Refusal: refusal},
-		ratelimit.Rule{Name: day, Limit: s.rules.PerDay, Window: 24 * time.Hour, Refusal: refusal})
+		ratelimit.Rule{Name: hour, Limit: s.rules.PerHour, Window: hourWindow, Refusal: refusal},
+		ratelimit.Rule{Name: day, Limit: s.rules.PerDay, Window: LongestWindow, Refusal: refusal})
 }
 
 // CooldownLimit names the resend cooldown in its refusals, as the counted

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"strconv"
-	"time"
 
 	"github.com/rebindhq/rebind/internal/apperr"
 	"github.com/rebindhq/rebind/internal/client"
@@ -81,7 +80,7 @@ func (s *Service) smsLimits(ctx context.Context, tx *sql.Tx, r Request, by Reque
 	if !s.SMSAllowed(n.Region()) {
 		return apperr.Wrap(apperr.InvalidMobile, "SMS to numbers of "+phone.CountryName(n.Region())+" is not available", ErrCountry)
 	}
-	day, hour := 24*time.Hour, time.Hour
+	day, hour := LongestWindow, hourWindow
 	rs := s.rules.SMS
 	cc := "cc:" + strconv.Itoa(n.CallingCode())
 	busy := "too many SMS codes are being sent to numbers like this one"

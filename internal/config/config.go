@@ -103,6 +103,10 @@ type Config struct {
 	SessionIdle     time.Duration
 	SessionAbsolute time.Duration
 
+	// Retention: how long rows that are done with are kept before the
+	// retention job deletes them (internal/app, retention.go).
+	Retention Retention
+
 	// Generated lists the dev secrets that were generated or read back from
 	// the data folder, to print at start.
 	Generated []string
@@ -152,6 +156,26 @@ func redact(name, v, path string) string {
 	}
 	return v
 }
+
+// Retention is how long each kind of row that is done with is kept.
+type Retention struct {
+	// Codes: codes past their expiry whose flow has expired too.
+	Codes time.Duration
+	// Flows: expired flows, except those a document application refers to.
+	Flows time.Duration
+	// Outbox: messages sent, failed or expired.
+	Outbox time.Duration
+	// Sessions: ended sessions.
+	Sessions time.Duration
+}
+
+// MinRetainCodes is the shortest REBIND_RETAIN_CODES. It is longer than
+// the longest window of any limit on codes (a day: the daily destination
+// limits and SMS budgets, aligned to midnight UTC), so that, should a limit
+// ever count codes rows instead of rate_counters, no row it counts is gone
+// yet; the rows that do count (a slot's wrong entries and sends) stay while
+// their flow lives whatever the period (code.Purge).
+const MinRetainCodes = 48 * time.Hour
 
 // DevOutbox reports whether messages go to the dev outbox instead of out.
 func (c *Config) DevOutbox() bool { return c.SMTPURL == "" || c.SMSURL == "" }
@@ -203,6 +227,10 @@ var Variables = []struct{ Name, Default, Meaning string }{
 	{"REBIND_PASSWORD_QUEUE_WAIT", "1s", "a password check waits for a free argon2id worker only if its expected wait (the hashes queued ahead of it, at the recent hash time) is at most this; beyond it the request is answered `503` with `Retry-After: 1` at once, so excess load is refused in microseconds and memory stays bounded (50ms–10s)"},
 	{"REBIND_SESSION_IDLE", "30m", "session ends after this long unused"},
 	{"REBIND_SESSION_ABSOLUTE", "12h", "session ends this long after sign-in"},
+	{"REBIND_RETAIN_CODES", "72h", "verification codes (their hash and destination) are deleted this long after they expired, once their flow has expired too; at least 48h, longer than the daily limits' window (48h–2160h)"},
+	{"REBIND_RETAIN_FLOWS", "720h", "flows (sign-ins, resets, changes) are deleted this long after they expired, with their quizzes, once their codes are gone; a reset with a document application is kept (24h–87600h)"},
+	{"REBIND_RETAIN_OUTBOX", "168h", "messages sent, failed or expired (their recipients are personal data) are deleted this long after they were queued; waiting ones never (1h–2160h)"},
+	{"REBIND_RETAIN_SESSIONS", "0s", "ended sessions (their address and browser) are deleted this long after they ended, within the idle timeout (0s–2160h)"},
 }
 
 // Load reads the configuration. Flags, when given, override the
@@ -372,6 +400,12 @@ func Load(getenv func(string) string, overrides map[string]string) (*Config, err
 	c.PasswordQueueWait = parseDuration(get("REBIND_PASSWORD_QUEUE_WAIT", "1s"), "REBIND_PASSWORD_QUEUE_WAIT", 50*time.Millisecond, 10*time.Second, bad)
 	c.SessionIdle = parseDuration(get("REBIND_SESSION_IDLE", "30m"), "REBIND_SESSION_IDLE", time.Minute, 24*time.Hour, bad)
 	c.SessionAbsolute = parseDuration(get("REBIND_SESSION_ABSOLUTE", "12h"), "REBIND_SESSION_ABSOLUTE", time.Minute, 30*24*time.Hour, bad)
+	c.Retention = Retention{
+		Codes:    parseDuration(get("REBIND_RETAIN_CODES", "72h"), "REBIND_RETAIN_CODES", MinRetainCodes, 90*24*time.Hour, bad),
+		Flows:    parseDuration(get("REBIND_RETAIN_FLOWS", "720h"), "REBIND_RETAIN_FLOWS", 24*time.Hour, 10*365*24*time.Hour, bad),
+		Outbox:   parseDuration(get("REBIND_RETAIN_OUTBOX", "168h"), "REBIND_RETAIN_OUTBOX", time.Hour, 90*24*time.Hour, bad),
+		Sessions: parseDuration(get("REBIND_RETAIN_SESSIONS", "0s"), "REBIND_RETAIN_SESSIONS", 0, 90*24*time.Hour, bad),
+	}
 	if c.Production {
 		c.refuseDevDefaults(bad)
 	}

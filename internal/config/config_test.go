@@ -234,3 +234,27 @@ func TestWarnsOfNoProxyBehindHTTPS(t *testing.T) {
 		t.Fatalf("dev: %v, warnings %q", err, c.Warnings())
 	}
 }
+
+// Issue 13, item 11: the retention periods' defaults and bounds. The
+// codes' minimum is longer than the longest window of a limit on codes
+// (internal/code's test checks it against code.LongestWindow).
+func TestRetention(t *testing.T) {
+	c, err := Load(env(nil), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (Retention{Codes: 72 * time.Hour, Flows: 720 * time.Hour, Outbox: 168 * time.Hour}); c.Retention != want {
+		t.Fatalf("default retention %+v, want %+v", c.Retention, want)
+	}
+	for _, v := range [][2]string{{"REBIND_RETAIN_CODES", "24h"}, {"REBIND_RETAIN_CODES", "2161h"}, {"REBIND_RETAIN_FLOWS", "1h"},
+		{"REBIND_RETAIN_OUTBOX", "10m"}, {"REBIND_RETAIN_SESSIONS", "-1s"}} {
+		name, value := v[0], v[1]
+		if _, err := Load(env(map[string]string{name: value}), nil); err == nil || !strings.Contains(err.Error(), name) {
+			t.Errorf("%s=%s accepted: %v", name, value, err)
+		}
+	}
+	c, err = Load(env(map[string]string{"REBIND_RETAIN_CODES": "48h", "REBIND_RETAIN_SESSIONS": "24h"}), nil)
+	if err != nil || c.Retention.Codes != MinRetainCodes || c.Retention.Sessions != 24*time.Hour {
+		t.Fatalf("REBIND_RETAIN_CODES=48h, REBIND_RETAIN_SESSIONS=24h: %+v, %v", c.Retention, err)
+	}
+}

@@ -62,7 +62,8 @@ func DevMessages(ctx context.Context, q store.Querier, to string, limit int) ([]
 	return list, store.Translate(rows.Err())
 }
 
-// Counts returns how many messages are in each state, for /metrics and tests.
+// Counts returns how many messages are in each state, for tests: it reads
+// the whole table (/metrics reads ReadBacklog).
 func Counts(ctx context.Context, q store.Querier) (map[string]int, error) {
 	rows, err := q.QueryContext(ctx, "SELECT state, count(*) FROM outbox GROUP BY state")
 	if err != nil {
@@ -79,24 +80,4 @@ func Counts(ctx context.Context, q store.Querier) (map[string]int, error) {
 		counts[state] = n
 	}
 	return counts, store.Translate(rows.Err())
-}
-
-// OldestPending returns, per channel, when the oldest message still waiting
-// (pending or being sent) was queued; a channel with none is absent.
-func OldestPending(ctx context.Context, q store.Querier) (map[Channel]time.Time, error) {
-	rows, err := q.QueryContext(ctx, "SELECT channel, min(created_at) FROM outbox WHERE state IN ('pending', 'sending') GROUP BY channel")
-	if err != nil {
-		return nil, fmt.Errorf("outbox: oldest pending: %w", store.Translate(err))
-	}
-	defer rows.Close()
-	oldest := make(map[Channel]time.Time)
-	for rows.Next() {
-		var ch string
-		var at int64
-		if err := rows.Scan(&ch, &at); err != nil {
-			return nil, fmt.Errorf("outbox: oldest pending: %w", err)
-		}
-		oldest[Channel(ch)] = store.Time(at)
-	}
-	return oldest, store.Translate(rows.Err())
 }

@@ -140,11 +140,16 @@ func (m *Manager) RevokeAll(ctx context.Context, q store.Querier, accountID, kee
 	return res.RowsAffected()
 }
 
-// Purge deletes sessions that have ended.
-func (m *Manager) Purge(ctx context.Context, q store.Querier) (int64, error) {
-	now := m.clock.Now()
-	res, err := q.ExecContext(ctx, "DELETE FROM sessions WHERE expires_at <= $1 OR last_seen_at <= $2",
-		store.Millis(now), store.Millis(now.Add(-m.idle)))
+// Purge deletes up to limit sessions that ended before before, and returns
+// how many it deleted (the retention job, REBIND_RETAIN_SESSIONS). It finds
+// them by their last use: a session ends at the latest the idle timeout
+// after it, so one that reached its absolute end while in use is deleted up
+// to the idle timeout later than one that went idle. Several instances may
+// purge at once: on PostgreSQL each skips the rows another is deleting.
+func (m *Manager) Purge(ctx context.Context, db *store.DB, before time.Time, limit int) (int64, error) {
+	res, err := db.ExecContext(ctx, `WITH old AS MATERIALIZED (
+			SELECT token_hash FROM sessions WHERE last_seen_at <= $1 LIMIT $2`+db.SkipLocked()+`)
+		DELETE FROM sessions WHERE token_hash IN (SELECT token_hash FROM old)`, store.Millis(before.Add(-m.idle)), limit)
 	if err != nil {
 		return 0, fmt.Errorf("session: purge: %w", store.Translate(err))
 	}

@@ -13,13 +13,18 @@ import (
 	"github.com/rebindhq/rebind/internal/store/storetest"
 )
 
+// withFakeClock returns a fake clock, a manager on it whose sessions end
+// after 30 idle minutes or 12 hours, and an account.
+func withFakeClock(t *testing.T, db *store.DB) (*clock.Fake, *session.Manager, string) {
+	clk := clock.NewFake(time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC))
+	return clk, session.NewManager(clk, 30*time.Minute, 12*time.Hour), storetest.Account(t, db)
+}
+
 // SEC-SES-6 (v5.0.0-7.3.1, 7.3.2): idle and absolute lifetimes.
 func TestLifetimes(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		clk := clock.NewFake(time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC))
-		m := session.NewManager(clk, 30*time.Minute, 12*time.Hour)
-		acc := storetest.Account(t, db)
+		clk, m, acc := withFakeClock(t, db)
 		tok, s, err := m.Create(ctx, db, acc, "192.0.2.1", "test")
 		if err != nil || len(tok) < 43 {
 			t.Fatalf("Create = %q, %v", tok, err)
@@ -43,7 +48,7 @@ func TestLifetimes(t *testing.T) {
 		if _, err := m.Lookup(ctx, db, tok2); !apperr.Is(err, apperr.Unauthorized) {
 			t.Fatalf("after 30 idle minutes = %v", err)
 		}
-		if n, err := m.Purge(ctx, db); err != nil || n != 2 {
+		if n, err := m.Purge(ctx, db, clk.Now(), 500); err != nil || n != 2 {
 			t.Fatalf("Purge removed %d (%v), want 2", n, err)
 		}
 	})
@@ -105,9 +110,7 @@ func create(t *testing.T, m *session.Manager, db *store.DB, accountID string) (s
 func TestLookupAccount(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		clk := clock.NewFake(time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC))
-		m := session.NewManager(clk, 30*time.Minute, 12*time.Hour)
-		acc := storetest.Account(t, db)
+		clk, m, acc := withFakeClock(t, db)
 		tok, s, err := m.Create(ctx, db, acc, "192.0.2.1", "test")
 		if err != nil {
 			t.Fatal(err)
@@ -123,6 +126,36 @@ func TestLookupAccount(t *testing.T) {
 		}
 		if _, _, err := m.LookupAccount(ctx, db, "not-a-token"); !apperr.Is(err, apperr.Unauthorized) {
 			t.Fatalf("an unknown token = %v", err)
+		}
+	})
+}
+
+// Issue 13, item 11: with REBIND_RETAIN_SESSIONS, an ended session is kept
+// for the period after it ended (and never authenticates meanwhile), then
+// purged; the other waits for its own period.
+func TestPurgeKeepsEndedSessionsForTheirPeriod(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		clk, m, acc := withFakeClock(t, db)
+		ended, _ := create(t, m, db, acc)
+		clk.Advance(2 * time.Hour)
+		second, _ := create(t, m, db, acc)
+		keep := 24 * time.Hour
+		if n, err := m.Purge(ctx, db, clk.Now().Add(-keep), 500); err != nil || n != 0 {
+			t.Fatalf("Purge an hour and a half after the end = %d, %v; want 0 within the period", n, err)
+		}
+		if _, err := m.Lookup(ctx, db, ended); !apperr.Is(err, apperr.Unauthorized) {
+			t.Fatalf("a kept ended session: %v", err)
+		}
+		clk.Advance(keep)
+		if _, err := m.Lookup(ctx, db, second); err == nil {
+			t.Fatal("the second session outlived its idle timeout")
+		}
+		if n, err := m.Purge(ctx, db, clk.Now().Add(-keep), 500); err != nil || n != 1 {
+			t.Fatalf("Purge past the period = %d, %v; want the first session", n, err)
+		}
+		if n := storetest.Count(t, db, "SELECT count(*) FROM sessions"); n != 1 {
+			t.Fatalf("%d sessions left, want the second (ended less than the period ago)", n)
 		}
 	})
 }

@@ -125,7 +125,8 @@ func Start(t testing.TB, opts Options) *Server {
 	}
 	a.Worker.Poll = 20 * time.Millisecond
 	a.Worker.BaseBackoff, a.Worker.MaxBackoff = 20*time.Millisecond, 200*time.Millisecond
-	a.ReadEvery = 0 // tests read screenshots when they say, with Reset.ReadPending
+	a.ReadEvery = 0   // tests read screenshots when they say, with Reset.ReadPending
+	a.GaugesEvery = 0 // /metrics reads the database at each scrape, so a test sees what it just did
 	if opts.Prepare != nil {
 		opts.Prepare(a)
 	}

@@ -308,6 +308,7 @@ func TestCommandShapes(t *testing.T) {
 		{[]string{"demo", "--history", "1.5"}, "--history must be greater than 0"},
 		{[]string{"demo", "--history", "NaN"}, "--history must be greater than 0"},
 		{[]string{"serve", "extra"}, "unexpected argument"},
+		{[]string{"check", "extra"}, "unexpected argument"},
 		{[]string{"audit"}, "usage: rebind audit verify"},
 	} {
 		err := run(context.Background(), c.args, getenv, io.Discard, io.Discard)
@@ -332,6 +333,7 @@ func TestHelpAndVersion(t *testing.T) {
 		{[]string{"--help"}, "audit verify"},
 		{[]string{"serve", "-h"}, "-database-url"},
 		{[]string{"migrate", "--help"}, "usage: rebind migrate"},
+		{[]string{"check", "-h"}, "usage: rebind check"},
 		{[]string{"demo", "-h"}, "-applications"},
 		{[]string{"staff", "-h"}, "rebind staff disable"},
 		{[]string{"staff", "add", "-h"}, "-role"},

@@ -59,6 +59,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	bgCtx, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
 	wg.Go(func() { a.Run(bgCtx) })
+	wg.Go(func() { checkAtStart(bgCtx, cfg, log) })
 	if cfg.Demo {
 		wg.Go(func() { fillQueue(bgCtx, a, internal.Addr().String(), stdout) })
 	}

@@ -336,18 +336,3 @@ func (s *Server) CodeSince(t testing.TB, to string, mark map[string]bool) string
 		time.Sleep(10 * time.Millisecond)
 	}
 }
-
-// Metrics scrapes the internal listener's /metrics.
-func (s *Server) Metrics(t testing.TB) string {
-	t.Helper()
-	resp, err := http.Get(s.InternalURL + "/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil || resp.StatusCode != 200 {
-		t.Fatalf("/metrics: %d %v", resp.StatusCode, err)
-	}
-	return string(b)
-}

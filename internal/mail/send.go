@@ -27,10 +27,15 @@ func (s *Sender) Send(ctx context.Context, m outbox.Message) (string, error) {
 	}
 	if err := s.send(ctx, msg); err != nil {
 		err = s.redact(fmt.Errorf("mail: %w", err))
+		// Before refusedForGood: a relay may ask for authentication (530)
+		// at RCPT, and that is our configuration, not the recipient.
+		if fault := configFault(err); fault != err {
+			return "", fault
+		}
 		if refusedForGood(err) {
 			return "", outbox.Permanent(err)
 		}
-		return "", configFault(err)
+		return "", err
 	}
 	return msgID, nil
 }

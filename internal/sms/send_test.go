@@ -108,6 +108,7 @@ func TestSendClassifiesProviderAnswers(t *testing.T) {
 		{"throttled 429", 429, "+41791234567", false, false, false},
 		{"invalid number 400", 0, "+0123", false, true, false},
 		{"bad credentials 401", 0, "+41791234567", true, false, true},
+		{"account refused 403", 403, "+41791234567", false, false, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -24,6 +24,8 @@ const usage = `usage: rebind [command] [flags]
 commands:
   serve            run the server (the default)
   migrate          apply database migrations and exit
+  check            check the configuration, the database and its schema, the SMTP relay and the
+                   SMS API (sending nothing); one line per check, non-zero exit if any fails
   demo             add demo accounts with history: demo --accounts N [--seed S] [--history H];
                    or open document applications for the review queue: demo --applications N
   staff add        add a staff console member and print their one-time enrolment link:
@@ -87,6 +89,8 @@ func dispatch(ctx context.Context, args []string, getenv func(string) string, st
 		return serve(ctx, args, getenv, stdout, stderr)
 	case "migrate":
 		return migrate(ctx, args, getenv, stdout)
+	case "check":
+		return check(ctx, args, getenv, stdout)
 	case "demo":
 		return demoCmd(ctx, args, getenv, stdout)
 	case "staff":

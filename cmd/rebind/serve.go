@@ -95,6 +95,7 @@ func serveWith(ctx context.Context, cfg *config.Config, log *slog.Logger, stdout
 	bgCtx, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
 	wg.Go(func() { a.Run(bgCtx) })
+	wg.Go(func() { checkAtStart(bgCtx, cfg, log) })
 	if cfg.Demo {
 		wg.Go(func() { fillQueue(bgCtx, a, internal.Addr().String(), stdout) })
 	}

@@ -31,7 +31,6 @@ import (
 	"github.com/rebindhq/rebind/internal/flow"
 	"github.com/rebindhq/rebind/internal/hold"
 	"github.com/rebindhq/rebind/internal/keys"
-	"github.com/rebindhq/rebind/internal/mail"
 	"github.com/rebindhq/rebind/internal/notify"
 	"github.com/rebindhq/rebind/internal/ocr"
 	"github.com/rebindhq/rebind/internal/outbox"
@@ -42,7 +41,6 @@ import (
 	"github.com/rebindhq/rebind/internal/reset"
 	"github.com/rebindhq/rebind/internal/session"
 	"github.com/rebindhq/rebind/internal/signin"
-	"github.com/rebindhq/rebind/internal/sms"
 	"github.com/rebindhq/rebind/internal/staff"
 	"github.com/rebindhq/rebind/internal/stoplink"
 	"github.com/rebindhq/rebind/internal/store"
@@ -270,16 +268,16 @@ func (a *App) senders() (map[outbox.Channel]outbox.Sender, error) {
 	dev := outbox.DevSender{DB: a.DB, Clock: a.Clock}
 	senders := map[outbox.Channel]outbox.Sender{outbox.Email: dev, outbox.SMS: dev}
 	if cfg.SMTPURL != "" {
-		s, err := mail.New(cfg.SMTPURL, cfg.MailFrom, mail.RequireTLS(cfg.Production))
+		s, err := newMailSender(cfg)
 		if err != nil {
-			return nil, fmt.Errorf("REBIND_SMTP_URL: %w", err)
+			return nil, err
 		}
 		senders[outbox.Email] = s
 	}
 	if cfg.SMSURL != "" {
-		s, err := sms.New(cfg.SMSURL, cfg.SMSFrom, !cfg.Production, nil)
+		s, err := newSMSSender(cfg)
 		if err != nil {
-			return nil, fmt.Errorf("REBIND_SMS_URL: %w", err)
+			return nil, err
 		}
 		senders[outbox.SMS] = s
 	}

@@ -79,7 +79,7 @@ func newMetrics(db *store.DB, clk clock.Clock, gaugesEvery *time.Duration) *metr
 			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
 		}, []string{"route"}),
 		deliveries: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "rebind_outbox_deliveries_total", Help: "Outbox delivery attempts by channel and outcome (sent, retry, failed, expired).",
+			Name: "rebind_outbox_deliveries_total", Help: "Outbox delivery attempts by channel and outcome (sent, retry, config_fault, failed, expired); config_fault is a retry our configuration causes (certificate or credentials refused).",
 		}, []string{"channel", "outcome"}),
 		breaker: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "rebind_outbox_breaker_open", Help: "1 while this instance's breaker for a channel is open (its provider keeps failing; one probe message at a time).",

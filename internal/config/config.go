@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/rebindhq/rebind/internal/keys"
+	"github.com/rebindhq/rebind/internal/tlsclient"
 )
 
 // DefaultDatabaseURL is the database when REBIND_DATABASE_URL is unset: a
@@ -45,11 +46,17 @@ type Config struct {
 	AdminToken string
 	// Secret is the server secret all keys are derived from, with the
 	// previous secrets still accepted (REBIND_SECRET_PREVIOUS).
-	Secret         *keys.Ring
-	SMTPURL        string
-	MailFrom       string
-	SMSURL         string
-	SMSFrom        string
+	Secret   *keys.Ring
+	SMTPURL  string
+	MailFrom string
+	SMSURL   string
+	SMSFrom  string
+	// SMTPTLS and SMSTLS are the PEM files of each connection: CA
+	// certificates added to the system roots, and a client certificate.
+	SMTPTLS tlsclient.Files
+	SMSTLS  tlsclient.Files
+	// SMTPHELO is the name sent in EHLO; by default REBIND_BASE_URL's host.
+	SMTPHELO       string
 	TrustedProxies []netip.Prefix
 	AllowSQLite    bool
 	Demo           bool
@@ -196,6 +203,10 @@ var Variables = []struct{ Name, Default, Meaning string }{
 	{"REBIND_ADMIN_TOKEN", "generated in dev", "bearer token of the admin API, at least 32 random characters (repeated or counting characters are refused); required in production"},
 	{"REBIND_SMTP_URL", "dev outbox", "`smtp://user:pass@host:587` (STARTTLS) or `smtps://user:pass@host:465`"},
 	{"REBIND_MAIL_FROM", "Rebind <no-reply@rebind.invalid>", "sender of emails"},
+	{"REBIND_SMTP_CA_FILE", "system roots only", "PEM bundle of CA certificates trusted for the SMTP server in addition to the system roots (a private CA); checked at start"},
+	{"REBIND_SMTP_CLIENT_CERT_FILE", "none", "PEM client certificate presented to the SMTP server, with `REBIND_SMTP_CLIENT_KEY_FILE` (both or neither)"},
+	{"REBIND_SMTP_CLIENT_KEY_FILE", "none", "PEM private key of `REBIND_SMTP_CLIENT_CERT_FILE`"},
+	{"REBIND_SMTP_HELO", "host of `REBIND_BASE_URL`", "the name rebind gives in SMTP `EHLO`/`HELO`"},
 	{"REBIND_SMS_URL", "dev outbox", "Twilio-compatible API, `https://SID:TOKEN@host`"},
 	{"REBIND_SMS_FROM", "Rebind", "sender id or number of SMS"},
 	{"REBIND_SECRET_FILE", "none", "read `REBIND_SECRET` from this file instead (a systemd credential, a container secret); likewise `REBIND_SECRET_PREVIOUS_FILE`, `REBIND_ADMIN_TOKEN_FILE`, `REBIND_SMTP_URL_FILE` and `REBIND_SMS_URL_FILE`; setting a variable and its `_FILE` both is an error"},
@@ -203,6 +214,9 @@ var Variables = []struct{ Name, Default, Meaning string }{
 	{"REBIND_ADMIN_TOKEN_FILE", "none", "see `REBIND_SECRET_FILE`"},
 	{"REBIND_SMTP_URL_FILE", "none", "see `REBIND_SECRET_FILE`"},
 	{"REBIND_SMS_URL_FILE", "none", "see `REBIND_SECRET_FILE`"},
+	{"REBIND_SMS_CA_FILE", "system roots only", "PEM bundle of CA certificates trusted for the SMS API in addition to the system roots (a private CA); checked at start"},
+	{"REBIND_SMS_CLIENT_CERT_FILE", "none", "PEM client certificate presented to the SMS API, with `REBIND_SMS_CLIENT_KEY_FILE` (both or neither)"},
+	{"REBIND_SMS_CLIENT_KEY_FILE", "none", "PEM private key of `REBIND_SMS_CLIENT_CERT_FILE`"},
 	{"REBIND_TRUSTED_PROXIES", "none", "comma-separated CIDRs whose X-Forwarded-For is believed; `0.0.0.0/0` and `::/0` are refused, and production over https warns at start when it is empty; the effective list is logged at start"},
 	{"REBIND_ALLOW_SQLITE", "false", "allow SQLite in production (one instance only)"},
 	{"REBIND_DEMO", "true in dev", "create the named demo accounts at start (each only if missing)"},
@@ -299,6 +313,14 @@ func Load(getenv func(string) string, overrides map[string]string) (*Config, err
 	}
 	c.SMTPURL, c.MailFrom = get("REBIND_SMTP_URL", ""), get("REBIND_MAIL_FROM", "Rebind <no-reply@rebind.invalid>")
 	c.SMSURL, c.SMSFrom = get("REBIND_SMS_URL", ""), get("REBIND_SMS_FROM", "Rebind")
+	c.SMTPTLS = tlsFiles(get, "REBIND_SMTP", bad)
+	c.SMSTLS = tlsFiles(get, "REBIND_SMS", bad)
+	if c.SMTPHELO = get("REBIND_SMTP_HELO", ""); c.SMTPHELO == "" && c.BaseURL != nil {
+		c.SMTPHELO = heloDefault(c.BaseURL.Hostname())
+	}
+	if c.SMTPHELO != "" && !isHostName(c.SMTPHELO) {
+		bad("REBIND_SMTP_HELO", "must be a host name (letters, digits, '-' and '.') or an address literal like [192.0.2.1]")
+	}
 	c.AdminToken = get("REBIND_ADMIN_TOKEN", "")
 	if c.AdminToken != "" && len(c.AdminToken) < 32 {
 		bad("REBIND_ADMIN_TOKEN", "must be at least 32 characters")

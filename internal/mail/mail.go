@@ -39,6 +39,7 @@ type config struct {
 	requireTLS  bool
 	tlsConfig   *tls.Config
 	dialTimeout time.Duration
+	helo        string
 }
 
 // Option adjusts a Sender at construction.
@@ -54,6 +55,12 @@ func RequireTLS(require bool) Option {
 // STARTTLS and implicit TLS. ServerName defaults to the URL's host.
 func TLSConfig(cfg *tls.Config) Option {
 	return func(c *config) { c.tlsConfig = cfg }
+}
+
+// HELO sets the name sent in EHLO (or HELO); without it go-mail sends
+// this machine's host name, which relays may refuse or log as unknown.
+func HELO(name string) Option {
+	return func(c *config) { c.helo = name }
 }
 
 // DialTimeout bounds connecting and each SMTP command; default 10 s.
@@ -82,6 +89,9 @@ func New(rawURL, from string, opts ...Option) (*Sender, error) {
 	}
 	if s.cfg.dialTimeout <= 0 {
 		return nil, errors.New("mail: dial timeout must be positive")
+	}
+	if strings.ContainsFunc(s.cfg.helo, func(r rune) bool { return r <= ' ' || r >= 0x7f }) {
+		return nil, errors.New("mail: HELO name must be a host name without spaces or control characters")
 	}
 	return s, nil
 }

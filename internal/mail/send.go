@@ -27,12 +27,33 @@ func (s *Sender) Send(ctx context.Context, m outbox.Message) (string, error) {
 	}
 	if err := s.send(ctx, msg); err != nil {
 		err = s.redact(fmt.Errorf("mail: %w", err))
+		// Before refusedForGood: a relay may ask for authentication (530)
+		// at RCPT, and that is our configuration, not the recipient.
+		if fault := configFault(err); fault != err {
+			return "", fault
+		}
 		if refusedForGood(err) {
 			return "", outbox.Permanent(err)
 		}
 		return "", err
 	}
 	return msgID, nil
+}
+
+// Check does what a send does before the message, and stops: it connects,
+// says EHLO, STARTTLS (smtp://) and AUTH, then QUIT. Nothing is sent. A
+// fault of our configuration is an *outbox.ConfigFault.
+func (s *Sender) Check(ctx context.Context) error {
+	client, err := s.client(ctx)
+	if err == nil {
+		if err = client.DialWithContext(ctx); err == nil {
+			err = client.Close()
+		}
+	}
+	if err != nil {
+		return configFault(s.redact(fmt.Errorf("mail: %w", err)))
+	}
+	return nil
 }
 
 // compose builds the message. Headers are set only from checked values:
@@ -110,6 +131,9 @@ func (s *Sender) client(ctx context.Context) (*gomail.Client, error) {
 		gomail.WithTimeout(timeout),
 		gomail.WithTLSConfig(s.tlsConfig()),
 		gomail.WithTLSPolicy(policy),
+	}
+	if s.cfg.helo != "" {
+		opts = append(opts, gomail.WithHELO(s.cfg.helo))
 	}
 	if s.implicit {
 		opts = append(opts, gomail.WithSSL())

@@ -2,6 +2,7 @@ package mail_test
 
 import (
 	"context"
+	"errors"
 	netmail "net/mail"
 	"net/url"
 	"strconv"
@@ -98,11 +99,12 @@ func TestSendAuthentication(t *testing.T) {
 	u, _ := url.Parse(srv.URL())
 	const wrong = "wrong-password-xyz"
 	tests := []struct {
-		name string
-		user *url.Userinfo
+		name  string
+		user  *url.Userinfo
+		fault string // the outbox.ConfigFault's problem
 	}{
-		{"wrong password", url.UserPassword(mailtest.User, wrong)},
-		{"no credentials", nil},
+		{"wrong password", url.UserPassword(mailtest.User, wrong), "SMTP server refused our user name or password"},
+		{"no credentials", nil, "SMTP server requires authentication"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -113,6 +115,9 @@ func TestSendAuthentication(t *testing.T) {
 			}
 			if outbox.IsPermanent(err) {
 				t.Errorf("permanent %v; a configuration problem must stay retryable", err)
+			}
+			if fault := (*outbox.ConfigFault)(nil); !errors.As(err, &fault) || fault.Problem != tt.fault {
+				t.Errorf("err = %v, want the configuration fault %q", err, tt.fault)
 			}
 			if strings.Contains(err.Error(), wrong) {
 				t.Errorf("error %q contains the password", err)
@@ -131,6 +136,9 @@ func TestSendClassifiesRefusals(t *testing.T) {
 	}{
 		{421, false}, {451, false}, {452, false},
 		{550, true}, {553, true}, {554, true},
+		// Authentication required at RCPT: our configuration (a
+		// ConfigFault), not the recipient.
+		{530, false},
 	}
 	for _, tt := range tests {
 		t.Run(strconv.Itoa(tt.code), func(t *testing.T) {

@@ -24,6 +24,7 @@ type lane struct {
 	probing   bool      // a probe is being sent
 	lastSweep time.Time // wall time
 	claimErr  bool      // the last claim failed (logged once)
+	fault     string    // the configuration fault logged (ConfigFault.Problem), until a send succeeds
 }
 
 // runLane claims as slots free until ctx ends, then waits for the
@@ -160,20 +161,32 @@ func (w *Worker) deliver(ctx context.Context, l *lane, c claimed, probe bool) ou
 	if permanent {
 		r = untried
 	}
+	var fault *ConfigFault
+	faulty := errors.As(err, &fault)
+	if faulty {
+		l.noteFault(w, fault)
+	}
 	open := l.settle(w, r, probe, err)
-	if permanent || (c.attempts >= w.MaxAttempts && !open) {
+	// A configuration fault is never the message's: it waits for the fix.
+	if permanent || (c.attempts >= w.MaxAttempts && !open && !faulty) {
 		w.Log.Error("outbox: message failed for good", "id", c.msg.ID, "channel", c.msg.Channel, "attempts", c.attempts, "err", o.err)
 		o.kind = "failed"
 		return o
 	}
+	o.kind = "retry"
+	if faulty {
+		o.kind = "config_fault"
+	}
 	if open {
 		// The breaker paces the channel now; a backoff recorded late must
 		// not hold the message past the recovery.
-		o.kind, o.at = "retry", now
+		o.at = now
 		return o
 	}
-	o.kind, o.at = "retry", now.Add(w.backoff(c.attempts))
-	w.Log.Warn("outbox: delivery failed, will retry", "id", c.msg.ID, "channel", c.msg.Channel, "attempts", c.attempts, "next", o.at, "err", o.err)
+	o.at = now.Add(w.backoff(c.attempts))
+	if !faulty {
+		w.Log.Warn("outbox: delivery failed, will retry", "id", c.msg.ID, "channel", c.msg.Channel, "attempts", c.attempts, "next", o.at, "err", o.err)
+	}
 	return o
 }
 
@@ -198,6 +211,20 @@ func (w *Worker) unopened(c claimed, o outcome, now time.Time, err error) outcom
 		"(give every instance the same REBIND_SECRET, with REBIND_SECRET_PREVIOUS during a rotation); left for a later attempt",
 		"id", c.msg.ID, "channel", c.msg.Channel, "attempts", c.attempts, "next", o.at, "err", o.err)
 	return o
+}
+
+// noteFault logs a configuration fault once per episode: when it first
+// appears or changes, not for every message it stops. A success ends the
+// episode (settle).
+func (l *lane) noteFault(w *Worker, f *ConfigFault) {
+	l.mu.Lock()
+	first := l.fault != f.Problem
+	l.fault = f.Problem
+	l.mu.Unlock()
+	if first {
+		w.Log.Error("outbox: "+f.Problem+": "+f.Fix+"; messages wait and are retried until it is fixed",
+			"channel", l.ch, "err", truncate(f.Err.Error(), 500))
+	}
 }
 
 // A delivery's result as the breaker sees it.
@@ -233,7 +260,7 @@ func (l *lane) settle(w *Worker, r result, probe bool, err error) bool {
 		}
 		open := l.open
 		l.mu.Unlock()
-		if opened {
+		if opened && !errors.As(err, new(*ConfigFault)) { // a fault is logged once, by noteFault
 			w.Log.Error("outbox: channel is failing; sending one probe message at a time until it recovers",
 				"channel", l.ch, "failures", w.BreakAfter, "probe_every", w.ProbeEvery, "err", err)
 			if w.Breaker != nil {
@@ -242,9 +269,12 @@ func (l *lane) settle(w *Worker, r result, probe bool, err error) bool {
 		}
 		return open
 	}
-	closed := l.open
-	l.failures, l.open = 0, false
+	closed, fault := l.open, l.fault
+	l.failures, l.open, l.fault = 0, false, ""
 	l.mu.Unlock()
+	if fault != "" {
+		w.Log.Info("outbox: configuration fault fixed; delivering again", "channel", l.ch, "fault", fault)
+	}
 	if closed {
 		n, rerr := w.release(context.Background(), l.ch, now)
 		w.Log.Info("outbox: channel recovered; waiting messages are due now", "channel", l.ch, "released", n, "err", rerr)

@@ -55,3 +55,21 @@ func IsPermanent(err error) bool {
 	var p permanentError
 	return errors.As(err, &p)
 }
+
+// ConfigFault is a failure only a change of our configuration ends: the
+// provider's certificate is not trusted, our client certificate or our
+// credentials are refused. The worker keeps retrying such a message (a
+// fixed configuration delivers it) but counts the attempt as
+// "config_fault" and logs the fault once, with the setting to fix, instead
+// of once per message.
+type ConfigFault struct {
+	// Problem says what is wrong ("SMTP server certificate is not
+	// trusted"); the worker's log line is keyed on it.
+	Problem string
+	// Fix names the setting to change ("set REBIND_SMTP_CA_FILE to …").
+	Fix string
+	Err error
+}
+
+func (e *ConfigFault) Error() string { return e.Problem + ": " + e.Fix + " (" + e.Err.Error() + ")" }
+func (e *ConfigFault) Unwrap() error { return e.Err }

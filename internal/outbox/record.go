@@ -15,28 +15,31 @@ type outcome struct {
 	id         string
 	ch         Channel
 	attempts   int    // the claim's attempt number: the fence
-	kind       string // sent, retry, failed, expired
+	kind       string // sent, retry, config_fault (a retry), failed, expired
 	providerID string
 	err        string
 	at         time.Time // sent: when; retry: next attempt
 }
+
+const retrySQL = `UPDATE outbox SET state = 'pending', lease_until = NULL, last_error = $3, next_attempt_at = $4
+	WHERE id = $1 AND attempts = $2`
 
 // Every update is fenced by the attempt number, so a worker whose lease ran
 // out cannot overwrite the outcome recorded by the worker that took over.
 var outcomeSQL = map[string]string{
 	"sent": `UPDATE outbox SET state = 'sent', sealed = '', lease_until = NULL,
 		sent_at = $3, provider_id = $4, last_error = NULL WHERE id = $1 AND attempts = $2`,
-	"retry": `UPDATE outbox SET state = 'pending', lease_until = NULL, last_error = $3, next_attempt_at = $4
-		WHERE id = $1 AND attempts = $2`,
-	"failed":  `UPDATE outbox SET state = 'failed', lease_until = NULL, last_error = $3 WHERE id = $1 AND attempts = $2`,
-	"expired": `UPDATE outbox SET state = 'expired', sealed = '', lease_until = NULL WHERE id = $1 AND attempts = $2`,
+	"retry":        retrySQL,
+	"config_fault": retrySQL,
+	"failed":       `UPDATE outbox SET state = 'failed', lease_until = NULL, last_error = $3 WHERE id = $1 AND attempts = $2`,
+	"expired":      `UPDATE outbox SET state = 'expired', sealed = '', lease_until = NULL WHERE id = $1 AND attempts = $2`,
 }
 
 func (o outcome) args() []any {
 	switch o.kind {
 	case "sent":
 		return []any{o.id, o.attempts, store.Millis(o.at), o.providerID}
-	case "retry":
+	case "retry", "config_fault":
 		return []any{o.id, o.attempts, o.err, store.Millis(o.at)}
 	case "failed":
 		return []any{o.id, o.attempts, o.err}

@@ -29,7 +29,8 @@ type Worker struct {
 	Clock   clock.Clock
 	Log     *slog.Logger
 	// Observe, when set, is told the outcome of each delivery attempt:
-	// "sent", "retry", "failed" or "expired".
+	// "sent", "retry", "config_fault" (a retry after a ConfigFault),
+	// "failed" or "expired".
 	Observe func(ch Channel, outcome string)
 	// Breaker, when set, is told when a channel's breaker opens and closes.
 	Breaker func(ch Channel, open bool)

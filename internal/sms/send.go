@@ -29,7 +29,9 @@ const (
 
 // Send posts m and returns the provider's message sid. A message that cannot
 // be sent as it is (too long, refused by the provider with a 4xx other than
-// 429) is outbox.Permanent; outages, throttling and network errors are not.
+// 401, 403 and 429) is outbox.Permanent; outages, throttling and network
+// errors are not. Refused credentials (401, 403) and certificate faults are
+// an *outbox.ConfigFault: retried, and reported apart.
 func (s *Sender) Send(ctx context.Context, m outbox.Message) (string, error) {
 	if err := check(m); err != nil {
 		return "", outbox.Permanent(err)
@@ -44,7 +46,7 @@ func (s *Sender) Send(ctx context.Context, m outbox.Message) (string, error) {
 	req.Header.Set("Accept", "application/json")
 	resp, err := s.client.Do(req)
 	if err != nil {
-		return "", s.redact(fmt.Errorf("sms: %w", err))
+		return "", configFault(s.redact(fmt.Errorf("sms: %w", err)))
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
@@ -108,6 +110,9 @@ func (s *Sender) interpret(status int, body []byte) (string, error) {
 		return ok.SID, nil
 	}
 	err := s.redact(fmt.Errorf("sms: provider answered %d: %s", status, describe(status, body)))
+	if status == http.StatusUnauthorized || status == http.StatusForbidden {
+		return "", credentialsRefused(err)
+	}
 	if status/100 == 4 && status != http.StatusTooManyRequests {
 		return "", outbox.Permanent(err)
 	}

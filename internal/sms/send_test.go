@@ -2,6 +2,7 @@ package sms_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -98,12 +99,16 @@ func TestSendClassifiesProviderAnswers(t *testing.T) {
 		to        string
 		badToken  bool
 		permanent bool
+		// fault: our configuration's, retried and reported apart
+		// (outbox.ConfigFault), not the message's.
+		fault bool
 	}{
-		{"outage 500", 500, "+41791234567", false, false},
-		{"outage 503", 503, "+41791234567", false, false},
-		{"throttled 429", 429, "+41791234567", false, false},
-		{"invalid number 400", 0, "+0123", false, true},
-		{"bad credentials 401", 0, "+41791234567", true, true},
+		{"outage 500", 500, "+41791234567", false, false, false},
+		{"outage 503", 503, "+41791234567", false, false, false},
+		{"throttled 429", 429, "+41791234567", false, false, false},
+		{"invalid number 400", 0, "+0123", false, true, false},
+		{"bad credentials 401", 0, "+41791234567", true, false, true},
+		{"account refused 403", 403, "+41791234567", false, false, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -123,6 +128,9 @@ func TestSendClassifiesProviderAnswers(t *testing.T) {
 			}
 			if outbox.IsPermanent(err) != tt.permanent {
 				t.Errorf("permanent = %v, want %v: %v", !tt.permanent, tt.permanent, err)
+			}
+			if fault := new(*outbox.ConfigFault); errors.As(err, fault) != tt.fault {
+				t.Errorf("configuration fault = %v, want %v: %v", !tt.fault, tt.fault, err)
 			}
 			if strings.Contains(err.Error(), smstest.Token) || strings.Contains(err.Error(), secret) {
 				t.Errorf("error %q contains a token", err)

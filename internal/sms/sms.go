@@ -4,6 +4,7 @@
 package sms
 
 import (
+	"crypto/tls"
 	"errors"
 	"net/http"
 	"net/url"
@@ -20,6 +21,7 @@ const DefaultTimeout = 10 * time.Second
 // use.
 type Sender struct {
 	endpoint string // Messages.json URL, without credentials
+	account  string // the account resource, {SID}.json, for Check
 	sid      string
 	token    string
 	from     string
@@ -64,14 +66,25 @@ func New(rawURL, from string, allowHTTP bool, client *http.Client) (*Sender, err
 	base := url.URL{Scheme: u.Scheme, Host: u.Host, Path: strings.TrimSuffix(u.Path, "/")}
 	endpoint := base.JoinPath("2010-04-01", "Accounts", sid, "Messages.json")
 	if client == nil {
-		// The default transport keeps 2 idle connections per host; the
-		// outbox sends up to 16 at once, and every new connection costs a
-		// TLS handshake.
-		t := http.DefaultTransport.(*http.Transport).Clone()
-		t.MaxIdleConnsPerHost = 32
-		client = &http.Client{Timeout: DefaultTimeout, CheckRedirect: noRedirects, Transport: t}
+		client = Client(nil)
 	}
-	return &Sender{endpoint: endpoint.String(), sid: sid, token: token, from: from, client: client}, nil
+	account := base.JoinPath("2010-04-01", "Accounts", sid+".json")
+	return &Sender{endpoint: endpoint.String(), account: account.String(), sid: sid, token: token, from: from, client: client}, nil
+}
+
+// Client is the HTTP client New uses by default: a 10 s timeout, no
+// redirects, enough idle connections for the outbox, and tlsCfg (nil: the
+// system roots) for the provider's certificate and our client certificate.
+func Client(tlsCfg *tls.Config) *http.Client {
+	// The default transport keeps 2 idle connections per host; the outbox
+	// sends up to 16 at once, and every new connection costs a TLS
+	// handshake.
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = 32
+	if tlsCfg != nil {
+		t.TLSClientConfig = tlsCfg.Clone()
+	}
+	return &http.Client{Timeout: DefaultTimeout, CheckRedirect: noRedirects, Transport: t}
 }
 
 // noRedirects keeps a POST with credentials from being replayed elsewhere;

@@ -33,6 +33,7 @@ type Received struct {
 	Raw     []byte
 	User    string // who authenticated; empty if nobody
 	TLS     bool   // whether the session ran over TLS
+	HELO    string // the name the client gave in EHLO or HELO
 }
 
 // Server is an SMTP server listening on 127.0.0.1. It is safe for
@@ -48,6 +49,7 @@ type Server struct {
 	srv      *smtp.Server // nil while stopped
 	listener net.Listener
 	messages []Received
+	helos    []string // every EHLO or HELO name, in order
 	failCode int
 	conns    int // connections accepted
 	active   int // sessions between MAIL and the end of DATA
@@ -66,6 +68,13 @@ func NewServer(t testing.TB) *Server {
 func NewTLSServer(t testing.TB) *Server {
 	serverCfg, clientCfg := selfSigned(t)
 	return start(t, &Server{tlsCfg: serverCfg, roots: clientCfg})
+}
+
+// NewTLSServerWith starts a server that offers STARTTLS with cfg: a
+// certificate of the test's own CA, and ClientAuth to demand a client
+// certificate. ClientTLSConfig is nil: the test knows its CA.
+func NewTLSServerWith(t testing.TB, cfg *tls.Config) *Server {
+	return start(t, &Server{tlsCfg: cfg})
 }
 
 // NewImplicitTLSServer starts a server that speaks TLS from the first byte,
@@ -200,10 +209,24 @@ func (s *Server) MaxInFlight() int {
 	return s.maxAct
 }
 
+// HELOs returns every name clients gave in EHLO or HELO, oldest first;
+// a client that sends no message still greets.
+func (s *Server) HELOs() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.helos...)
+}
+
 func (s *Server) connected() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.conns++
+}
+
+func (s *Server) greeted(name string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.helos = append(s.helos, name)
 }
 
 func (s *Server) transfer(delta int) {

@@ -19,13 +19,15 @@ type backend struct{ s *Server }
 func (b *backend) NewSession(c *smtp.Conn) (smtp.Session, error) {
 	_, isTLS := c.TLSConnectionState()
 	b.s.connected()
-	return &session{s: b.s, tls: isTLS}, nil
+	b.s.greeted(c.Hostname()) // go-smtp makes a session at each EHLO or HELO
+	return &session{s: b.s, tls: isTLS, helo: c.Hostname()}, nil
 }
 
 // session is one SMTP conversation; go-smtp calls it from one goroutine.
 type session struct {
 	s    *Server
 	tls  bool
+	helo string
 	user string
 	from string
 	to   []string
@@ -93,7 +95,7 @@ func (ss *session) Data(r io.Reader) error {
 		return &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 6, 0},
 			Message: "mailtest cannot parse the message: " + err.Error()}
 	}
-	got.From, got.To, got.User, got.TLS = ss.from, ss.to, ss.user, ss.tls
+	got.From, got.To, got.User, got.TLS, got.HELO = ss.from, ss.to, ss.user, ss.tls, ss.helo
 	ss.s.record(got)
 	return nil
 }

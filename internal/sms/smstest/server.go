@@ -1,17 +1,20 @@
 // Package smstest owns a fake of Twilio's Messages API for tests: real HTTP
-// on 127.0.0.1, the same path, basic auth, form fields and JSON errors as
-// Twilio, a record of what was sent, and switches for outages and slowness.
+// (or HTTPS) on 127.0.0.1, the same paths (Messages and the account
+// resource), basic auth, form fields and JSON errors as Twilio, a record of what was sent, and switches for outages and slowness.
 package smstest
 
 import (
 	"bytes"
+	"crypto/tls"
 	"encoding/json"
 	"fmt"
 	"io"
+	"log"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -41,23 +44,43 @@ type Server struct {
 	maxAct   int
 }
 
-// NewServer starts the fake; it stops when the test ends.
+// NewServer starts the fake on plain HTTP; it stops when the test ends.
 func NewServer(t testing.TB) *Server {
+	return start(t, nil)
+}
+
+// NewTLSServer starts the fake on HTTPS with cfg (its certificate, and
+// ClientAuth to demand a client certificate); URL is then https.
+func NewTLSServer(t testing.TB, cfg *tls.Config) *Server {
+	return start(t, cfg)
+}
+
+func start(t testing.TB, tlsCfg *tls.Config) *Server {
 	s := &Server{}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /2010-04-01/Accounts/{sid}/Messages.json", s.create)
+	mux.HandleFunc("GET /2010-04-01/Accounts/{file}", s.account)
 	mux.HandleFunc("/2010-04-01/Accounts/{sid}/Messages.json", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusMethodNotAllowed, 20004, "Method not allowed")
 	})
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, 20404, "The requested resource "+r.URL.Path+" was not found")
 	})
-	s.srv = httptest.NewServer(s.counted(mux))
+	s.srv = httptest.NewUnstartedServer(s.counted(mux))
+	// Handshakes the tests make fail on purpose are not news.
+	s.srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	if tlsCfg != nil {
+		s.srv.TLS = tlsCfg
+		s.srv.StartTLS()
+	} else {
+		s.srv.Start()
+	}
 	t.Cleanup(s.srv.Close)
 	return s
 }
 
-// URL is the http URL with SID:TOKEN, for sms.New with allowHTTP.
+// URL is the URL with SID:TOKEN: http for sms.New with allowHTTP, https
+// for NewTLSServer.
 func (s *Server) URL() string {
 	u, _ := url.Parse(s.srv.URL)
 	u.User = url.UserPassword(SID, Token)
@@ -161,14 +184,36 @@ func wait(r *http.Request, d time.Duration) bool {
 // e164 is Twilio's notion of a valid To number.
 var e164 = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
 
-func (s *Server) create(w http.ResponseWriter, r *http.Request) {
+// authorized answers 401 to wrong credentials and 404 to another account,
+// as Twilio does, and reports whether the request may go on.
+func authorized(w http.ResponseWriter, r *http.Request, sid string) bool {
 	user, pass, ok := r.BasicAuth()
 	if !ok || user != SID || pass != Token {
 		writeError(w, http.StatusUnauthorized, 20003, "Authenticate")
+		return false
+	}
+	if sid != SID {
+		writeError(w, http.StatusNotFound, 20404, "The requested resource was not found")
+		return false
+	}
+	return true
+}
+
+// account serves the account resource (GET /Accounts/{SID}.json), which
+// a check reads to try the credentials without sending anything.
+func (s *Server) account(w http.ResponseWriter, r *http.Request) {
+	sid, ok := strings.CutSuffix(r.PathValue("file"), ".json")
+	if !ok {
+		writeError(w, http.StatusNotFound, 20404, "The requested resource "+r.URL.Path+" was not found")
 		return
 	}
-	if r.PathValue("sid") != SID {
-		writeError(w, http.StatusNotFound, 20404, "The requested resource was not found")
+	if authorized(w, r, sid) {
+		writeJSON(w, http.StatusOK, map[string]any{"sid": SID, "status": "active", "type": "Full"})
+	}
+}
+
+func (s *Server) create(w http.ResponseWriter, r *http.Request) {
+	if !authorized(w, r, r.PathValue("sid")) {
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)

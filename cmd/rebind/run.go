@@ -37,6 +37,8 @@ commands:
   secret rekey     after a rotation of the server secret, seal staff TOTP secrets and document
                    keys again under REBIND_SECRET and count what still needs REBIND_SECRET_PREVIOUS
   version          print the version, the commit it was built from and the Go version
+  health           ask a running server's /readyz; exits 0 only when it answers 200
+                   (the container's HEALTHCHECK): health [-url U] [-timeout D]
   loadtest         drive a running server with whole flows and print a report:
                    loadtest [-url U] [-admin-url U] [-scenarios signin,...] [-c 1,8,32,128] [-d 10s] [-json]
 
@@ -101,6 +103,8 @@ func dispatch(ctx context.Context, args []string, getenv func(string) string, st
 		return secretCmd(ctx, args, getenv, stdout)
 	case "loadtest":
 		return loadtestCmd(ctx, args, getenv, stdout, stderr)
+	case "health":
+		return healthCmd(ctx, args, getenv, stdout)
 	case "version":
 		if len(args) > 0 && !isHelp(args[0]) {
 			return fmt.Errorf("version: unexpected argument %q", args[0])

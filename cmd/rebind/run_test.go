@@ -313,6 +313,8 @@ func TestCommandShapes(t *testing.T) {
 		{[]string{"secret"}, "usage: rebind secret rekey"},
 		{[]string{"secret", "rotate"}, "usage: rebind secret rekey"},
 		{[]string{"secret", "rekey", "extra"}, "unexpected argument"},
+		{[]string{"health", "extra"}, "unexpected argument"},
+		{[]string{"health", "-url", "http://127.0.0.1:1/readyz"}, "health:"},
 	} {
 		err := run(context.Background(), c.args, getenv, io.Discard, io.Discard)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
@@ -349,6 +351,7 @@ func TestHelpAndVersion(t *testing.T) {
 		{[]string{"secret", "rekey", "-h"}, "usage: rebind secret rekey"},
 		{[]string{"loadtest", "-h"}, "-scenarios"},
 		{[]string{"version", "-h"}, "rebind "},
+		{[]string{"health", "-h"}, "-url"},
 		{[]string{"version"}, "(commit "},
 	} {
 		var out, errOut strings.Builder
@@ -395,6 +398,10 @@ func TestShutdownDrains(t *testing.T) {
 	if status := statusOf(t, "GET", internal+"/readyz", "", ""); status != 200 {
 		t.Fatalf("/readyz before the stop: %d", status)
 	}
+	// The container's HEALTHCHECK, rebind health, agrees with /readyz.
+	if err := run(context.Background(), []string{"health", "-url", internal + "/readyz"}, env(t, nil), io.Discard, io.Discard); err != nil {
+		t.Fatalf("rebind health before the stop: %v", err)
+	}
 	// A request in flight: its headers sent, its body not yet.
 	conn, err := net.Dial("tcp", strings.TrimPrefix(addr, "http://"))
 	if err != nil {
@@ -413,6 +420,10 @@ func TestShutdownDrains(t *testing.T) {
 		resp.Body.Close()
 		return resp.StatusCode == 503
 	})
+	if err := run(context.Background(), []string{"health", "-url", internal + "/readyz"}, env(t, nil), io.Discard, io.Discard); err == nil ||
+		!strings.Contains(err.Error(), "503") {
+		t.Fatalf("rebind health while draining: %v, want the 503", err)
+	}
 	// Still serving during the delay.
 	if status := statusOf(t, "GET", addr+"/healthz", "", ""); status != 200 {
 		t.Fatalf("/healthz during the delay: %d", status)

@@ -30,13 +30,16 @@ var internalOnly = []string{"/admin/", "/metrics", "/staff", "/staff/"}
 
 func (a *App) routes() error {
 	ad := httpjson.Adapter{Log: a.Log}
-	if err := a.publicRoutes(ad); err != nil {
+	// One warner for both listeners: at most one warning a minute an
+	// instance.
+	fwd := middleware.NewForwardWarner(a.Log, a.Clock)
+	if err := a.publicRoutes(ad, fwd); err != nil {
 		return err
 	}
-	return a.internalRoutes(ad)
+	return a.internalRoutes(ad, fwd)
 }
 
-func (a *App) publicRoutes(ad httpjson.Adapter) error {
+func (a *App) publicRoutes(ad httpjson.Adapter, fwd *middleware.ForwardWarner) error {
 	cfg := a.Config
 	mux := http.NewServeMux()
 	secure := cfg.BaseURL.Scheme == "https"
@@ -57,12 +60,16 @@ func (a *App) publicRoutes(ad httpjson.Adapter) error {
 		mux.Handle(prefix, notHere)
 	}
 	a.health(mux, ad)
+	crossOrigin, err := middleware.CrossOrigin(crossOriginDenied(ad, pages), cfg.BaseURL)
+	if err != nil {
+		return err
+	}
 	a.public = middleware.Chain(mux,
-		middleware.Client(cfg.TrustedProxies),
+		middleware.Client(cfg.TrustedProxies, fwd),
 		middleware.Log(a.Log, a.metrics.observe),
 		middleware.Recover(a.Log),
 		middleware.SecurityHeaders(secure),
-		middleware.CrossOrigin(crossOriginDenied(ad, pages)),
+		crossOrigin,
 	)
 	return nil
 }
@@ -74,7 +81,7 @@ func (a *App) publicRoutes(ad httpjson.Adapter) error {
 // operator's network post to an internal address), in the JSON shape (the
 // console's error page under /staff). It has no HSTS:
 // REBIND_BASE_URL says nothing of how this address is reached.
-func (a *App) internalRoutes(ad httpjson.Adapter) error {
+func (a *App) internalRoutes(ad httpjson.Adapter, fwd *middleware.ForwardWarner) error {
 	cfg := a.Config
 	mux := http.NewServeMux()
 	pages := &console.Console{DB: a.DB, Clock: a.Clock, Log: a.Log, Brand: cfg.Brand, Staff: a.Staff, Admin: a.Admin,
@@ -91,12 +98,16 @@ func (a *App) internalRoutes(ad httpjson.Adapter) error {
 	mux.Handle("/", ad.Wrap(func(w http.ResponseWriter, r *http.Request) error {
 		return apperr.New(apperr.NotFound, "no such endpoint")
 	}))
+	crossOrigin, err := middleware.CrossOrigin(internalDenied(ad, pages), cfg.StaffURL)
+	if err != nil {
+		return err
+	}
 	a.internal = middleware.Chain(mux,
-		middleware.Client(cfg.TrustedProxies),
+		middleware.Client(cfg.TrustedProxies, fwd),
 		middleware.Log(a.Log, a.metrics.observe),
 		middleware.Recover(a.Log),
 		middleware.SecurityHeaders(false),
-		middleware.CrossOrigin(internalDenied(ad, pages)),
+		crossOrigin,
 	)
 	return nil
 }

@@ -1,7 +1,9 @@
 package middleware
 
 import (
+	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 )
 
@@ -58,10 +60,20 @@ func SecurityHeaders(hsts bool) func(http.Handler) http.Handler {
 // standard library's plain-text 403. Requests without either header are not
 // from a browser's cross-site context and pass; page forms also carry a
 // token (see the web package) for browsers that send neither.
-func CrossOrigin(deny http.Handler) func(http.Handler) http.Handler {
+//
+// The origins of sites (REBIND_BASE_URL, REBIND_STAFF_URL) are trusted: a
+// proxy that rewrites Host makes an older browser's Origin (sent without
+// Sec-Fetch-Site) differ from the Host rebind sees, though the form came
+// from rebind's own page.
+func CrossOrigin(deny http.Handler, sites ...*url.URL) (func(http.Handler) http.Handler, error) {
 	cop := http.NewCrossOriginProtection()
 	if deny != nil {
 		cop.SetDenyHandler(deny)
 	}
-	return func(next http.Handler) http.Handler { return cop.Handler(next) }
+	for _, u := range sites {
+		if err := cop.AddTrustedOrigin(u.Scheme + "://" + u.Host); err != nil {
+			return nil, fmt.Errorf("trusted origin of %s: %w", u, err)
+		}
+	}
+	return func(next http.Handler) http.Handler { return cop.Handler(next) }, nil
 }

@@ -31,11 +31,16 @@ var validRequestID = regexp.MustCompile(`^[A-Za-z0-9._-]{8,64}$`)
 // Client learns who is calling: the address (taking X-Forwarded-For into
 // account only when the connection comes from a trusted proxy), a request id
 // (a trusted proxy's X-Request-Id, or a new one), and the user agent. It
-// puts them in the request context and echoes the request id.
-func Client(trusted []netip.Prefix) func(http.Handler) http.Handler {
+// puts them in the request context and echoes the request id. An
+// X-Forwarded-For from a peer that is not a trusted proxy is ignored and
+// told to warn, when it is not nil.
+func Client(trusted []netip.Prefix, warn *ForwardWarner) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			ip, fromProxy := clientIP(r, trusted)
+			if !fromProxy && warn != nil && len(r.Header["X-Forwarded-For"]) > 0 {
+				warn.saw(ip)
+			}
 			id := r.Header.Get("X-Request-Id")
 			if !fromProxy || !validRequestID.MatchString(id) {
 				id = token.NewID()

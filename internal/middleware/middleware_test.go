@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -25,7 +26,7 @@ func echoClient() http.Handler {
 // proxies.
 func TestClientIP(t *testing.T) {
 	trusted := []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}
-	h := Client(trusted)(echoClient())
+	h := Client(trusted, nil)(echoClient())
 	cases := []struct {
 		remote, xff, want string
 	}{
@@ -51,7 +52,7 @@ func TestClientIP(t *testing.T) {
 }
 
 func TestRequestIDFromTrustedProxyOnly(t *testing.T) {
-	h := Client([]netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")})(echoClient())
+	h := Client([]netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}, nil)(echoClient())
 	for _, c := range []struct {
 		remote string
 		keep   bool
@@ -101,13 +102,27 @@ func TestSecurityHeaders(t *testing.T) {
 }
 
 // SEC-SES-5 (v5.0.0-3.5.1): cross-site state changes are refused.
+// Behind a proxy that rewrites Host (here to rebind.internal:8080), an
+// older browser's Origin (no Sec-Fetch-Site) names the site's address
+// (REBIND_BASE_URL): that origin passes, another still does not.
 func TestCrossOrigin(t *testing.T) {
-	h := CrossOrigin(nil)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(204) }))
+	site, err := url.Parse("https://id.example.com/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	co, err := CrossOrigin(nil, site)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := co(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(204) }))
 	cases := []struct {
 		method string
 		header map[string]string
 		want   int
 	}{
+		{"POST", map[string]string{"Origin": "https://id.example.com", "Host": "rebind.internal:8080"}, 204},
+		{"POST", map[string]string{"Origin": "http://id.example.com", "Host": "rebind.internal:8080"}, 403},
+		{"POST", map[string]string{"Origin": "https://evil.example", "Host": "rebind.internal:8080"}, 403},
 		{"POST", map[string]string{"Sec-Fetch-Site": "cross-site"}, 403},
 		{"POST", map[string]string{"Origin": "https://evil.example"}, 403},
 		{"DELETE", map[string]string{"Sec-Fetch-Site": "same-site"}, 403},
@@ -120,6 +135,9 @@ func TestCrossOrigin(t *testing.T) {
 		req := httptest.NewRequest(c.method, "http://example.com/api/v1/sessions", nil)
 		for k, v := range c.header {
 			req.Header.Set(k, v)
+		}
+		if host := c.header["Host"]; host != "" {
+			req.Host = host
 		}
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, req)
@@ -135,7 +153,7 @@ func TestLogAndRecover(t *testing.T) {
 	var seen string
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /boom/{id}", func(w http.ResponseWriter, r *http.Request) { panic("boom") })
-	h := Chain(mux, Client(nil), Log(log, func(r *http.Request, p string, status int, d time.Duration) { seen = p }), Recover(log))
+	h := Chain(mux, Client(nil, nil), Log(log, func(r *http.Request, p string, status int, d time.Duration) { seen = p }), Recover(log))
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequest("GET", "/boom/secret-id-123?code=654321", nil))
 	if rec.Code != 500 {

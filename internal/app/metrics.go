@@ -100,6 +100,7 @@ func newMetrics(db *store.DB, clk clock.Clock, gaugesEvery *time.Duration) *metr
 			Name: "rebind_retention_failures_total", Help: "Retention runs that failed (the first failure of a run of them and the recovery are logged); alert when it keeps rising.",
 		}),
 	}
+	m.zeroSeries()
 	bi := buildinfo.Read()
 	build := prometheus.NewGauge(prometheus.GaugeOpts{
 		Name: "rebind_build_info", Help: "Always 1; its labels name the running build (rebind version).",
@@ -120,6 +121,21 @@ func newMetrics(db *store.DB, clk clock.Clock, gaugesEvery *time.Duration) *metr
 		m.outboxCollector(db, clk, gaugesEvery), m.reviewCollector(db, clk, gaugesEvery))
 	m.atZero()
 	return m
+}
+
+// zeroSeries creates the series the alert rules watch
+// (deploy/prometheus/rebind-alerts.yml) at zero, so they are scraped
+// before their first event and an increase() sees that event.
+func (m *metrics) zeroSeries() {
+	for _, ch := range []outbox.Channel{outbox.Email, outbox.SMS} {
+		m.breaker.WithLabelValues(string(ch))
+		for _, outcome := range []string{"sent", "retry", "failed", "expired"} {
+			m.deliveries.WithLabelValues(string(ch), outcome)
+		}
+	}
+	for action := range audit.Actions {
+		m.auditLost.WithLabelValues(string(action))
+	}
 }
 
 // routeSeries are one route and status's request series, looked up once:

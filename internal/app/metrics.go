@@ -28,11 +28,15 @@ const global = "Read from the database shared by every instance: aggregate with 
 // channels are the outbox's channels, for the series created at zero.
 var channels = []outbox.Channel{outbox.Email, outbox.SMS}
 
-// atZero creates the series alerts watch, so that increase() and rate()
-// work from the first scrape instead of missing the first event.
+// atZero creates the series the alert rules watch
+// (deploy/prometheus/rebind-alerts.yml) at zero, so that increase() and
+// rate() work from the first scrape instead of missing the first event.
 func (m *metrics) atZero() {
+	for action := range audit.Actions {
+		m.auditLost.WithLabelValues(string(action))
+	}
 	for _, ch := range channels {
-		for _, outcome := range []string{"sent", "retry", "failed", "expired"} {
+		for _, outcome := range []string{"sent", "retry", "config_fault", "failed", "expired"} {
 			m.deliveries.WithLabelValues(string(ch), outcome)
 		}
 		m.breaker.WithLabelValues(string(ch))
@@ -100,7 +104,6 @@ func newMetrics(db *store.DB, clk clock.Clock, gaugesEvery *time.Duration) *metr
 			Name: "rebind_retention_failures_total", Help: "Retention runs that failed (the first failure of a run of them and the recovery are logged); alert when it keeps rising.",
 		}),
 	}
-	m.zeroSeries()
 	bi := buildinfo.Read()
 	build := prometheus.NewGauge(prometheus.GaugeOpts{
 		Name: "rebind_build_info", Help: "Always 1; its labels name the running build (rebind version).",
@@ -123,20 +126,6 @@ func newMetrics(db *store.DB, clk clock.Clock, gaugesEvery *time.Duration) *metr
 	return m
 }
 
-// zeroSeries creates the series the alert rules watch
-// (deploy/prometheus/rebind-alerts.yml) at zero, so they are scraped
-// before their first event and an increase() sees that event.
-func (m *metrics) zeroSeries() {
-	for _, ch := range []outbox.Channel{outbox.Email, outbox.SMS} {
-		m.breaker.WithLabelValues(string(ch))
-		for _, outcome := range []string{"sent", "retry", "failed", "expired"} {
-			m.deliveries.WithLabelValues(string(ch), outcome)
-		}
-	}
-	for action := range audit.Actions {
-		m.auditLost.WithLabelValues(string(action))
-	}
-}
 
 // routeSeries are one route and status's request series, looked up once:
 // routes are patterns and statuses few, so the cache stays small, and a

@@ -126,7 +126,6 @@ func newMetrics(db *store.DB, clk clock.Clock, gaugesEvery *time.Duration) *metr
 	return m
 }
 
-
 // routeSeries are one route and status's request series, looked up once:
 // routes are patterns and statuses few, so the cache stays small, and a
 // request skips hashing its label values.

@@ -100,9 +100,11 @@ func TestRetentionPurgesOnlyRowsPastTheirPeriod(t *testing.T) {
 		r.outbox("failed", "failed", 8*day)
 		r.outbox("expired", "expired", 8*day)
 		r.outbox("sent-young", "sent", 6*day)
-		r.outbox("pending", "pending", 30*day)
-		// Waiting for a retry a year away, so the running worker leaves it.
-		r.exec("UPDATE outbox SET next_attempt_at = $1 WHERE id = 'pending'", r.at(-365*day))
+		// Waiting for a retry a year away from the moment it is written, so
+		// the running worker never claims it (written due and then moved,
+		// it was sometimes claimed in between).
+		r.exec(`INSERT INTO outbox (id, channel, recipient, template, sealed, state, next_attempt_at, created_at)
+			VALUES ('pending', 'sms', '+6591234567', 'code', '', 'pending', $1, $2)`, r.at(-365*day), r.at(30*day))
 		r.outbox("sending", "sending", 30*day)
 		r.session("idle", acc, time.Hour)
 		r.session("in-use", acc, time.Minute)

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"runtime"
 	"sync"
 	"time"
 
@@ -47,7 +48,7 @@ func (e *reportedError) Unwrap() error { return e.err }
 
 // logStart writes the start line: the version, the settings in effect
 // (secrets redacted, the server secret by its ids) and the warnings.
-func logStart(cfg *config.Config, log *slog.Logger) {
+func logStart(cfg *config.Config, log *slog.Logger, hashWorkers int) {
 	proxies := make([]string, len(cfg.TrustedProxies))
 	for i, p := range cfg.TrustedProxies {
 		proxies[i] = p.String()
@@ -57,14 +58,31 @@ func logStart(cfg *config.Config, log *slog.Logger) {
 		secrets = cfg.Secret.IDs()
 	}
 	log.Info("starting", "version", buildinfo.Read().String(), "config", cfg.Effective(), "secret_ids", secrets,
-		"trusted_proxies", proxies)
+		"trusted_proxies", proxies, "gomaxprocs", runtime.GOMAXPROCS(0), "hash_workers", hashWorkers)
 	for _, w := range cfg.Warnings() {
 		log.Warn(w)
 	}
 }
 
+// hashProcessors returns how many argon2id hashes run at once: one per
+// CPU the runtime was given. With REBIND_PASSWORD_NICE it then doubles the
+// runtime's processors, so that the hashes' threads, which hold their
+// processors while the kernel prefers other threads, leave one per CPU to
+// the rest of the server. The CPUs are read once per process, so a second
+// serve in one process (the tests) does not double them again.
+func hashProcessors(cfg *config.Config) int {
+	cpus := startProcs()
+	if cfg.PasswordNice > 0 {
+		runtime.GOMAXPROCS(2 * cpus)
+	}
+	return cpus
+}
+
+var startProcs = sync.OnceValue(func() int { return runtime.GOMAXPROCS(0) })
+
 func serveWith(ctx context.Context, cfg *config.Config, log *slog.Logger, stdout io.Writer) error {
-	logStart(cfg, log)
+	workers := hashProcessors(cfg)
+	logStart(cfg, log, workers)
 	db, err := openDB(ctx, cfg)
 	if err != nil {
 		return err
@@ -73,7 +91,7 @@ func serveWith(ctx context.Context, cfg *config.Config, log *slog.Logger, stdout
 	if err := prepareSchema(ctx, cfg, db, stdout); err != nil {
 		return err
 	}
-	a, err := app.New(cfg, db, log, app.Options{})
+	a, err := app.New(cfg, db, log, app.Options{HashWorkers: workers})
 	if err != nil {
 		return err
 	}

@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -119,6 +118,10 @@ type Options struct {
 	PasswordParams *password.Params
 	// CodeRules replaces the code rules.
 	CodeRules *code.Rules
+	// HashWorkers is how many argon2id hashes run at once; 0 means one
+	// per Go processor. serve sets it to the CPUs before it raises
+	// GOMAXPROCS for REBIND_PASSWORD_NICE.
+	HashWorkers int
 }
 
 // New builds an App on an open, migrated database.
@@ -145,9 +148,14 @@ func New(cfg *config.Config, db *store.DB, log *slog.Logger, opts Options) (*App
 	}
 	clk := a.Clock
 	a.Accounts = account.NewStore(clk)
-	a.Hasher = password.NewHasher(params, 0)
+	a.Hasher = password.NewHasher(params, opts.HashWorkers)
 	if cfg.PasswordQueueWait > 0 {
-		a.Hasher.SetQueue(password.QueuePerWorker*runtime.GOMAXPROCS(0), cfg.PasswordQueueWait)
+		a.Hasher.SetQueue(password.QueuePerWorker*a.Hasher.Workers(), cfg.PasswordQueueWait)
+	}
+	if cfg.PasswordNice > 0 {
+		if err := a.Hasher.Lower(cfg.PasswordNice); err != nil {
+			log.Warn("password hashes run at the server's priority", "err", err)
+		}
 	}
 	a.Audit = audit.New(clk)
 	a.Holds = hold.NewStore(clk)

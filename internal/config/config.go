@@ -102,6 +102,10 @@ type Config struct {
 	// PasswordQueueWait is the longest expected wait for an argon2id worker
 	// at which a password check is admitted; beyond it, 503 at once.
 	PasswordQueueWait time.Duration
+	// PasswordNice is the nice value the argon2id hashes run at, each on
+	// an OS thread of its own (Linux); 0 runs them at the server's own
+	// priority, in the request's goroutine.
+	PasswordNice int
 	// SecondApprovalUSD is the value of an account's balances above which
 	// approving its documents needs a second approval.
 	SecondApprovalUSD *big.Rat
@@ -238,6 +242,7 @@ var Variables = []struct{ Name, Default, Meaning string }{
 	{"REBIND_OCR_COMMAND", "tesseract", "the program that reads the text of email and transaction screenshots for the reviewers' findings (Debian: `apt-get install tesseract-ocr tesseract-ocr-eng`), a name in `PATH` or a path; `off`, or a program not installed, reads none and the findings say so"},
 	{"REBIND_OUTBOX_LEASE", "1m", "how long an instance holds a message it is sending; after a crash another instance takes the message over once this has passed (a send is given at most half of it, so a slow provider is not sent a message twice)"},
 	{"REBIND_SHUTDOWN_DELAY", "0s", "after SIGTERM, how long to keep serving with `/readyz` answering `503` before the listeners close and the requests in flight finish (up to 10 s more); set it above your load balancer's health-check interval times its failure threshold (0s–5m)"},
+	{"REBIND_PASSWORD_NICE", "10", "argon2id hashes run each on an OS thread of their own at this nice value (Linux), with as many Go processors again as the CPUs for the rest of the server, so a burst of sign-ins takes only the CPU that nothing else wants: refusals, codes and withdrawal checks stay fast under it; `0` runs hashes at the server's priority in the request's goroutine (0–19)"},
 	{"REBIND_PASSWORD_QUEUE_WAIT", "1s", "a password check waits for a free argon2id worker only if its expected wait (the hashes queued ahead of it, at the recent hash time) is at most this; beyond it the request is answered `503` with `Retry-After: 1` at once, so excess load is refused in microseconds and memory stays bounded (50ms–10s)"},
 	{"REBIND_SESSION_IDLE", "30m", "session ends after this long unused"},
 	{"REBIND_SESSION_ABSOLUTE", "12h", "session ends this long after sign-in"},
@@ -419,6 +424,7 @@ func Load(getenv func(string) string, overrides map[string]string) (*Config, err
 	c.DocumentRetention = parseDuration(get("REBIND_DOCUMENT_RETENTION", "2160h"), "REBIND_DOCUMENT_RETENTION", time.Hour, 10*365*24*time.Hour, bad)
 	c.OCRCommand = get("REBIND_OCR_COMMAND", "tesseract")
 	c.ShutdownDelay = parseDuration(get("REBIND_SHUTDOWN_DELAY", "0s"), "REBIND_SHUTDOWN_DELAY", 0, 5*time.Minute, bad)
+	c.PasswordNice = parseNice(get("REBIND_PASSWORD_NICE", "10"), "REBIND_PASSWORD_NICE", bad)
 	c.PasswordQueueWait = parseDuration(get("REBIND_PASSWORD_QUEUE_WAIT", "1s"), "REBIND_PASSWORD_QUEUE_WAIT", 50*time.Millisecond, 10*time.Second, bad)
 	c.SessionIdle = parseDuration(get("REBIND_SESSION_IDLE", "30m"), "REBIND_SESSION_IDLE", time.Minute, 24*time.Hour, bad)
 	c.SessionAbsolute = parseDuration(get("REBIND_SESSION_ABSOLUTE", "12h"), "REBIND_SESSION_ABSOLUTE", time.Minute, 30*24*time.Hour, bad)
@@ -599,6 +605,14 @@ func parseCount(s, name string, bad func(string, string, ...any)) int {
 	n, err := strconv.Atoi(s)
 	if err != nil || n < 1 || n > 100_000_000 {
 		bad(name, "must be a whole number from 1 to 100000000")
+	}
+	return n
+}
+
+func parseNice(s, name string, bad func(string, string, ...any)) int {
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 0 || n > 19 {
+		bad(name, "must be a whole number from 0 to 19")
 	}
 	return n
 }

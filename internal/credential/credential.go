@@ -92,12 +92,15 @@ func (c *Checker) Check(ctx context.Context, cr Credentials) (account.Account, e
 	if len(cr.Password) > MaxChecked {
 		return account.Account{}, wrong()
 	}
-	if err := c.Hasher.Busy(); err != nil {
-		// Refused before the account lookup and the limits: shed load costs
-		// no statement, and no one's limit is spent on a check never made.
+	// Admitted or refused before the account lookup and the limits: shed
+	// load costs no statement and waits for none, and no one's limit is
+	// spent on a check never made.
+	ticket, err := c.Hasher.Admit()
+	if err != nil {
 		c.fail("busy")
 		return account.Account{}, apperr.Busy(password.RetryAfter, err)
 	}
+	defer ticket.Drop()
 	ip := client.From(ctx).IP
 	_, norm, _ := account.NormalizeEmail(cr.Email)
 	if norm == "" {
@@ -127,7 +130,7 @@ func (c *Checker) Check(ctx context.Context, cr Credentials) (account.Account, e
 		}
 		return account.Account{}, c.Refused(ctx, "", cr.Email, err)
 	}
-	ok, err := c.Hasher.Verify(ctx, cr.Password, a.PasswordHash)
+	ok, err := c.Hasher.VerifyAdmitted(ctx, ticket, cr.Password, a.PasswordHash)
 	if err != nil {
 		if !errors.Is(err, context.Canceled) { // not busy: the caller left
 			c.fail("busy")

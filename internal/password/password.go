@@ -61,6 +61,7 @@ type Hasher struct {
 	dummy   string
 	checks  atomic.Int64
 	workers int64
+	nice    int
 
 	waiting    atomic.Int64
 	refused    atomic.Int64
@@ -70,6 +71,56 @@ type Hasher struct {
 
 	mu       sync.Mutex
 	byParams map[Params]int64
+}
+
+// Workers returns how many hashes run at once.
+func (h *Hasher) Workers() int { return int(h.workers) }
+
+// Lower makes every later hash run on an OS thread of its own at the given
+// nice value (1–19), a thread that ends with the hash. The rest of the
+// server keeps its priority, so the kernel gives it the CPU first: under a
+// burst of sign-ins a refusal, a code or a withdrawal check waits for no
+// hash. This helps only if the Go runtime has processors beyond the hash
+// workers (GOMAXPROCS above Workers): a hash's thread holds its processor
+// while the kernel runs others. Lower fails, and changes nothing, where a
+// thread's priority cannot be lowered.
+func (h *Hasher) Lower(nice int) error {
+	if nice < 1 || nice > 19 {
+		return fmt.Errorf("password: nice %d is not from 1 to 19", nice)
+	}
+	var err error
+	onThread(nice, func(e error) { err = e })
+	if err != nil {
+		return fmt.Errorf("password: lowering a hash thread's priority: %w", err)
+	}
+	h.nice = nice
+	return nil
+}
+
+// run runs a hash: in the caller's goroutine, or after Lower on a thread
+// of its own at the lowered priority.
+func (h *Hasher) run(f func()) {
+	if h.nice == 0 {
+		f()
+		return
+	}
+	onThread(h.nice, func(error) { f() })
+}
+
+// onThread runs f on a new OS thread whose priority has been set to nice
+// (f gets the error of setting it) and ends the thread afterwards, so no
+// other goroutine ever runs at that priority.
+func onThread(nice int, f func(error)) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		// Never unlocked: the thread exits with this goroutine. Threads
+		// the runtime starts meanwhile are cloned from its template
+		// thread, not from this locked one, so they keep their priority.
+		runtime.LockOSThread()
+		f(lowerThread(nice))
+	}()
+	<-done
 }
 
 // Checks returns how many password checks (Verify calls that hashed) have
@@ -144,17 +195,35 @@ func (h *Hasher) refuses(n int64) bool {
 	return n > h.workers && expected > time.Duration(h.maxWait.Load())
 }
 
-// Busy returns ErrBusy, and counts a refusal, when a check arriving now
-// would be refused: every worker is taken and one more waiter would pass
-// the queue's bounds. A caller asks first, so that a request the hasher
-// will refuse costs no database statement and no limit count; the check
-// itself still decides, since the answer may change before it runs.
-func (h *Hasher) Busy() error {
-	if len(h.slots) < cap(h.slots) || !h.refuses(h.waiting.Load()+1) {
-		return nil
+// A Ticket is a password check admitted to the queue before its caller's
+// own work (the account lookup, the limits): the check is refused then or
+// never, so a refusal costs no statement and waits for none. An admitted
+// check counts as waiting from its admission, so the next arrival sees the
+// queue it will really face.
+type Ticket struct {
+	h    *Hasher
+	done atomic.Bool
+}
+
+// Admit admits one check, or returns ErrBusy and counts a refusal when
+// every worker is taken and one more waiter would pass the queue's bounds.
+// The caller passes the ticket to VerifyAdmitted, or drops it.
+func (h *Hasher) Admit() (*Ticket, error) {
+	n := h.waiting.Add(1)
+	if pos := n - (h.workers - int64(len(h.slots))); pos > 0 && h.refuses(pos) {
+		h.waiting.Add(-1)
+		h.refused.Add(1)
+		return nil, ErrBusy
 	}
-	h.refused.Add(1)
-	return ErrBusy
+	return &Ticket{h: h}, nil
+}
+
+// Drop gives the ticket's place back; a used ticket is dropped already.
+// It is safe to call more than once and on nil.
+func (t *Ticket) Drop() {
+	if t != nil && t.done.CompareAndSwap(false, true) {
+		t.h.waiting.Add(-1)
+	}
 }
 
 // Waiting returns how many checks wait for a worker now.
@@ -170,20 +239,27 @@ func (h *Hasher) Occupy() (release func()) {
 	return h.release
 }
 
-// acquire takes a worker, waiting for one if the queue admits it. waited
-// says whether it waited: then the wait, per round of hashes ahead of it,
-// has been folded into the estimate, and the hash's own time must not be.
-func (h *Hasher) acquire(ctx context.Context) (waited bool, err error) {
+// acquire takes a worker, waiting for one if the queue admits it (an
+// admitted ticket's check always waits). waited says whether it waited:
+// then the wait, per round of hashes ahead of it, has been folded into the
+// estimate, and the hash's own time must not be.
+func (h *Hasher) acquire(ctx context.Context, t *Ticket) (waited bool, err error) {
+	defer t.Drop()
 	select {
 	case h.slots <- struct{}{}:
 		return false, nil
 	default:
 	}
-	n := h.waiting.Add(1)
-	defer h.waiting.Add(-1)
-	if h.refuses(n) {
-		h.refused.Add(1)
-		return false, ErrBusy
+	var n int64
+	if t != nil {
+		n = max(h.waiting.Load(), 1)
+	} else {
+		n = h.waiting.Add(1)
+		defer h.waiting.Add(-1)
+		if h.refuses(n) {
+			h.refused.Add(1)
+			return false, ErrBusy
+		}
 	}
 	start := time.Now()
 	timer := time.NewTimer(2 * time.Duration(h.maxWait.Load()))
@@ -209,7 +285,7 @@ func (h *Hasher) release() { <-h.slots }
 // time into the estimate.
 func (h *Hasher) timed(waited bool, f func()) {
 	start := time.Now()
-	f()
+	h.run(f)
 	if !waited {
 		h.fold(int64(time.Since(start)))
 	}
@@ -228,7 +304,7 @@ func (h *Hasher) fold(d int64) {
 
 // Hash returns the PHC-format argon2id hash of password.
 func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
-	waited, err := h.acquire(ctx)
+	waited, err := h.acquire(ctx, nil)
 	if err != nil {
 		return "", err
 	}
@@ -251,15 +327,23 @@ func (h *Hasher) hash(password string) string {
 // (unknown account) is checked against the dummy hash, so the answer takes
 // the same time and is always false.
 func (h *Hasher) Verify(ctx context.Context, password, encoded string) (bool, error) {
+	return h.VerifyAdmitted(ctx, nil, password, encoded)
+}
+
+// VerifyAdmitted is Verify for a check admitted with t: it waits for a
+// worker without being refused again (but no longer than twice the
+// queue's wait bound), and uses up t. A nil t is Verify.
+func (h *Hasher) VerifyAdmitted(ctx context.Context, t *Ticket, password, encoded string) (bool, error) {
 	known := encoded != ""
 	if !known {
 		encoded = h.dummy
 	}
 	p, salt, want, err := decode(encoded)
 	if err != nil {
+		t.Drop()
 		return false, err
 	}
-	waited, err := h.acquire(ctx)
+	waited, err := h.acquire(ctx, t)
 	if err != nil {
 		return false, err
 	}

@@ -243,3 +243,47 @@ func TestQueueLearnsFromWhatWaitersSee(t *testing.T) {
 		t.Fatalf("estimate %v after a waiter waited far less than %v: the wait was not folded in", got, stale)
 	}
 }
+
+// A check is admitted or refused once, before its caller's own work: an
+// admitted ticket counts as waiting from its admission (so the next
+// arrival is refused against the real queue), is never refused afterwards
+// even if the bound shrinks meanwhile, and a dropped ticket gives its
+// place back (API4:2023).
+func TestAdmittedChecksAreNotRefusedLater(t *testing.T) {
+	h := NewHasher(fast, 1)
+	enc, _ := h.Hash(context.Background(), "pw")
+	h.SetQueue(2, time.Hour)
+	release := h.Occupy()
+	first, err1 := h.Admit()
+	second, err2 := h.Admit()
+	if err1 != nil || err2 != nil {
+		t.Fatalf("two checks in a queue of two: %v, %v", err1, err2)
+	}
+	if _, err := h.Admit(); !errors.Is(err, ErrBusy) {
+		t.Fatalf("a third check with two admitted and none yet waiting: %v, want ErrBusy", err)
+	}
+	second.Drop()
+	second.Drop() // a second drop gives back nothing more
+	if n := h.Waiting(); n != 1 {
+		t.Fatalf("waiting after a ticket was dropped twice: %d, want 1", n)
+	}
+	h.SetQueue(0, time.Nanosecond) // no room now: only new checks are refused
+	done := make(chan error, 1)
+	go func() {
+		ok, err := h.VerifyAdmitted(context.Background(), first, "pw", enc)
+		if err == nil && !ok {
+			err = errors.New("the right password did not match")
+		}
+		done <- err
+	}()
+	if _, err := h.Admit(); !errors.Is(err, ErrBusy) {
+		t.Fatalf("a new check with no room: %v, want ErrBusy", err)
+	}
+	release()
+	if err := <-done; err != nil {
+		t.Fatalf("the check admitted before the bound shrank: %v", err)
+	}
+	if n, r := h.Waiting(), h.Refused(); n != 0 || r != 2 {
+		t.Fatalf("after the admitted check ran: %d waiting, %d refused; want 0 and 2", n, r)
+	}
+}

@@ -133,6 +133,10 @@ func Wait(secs int) string {
 	return strconv.Itoa(n) + " " + unit + "s"
 }
 
+// ErrShed is in the chain of every Busy error: load shed on purpose, which
+// is logged as a warning, not as a fault.
+var ErrShed = errors.New("load shed")
+
 // Busy returns the unavailable error of a server shedding load: the
 // caller is asked to come back after d (Retry-After), and nothing about
 // the caller was counted against them.
@@ -141,7 +145,7 @@ func Busy(d time.Duration, cause error) *Error {
 	if secs < 1 {
 		secs = 1
 	}
-	return Wrap(Unavailable, "too busy; try again shortly", cause).With("retry_after_seconds", secs)
+	return Wrap(Unavailable, "too busy; try again shortly", fmt.Errorf("%w: %w", ErrShed, cause)).With("retry_after_seconds", secs)
 }
 
 // RetryAfter returns the Retry-After header value of a rate_limited or

@@ -114,7 +114,10 @@ func (s *Site) ErrorPage(w http.ResponseWriter, r *http.Request, err error) {
 		return
 	}
 	e := apperr.As(store.Classify(err))
-	if e.Code.Status() >= 500 {
+	switch {
+	case errors.Is(err, apperr.ErrShed): // see httpjson.WriteError
+		s.Log.Warn("page shed", "request_id", client.From(r.Context()).RequestID, "err", err)
+	case e.Code.Status() >= 500:
 		s.Log.Error("page failed", "request_id", client.From(r.Context()).RequestID, "err", err)
 	}
 	if rerr := s.Render(w, r, e.Code.Status(), "error", "Something went wrong", nil, e.Message); rerr != nil {

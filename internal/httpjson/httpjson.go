@@ -78,7 +78,12 @@ func (a Adapter) WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	e := apperr.As(store.Classify(err))
 	status := e.Code.Status()
-	if status >= 500 {
+	switch {
+	case errors.Is(err, apperr.ErrShed):
+		// Shedding is the designed answer to a burst, counted by its own
+		// metrics: a warning, not a page per refused request.
+		a.Log.Warn("request shed", "request_id", client.From(r.Context()).RequestID, "err", err)
+	case status >= 500:
 		a.Log.Error("request failed", "request_id", client.From(r.Context()).RequestID, "code", e.Code, "err", err)
 	}
 	if ra := apperr.RetryAfter(e); ra != "" {

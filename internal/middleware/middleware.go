@@ -146,8 +146,14 @@ func Log(log *slog.Logger, observe Observer) func(http.Handler) http.Handler {
 				sw.status = httpjson.StatusClientClosed
 			}
 			info := client.From(r.Context())
+			// A 503 is the server saying so on purpose (shedding, a
+			// database outage); the handler logged its cause at the level
+			// it deserves, so the access line is a warning.
 			level := slog.LevelInfo
-			if sw.status >= 500 {
+			switch {
+			case sw.status == http.StatusServiceUnavailable:
+				level = slog.LevelWarn
+			case sw.status >= 500:
 				level = slog.LevelError
 			}
 			log.LogAttrs(r.Context(), level, "request", slog.String("request_id", info.RequestID),

@@ -246,9 +246,18 @@ func (t *Tool) one(ctx context.Context, sc *scenario, rng *rand.Rand, rec *recor
 		}
 	}
 	rec.add(r, took, err)
-	if err == nil {
+	if err == nil || refusedAtFirst(r, err) {
 		t.put(sc, a)
 	}
+}
+
+// refusedAtFirst reports whether the flow's first request was refused with
+// 503 or 429: the server did nothing, so the account is as it was and goes
+// back to the pool rather than making the tool seed another one.
+func refusedAtFirst(r *run, err error) bool {
+	var se *stepError
+	return len(r.steps) == 1 && errors.As(err, &se) &&
+		(se.Status == http.StatusServiceUnavailable || se.Status == http.StatusTooManyRequests)
 }
 
 func (t *Tool) pick(rng *rand.Rand) *scenario {

@@ -1,9 +1,11 @@
 package loadtest
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"maps"
+	"net/http"
 	"slices"
 	"sort"
 	"strings"
@@ -93,16 +95,29 @@ func (rec *recorder) add(r *run, took time.Duration, err error) {
 			key = "error: " + key
 		}
 		rec.errors[key]++
+		// A refusal (503 or 429) is timed as a step of its own: the
+		// server should refuse excess load at once, and how fast it does
+		// is a figure, not only a count.
+		var se *stepError
+		if r != nil && len(r.steps) > 0 && errors.As(err, &se) &&
+			(se.Status == http.StatusServiceUnavailable || se.Status == http.StatusTooManyRequests) {
+			last := r.steps[len(r.steps)-1]
+			rec.step(last.step+" refused", last.d)
+		}
 		return
 	}
 	rec.flows = append(rec.flows, took)
 	for _, t := range r.steps {
-		if _, ok := rec.steps[t.step]; !ok {
-			rec.order = append(rec.order, t.step)
-		}
-		rec.steps[t.step] = append(rec.steps[t.step], t.d)
+		rec.step(t.step, t.d)
 	}
 	rec.delivery = append(rec.delivery, r.delivery...)
+}
+
+func (rec *recorder) step(name string, d time.Duration) {
+	if _, ok := rec.steps[name]; !ok {
+		rec.order = append(rec.order, name)
+	}
+	rec.steps[name] = append(rec.steps[name], d)
 }
 
 func (rec *recorder) result(scenario string, conc int, took time.Duration) Result {

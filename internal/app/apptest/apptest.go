@@ -48,6 +48,8 @@ type Options struct {
 	Env map[string]string
 	// RealPasswordCost uses the production argon2id parameters.
 	RealPasswordCost bool
+	// HashWorkers is app.Options.HashWorkers.
+	HashWorkers int
 	// Logs receives the server's JSON log; nil discards it.
 	Logs io.Writer
 	// Production builds the server in production mode (without the
@@ -115,7 +117,7 @@ func Start(t testing.TB, opts Options) *Server {
 	if logs == nil {
 		logs = io.Discard
 	}
-	aopts := app.Options{Clock: opts.Clock, CodeRules: opts.CodeRules}
+	aopts := app.Options{Clock: opts.Clock, CodeRules: opts.CodeRules, HashWorkers: opts.HashWorkers}
 	if !opts.RealPasswordCost {
 		aopts.PasswordParams = &password.Params{Memory: 1024, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
 	}

@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"context"
+	"database/sql"
 	"math/rand/v2"
 	"strings"
 	"sync"
@@ -213,9 +214,29 @@ func TestTakenNumberAndRace(t *testing.T) {
 		if r.Status != 202 {
 			t.Fatalf("taken number before proof: %d %s", r.Status, r.Raw)
 		}
-		r = s.Do(t, "POST", "/api/v1/mobile-bind/"+fa+"/confirm", ta, map[string]string{"sms_code": s.CodeSince(t, "+6591110000", mark)})
+		right := s.CodeSince(t, "+6591110000", mark)
+		wrong := "000000"
+		if right == wrong {
+			wrong = "000001"
+		}
+		if r := s.Do(t, "POST", "/api/v1/mobile-bind/"+fa+"/confirm", ta, map[string]string{"sms_code": wrong}); r.Status != 422 || r.ErrorCode() != "invalid_code" {
+			t.Fatalf("a wrong code: %d %s", r.Status, r.Raw)
+		}
+		r = s.Do(t, "POST", "/api/v1/mobile-bind/"+fa+"/confirm", ta, map[string]string{"sms_code": right})
 		if r.Status != 422 || r.ErrorCode() != "mobile_unavailable" {
 			t.Fatalf("taken number after proof: %d %s", r.Status, r.Raw)
+		}
+		// The code is checked in the binding's transaction: the wrong entry
+		// stayed counted, and the right code, whose binding failed, is not
+		// used up (a crash between the two would leave it the same way).
+		var attempts int
+		var consumed sql.NullInt64
+		if err := s.DB.QueryRowContext(context.Background(), "SELECT attempts, consumed_at FROM codes WHERE flow_id = $1 AND purpose = 'change_new_sms'",
+			fa).Scan(&attempts, &consumed); err != nil {
+			t.Fatal(err)
+		}
+		if attempts != 1 || consumed.Valid {
+			t.Fatalf("after a wrong code and a refused binding: %d attempts counted, used up %v; want 1 and not used up", attempts, consumed.Valid)
 		}
 		// Two accounts race for one free number.
 		tb := s.SignIn(t, "b@example.com", pw, "b@example.com")

@@ -16,7 +16,8 @@ import (
 )
 
 // Confirm checks the SMS code sent to the new number and binds the number
-// the code went to. A number another account holds is mobile_unavailable,
+// the code went to, in one transaction: the code is used up only with the
+// binding (a wrong code stays counted). A number another account holds is mobile_unavailable,
 // said only now that the caller has proved they hold the phone; two flows
 // confirming one number at once cannot both win: the number is unique in
 // the database.
@@ -26,15 +27,19 @@ func (s *Service) Confirm(ctx context.Context, c Caller, kind flow.Kind, flowID,
 	if err != nil {
 		return View{}, err
 	}
-	checked, err := s.Codes.Check(ctx, s.DB, f.ID, code.ChangeNewSMS, smsCode)
-	if err != nil {
+	var checked code.Checked
+	check := func(ctx context.Context, tx *sql.Tx) (err error) {
+		checked, err = s.Codes.Check(ctx, tx, f.ID, code.ChangeNewSMS, smsCode)
+		return err
+	}
+	moved, err := s.Flows.StepChecked(ctx, s.DB, m, f.ID, Confirm, nil, check, code.Refused, func(ctx context.Context, tx *sql.Tx, f flow.Flow) error {
+		return s.bind(ctx, tx, f, c, checked.Destination)
+	})
+	if code.Refused(err) {
 		s.Audit.Write(ctx, s.DB, audit.Event{Actor: audit.ActorUser, AccountID: a.ID, Action: audit.AuthnCodeFail, Result: audit.Failed,
 			FlowID: f.ID, Detail: map[string]string{"purpose": string(code.ChangeNewSMS), "error": string(apperr.As(err).Code)}})
 		return View{}, err
 	}
-	moved, err := s.Flows.Step(ctx, s.DB, m, f.ID, Confirm, nil, func(ctx context.Context, tx *sql.Tx, f flow.Flow) error {
-		return s.bind(ctx, tx, f, c, checked.Destination)
-	})
 	if err == nil {
 		f = moved
 	}

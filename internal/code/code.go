@@ -324,6 +324,13 @@ func (s *Service) Check(ctx context.Context, q store.Querier, flowID string, p P
 	return Checked{Destination: dest}, nil
 }
 
+// Refused reports whether err is Check's answer to the entry (a wrong code,
+// or one that can no longer be used) rather than a failure: a transaction
+// that checked a code commits on it, so the entry stays counted.
+func Refused(err error) bool {
+	return apperr.Is(err, apperr.InvalidCode) || apperr.Is(err, apperr.CodeExpired)
+}
+
 // hashed is what a code's stored HMAC covers: the code bound to its flow,
 // purpose and destination, so a stored hash is useless without the
 // server's key and a code for one flow, purpose or number never matches

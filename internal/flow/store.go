@@ -165,6 +165,37 @@ func (s *Store) Step(ctx context.Context, db *store.DB, m *Machine, id string, e
 	return f, err
 }
 
+// StepChecked is Step with a check in the same transaction, before the
+// step: a code entered for it, say. A check that refuses (refused says
+// which errors are refusals) is committed and returned, and the step is
+// not taken: a wrong code stays counted. Otherwise what the check wrote (a
+// code used up), the step and its effect commit together or not at all: a
+// crash or a failed effect leaves the code as it was.
+func (s *Store) StepChecked(ctx context.Context, db *store.DB, m *Machine, id string, e Event, data map[string]string,
+	check func(ctx context.Context, tx *sql.Tx) error, refused func(error) bool, effect Effect) (Flow, error) {
+	var f Flow
+	var refusal error
+	err := db.Tx(ctx, func(tx *sql.Tx) error {
+		refusal = nil
+		if err := check(ctx, tx); err != nil {
+			if refused(err) {
+				refusal = err
+				return nil
+			}
+			return err
+		}
+		var err error
+		if f, err = s.Fire(ctx, tx, m, id, e, data); err != nil || effect == nil {
+			return err
+		}
+		return effect(ctx, tx, f)
+	})
+	if err == nil {
+		err = refusal
+	}
+	return f, err
+}
+
 // refusal explains why Fire changed nothing.
 func (s *Store) refusal(ctx context.Context, q store.Querier, m *Machine, id string) error {
 	f, err := s.Get(ctx, q, m, id)

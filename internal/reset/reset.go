@@ -158,16 +158,21 @@ func (s *Service) VerifyEmailCode(ctx context.Context, flowID, entered string) (
 	if err != nil {
 		return View{}, err
 	}
-	if _, err := s.Codes.Check(ctx, s.DB, f.ID, code.ResetEmail, entered); err != nil {
-		s.Audit.Write(ctx, s.DB, audit.Event{Actor: audit.ActorUser, AccountID: f.AccountID, Action: audit.AuthnCodeFail,
-			Result: audit.Failed, FlowID: f.ID, Detail: map[string]string{"purpose": string(code.ResetEmail), "error": string(apperr.As(err).Code)}})
-		return View{}, err
+	check := func(ctx context.Context, tx *sql.Tx) error {
+		_, err := s.Codes.Check(ctx, tx, f.ID, code.ResetEmail, entered)
+		return err
 	}
 	d := dataOf(f)
 	d.ReferenceCode, d.ApplicationDate = newReference(), s.Clock.Now().UTC().Format(time.DateOnly)
-	if f, err = s.Flows.Step(ctx, s.DB, Machine, f.ID, VerifyEmail, d.fields(), s.emailVerified); err != nil {
+	moved, err := s.Flows.StepChecked(ctx, s.DB, Machine, f.ID, VerifyEmail, d.fields(), check, code.Refused, s.emailVerified)
+	if code.Refused(err) {
+		s.Audit.Write(ctx, s.DB, audit.Event{Actor: audit.ActorUser, AccountID: f.AccountID, Action: audit.AuthnCodeFail,
+			Result: audit.Failed, FlowID: f.ID, Detail: map[string]string{"purpose": string(code.ResetEmail), "error": string(apperr.As(err).Code)}})
+	}
+	if err != nil {
 		return View{}, err
 	}
+	f = moved
 	return s.view(ctx, f)
 }
 

@@ -29,21 +29,21 @@ type Signed struct {
 // sign-in), and, when the code went to the bound mobile, cancels any open
 // mobile reset of the account: its owner still holds the phone.
 //
-// The code is checked outside the transaction that follows, so a wrong
-// entry is counted even though nothing else is written.
+// The code is checked in the step's transaction: it is used up only with
+// the session's start, and a wrong entry is committed and counted even
+// though nothing else is written.
 func (s *Service) Verify(ctx context.Context, loginID, entered, previousToken string) (Signed, error) {
 	f, err := s.Flows.Require(ctx, s.DB, Machine, loginID, CodeRequired)
 	if err != nil {
 		return Signed{}, err
 	}
-	if _, err := s.Codes.Check(ctx, s.DB, f.ID, code.Login, entered); err != nil {
-		s.Audit.Write(ctx, s.DB, audit.Event{Actor: audit.ActorUser, AccountID: f.AccountID, Action: audit.AuthnLoginFail,
-			Result: audit.Failed, FlowID: f.ID, Detail: map[string]string{"reason": "code", "error": string(apperr.As(err).Code)}})
-		return Signed{}, err
+	check := func(ctx context.Context, tx *sql.Tx) error {
+		_, err := s.Codes.Check(ctx, tx, f.ID, code.Login, entered)
+		return err
 	}
 	info := client.From(ctx)
 	var out Signed
-	_, err = s.Flows.Step(ctx, s.DB, Machine, f.ID, Verify, nil, func(ctx context.Context, tx *sql.Tx, f flow.Flow) error {
+	_, err = s.Flows.StepChecked(ctx, s.DB, Machine, f.ID, Verify, nil, check, code.Refused, func(ctx context.Context, tx *sql.Tx, f flow.Flow) error {
 		a, err := s.Accounts.ByID(ctx, tx, f.AccountID)
 		if err != nil {
 			return err
@@ -74,6 +74,10 @@ func (s *Service) Verify(ctx context.Context, loginID, entered, previousToken st
 		return s.Audit.Append(ctx, tx, audit.Event{Actor: audit.ActorUser, AccountID: a.ID, Action: audit.AuthnLoginSuccess,
 			Result: audit.OK, FlowID: f.ID, Detail: detail})
 	})
+	if code.Refused(err) {
+		s.Audit.Write(ctx, s.DB, audit.Event{Actor: audit.ActorUser, AccountID: f.AccountID, Action: audit.AuthnLoginFail,
+			Result: audit.Failed, FlowID: f.ID, Detail: map[string]string{"reason": "code", "error": string(apperr.As(err).Code)}})
+	}
 	return out, err
 }
 

@@ -63,7 +63,8 @@ type Hasher struct {
 	workers int64
 	nice    int
 
-	waiting    atomic.Int64
+	waiting    atomic.Int64 // admitted checks without a worker yet
+	queued     atomic.Int64 // of those, the ones blocked on a worker now
 	refused    atomic.Int64
 	maxWaiting atomic.Int64
 	maxWait    atomic.Int64 // time.Duration
@@ -250,17 +251,19 @@ func (h *Hasher) acquire(ctx context.Context, t *Ticket) (waited bool, err error
 		return false, nil
 	default:
 	}
-	var n int64
-	if t != nil {
-		n = max(h.waiting.Load(), 1)
-	} else {
-		n = h.waiting.Add(1)
+	if t == nil {
+		n := h.waiting.Add(1)
 		defer h.waiting.Add(-1)
 		if h.refuses(n) {
 			h.refused.Add(1)
 			return false, ErrBusy
 		}
 	}
+	// Its place among the checks blocked on a worker, not among all the
+	// admitted: a ticket still at its caller's statements is not ahead of
+	// it, and counting it would make a round look shorter than it is.
+	n := h.queued.Add(1)
+	defer h.queued.Add(-1)
 	start := time.Now()
 	timer := time.NewTimer(2 * time.Duration(h.maxWait.Load()))
 	defer timer.Stop()

@@ -267,7 +267,7 @@ func TestAdmittedChecksAreNotRefusedLater(t *testing.T) {
 	if n := h.Waiting(); n != 1 {
 		t.Fatalf("waiting after a ticket was dropped twice: %d, want 1", n)
 	}
-	h.SetQueue(0, time.Nanosecond) // no room now: only new checks are refused
+	h.SetQueue(0, time.Hour) // no room now: only new checks are refused
 	done := make(chan error, 1)
 	go func() {
 		ok, err := h.VerifyAdmitted(context.Background(), first, "pw", enc)
@@ -279,6 +279,8 @@ func TestAdmittedChecksAreNotRefusedLater(t *testing.T) {
 	if _, err := h.Admit(); !errors.Is(err, ErrBusy) {
 		t.Fatalf("a new check with no room: %v, want ErrBusy", err)
 	}
+	// Blocked on the worker, it is first in line: its wait is one round.
+	waitFor(t, "the admitted check blocked on the worker", func() bool { return h.queued.Load() == 1 })
 	release()
 	if err := <-done; err != nil {
 		t.Fatalf("the check admitted before the bound shrank: %v", err)

@@ -65,15 +65,17 @@ func logStart(cfg *config.Config, log *slog.Logger, hashWorkers int) {
 }
 
 // hashProcessors returns how many argon2id hashes run at once: one per
-// CPU the runtime was given. With REBIND_PASSWORD_NICE it then doubles the
-// runtime's processors, so that the hashes' threads, which hold their
-// processors while the kernel prefers other threads, leave one per CPU to
-// the rest of the server. The CPUs are read once per process, so a second
-// serve in one process (the tests) does not double them again.
+// CPU the runtime was given. With REBIND_PASSWORD_NICE it then gives the
+// runtime half as many processors again (at least one), so that the
+// hashes' threads, which hold their processors while the kernel prefers
+// other threads, leave some to the rest of the server. Doubling them was
+// measured too: on 2 CPUs it cost 15 % of the sign-ins at saturation
+// (docs/benchmarks.md). The CPUs are read once per process, so a second
+// serve in one process (the tests) does not add to them again.
 func hashProcessors(cfg *config.Config) int {
 	cpus := startProcs()
 	if cfg.PasswordNice > 0 {
-		runtime.GOMAXPROCS(2 * cpus)
+		runtime.GOMAXPROCS(cpus + (cpus+1)/2)
 	}
 	return cpus
 }

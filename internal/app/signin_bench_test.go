@@ -33,8 +33,8 @@ import (
 // were shed and how fast (shed-p99-ms), and the server's peak heap in use.
 //
 // Each level runs twice: hashes at the server's priority (nice=0) and on
-// lowered threads with the Go processors doubled, as serve runs them by
-// default (nice=10).
+// lowered threads with half as many Go processors again, as serve runs
+// them by default (nice=10).
 func BenchmarkSignInHTTP(b *testing.B) {
 	for _, clients := range []int{32, 128} {
 		for _, nice := range []int{0, 10} {
@@ -49,7 +49,7 @@ func benchSignIn(b *testing.B, clients, nice int) {
 	procs := runtime.GOMAXPROCS(0)
 	ceiling := hashCeiling(b, 3*time.Second)
 	if nice > 0 { // as serve does (hashProcessors)
-		runtime.GOMAXPROCS(2 * procs)
+		runtime.GOMAXPROCS(procs + (procs+1)/2)
 		defer runtime.GOMAXPROCS(procs)
 	}
 	s := apptest.Start(b, apptest.Options{DatabaseURL: storetest.PostgresURL(b), RealPasswordCost: true, CodeRules: &rules,

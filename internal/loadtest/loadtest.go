@@ -197,7 +197,17 @@ func (t *Tool) drive(ctx context.Context, sc *scenario, c int, d time.Duration, 
 				if n > 0 && left.Add(-1) < 0 || n == 0 && time.Now().After(stop) || t.stopped() {
 					return
 				}
-				t.one(ctx, sc, rng, rec)
+				// After a shed flow the worker waits its Retry-After, as
+				// an app does, but not past the end of the run.
+				if wait := t.one(ctx, sc, rng, rec); wait > 0 {
+					if n == 0 {
+						wait = min(wait, time.Until(stop))
+					}
+					select {
+					case <-time.After(wait):
+					case <-ctx.Done():
+					}
+				}
 			}
 		})
 	}
@@ -206,8 +216,9 @@ func (t *Tool) drive(ctx context.Context, sc *scenario, c int, d time.Duration, 
 }
 
 // one runs one flow of sc (of a scenario drawn by weight for mixed) on an
-// account from its pool, and records it.
-func (t *Tool) one(ctx context.Context, sc *scenario, rng *rand.Rand, rec *recorder) {
+// account from its pool, and records it. It returns the Retry-After of a
+// flow that was shed (503), which the worker waits before its next flow.
+func (t *Tool) one(ctx context.Context, sc *scenario, rng *rand.Rand, rec *recorder) (retryAfter time.Duration) {
 	prefix := ""
 	if sc.name == "mixed" {
 		sc = t.pick(rng)
@@ -246,18 +257,28 @@ func (t *Tool) one(ctx context.Context, sc *scenario, rng *rand.Rand, rec *recor
 		}
 	}
 	rec.add(r, took, err)
-	if err == nil || refusedAtFirst(r, err) {
+	switch {
+	case err == nil:
 		t.put(sc, a)
+	case shedAtFirst(r, err):
+		t.putBack(sc, a)
 	}
+	// A shed request says when to come back, and an app waits that long.
+	var se *stepError
+	if errors.As(err, &se) && se.Status == http.StatusServiceUnavailable {
+		return se.retryAfter
+	}
+	return 0
 }
 
-// refusedAtFirst reports whether the flow's first request was refused with
-// 503 or 429: the server did nothing, so the account is as it was and goes
-// back to the pool rather than making the tool seed another one.
-func refusedAtFirst(r *run, err error) bool {
+// shedAtFirst reports whether the flow's first request was shed (503):
+// the server did nothing and counted nothing, so the account goes back to
+// the pool, its uses unspent, rather than making the tool seed another one.
+// An account refused by a limit (429) is not put back: it would be refused
+// again.
+func shedAtFirst(r *run, err error) bool {
 	var se *stepError
-	return len(r.steps) == 1 && errors.As(err, &se) &&
-		(se.Status == http.StatusServiceUnavailable || se.Status == http.StatusTooManyRequests)
+	return len(r.steps) == 1 && errors.As(err, &se) && se.Status == http.StatusServiceUnavailable
 }
 
 func (t *Tool) pick(rng *rand.Rand) *scenario {
@@ -316,6 +337,18 @@ func (t *Tool) put(sc *scenario, a *account) {
 	if a.uses++; a.uses < sc.uses {
 		t.pools[sc.name] = append(t.pools[sc.name], a)
 	}
+}
+
+// putBack returns an account a refusal left as it was, without spending
+// one of its uses: the server counted nothing against it.
+func (t *Tool) putBack(sc *scenario, a *account) {
+	if sc.uses == 0 {
+		t.put(sc, a)
+		return
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.pools[sc.name] = append(t.pools[sc.name], a)
 }
 
 // fill seeds sc's pool (each scenario's of mixed, by weight) for flows

@@ -2,11 +2,14 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 
+	"github.com/rebindhq/rebind/internal/audit"
 	"github.com/rebindhq/rebind/internal/blob"
 	"github.com/rebindhq/rebind/internal/clock"
 	"github.com/rebindhq/rebind/internal/keys"
@@ -76,6 +79,21 @@ func secretCmd(ctx context.Context, args []string, getenv func(string) string, s
 	fmt.Fprintf(stdout, "document keys: %d wrapped again, %d already under the current secret, %d unwrap under no accepted secret\n",
 		docsDone.Changed, docsDone.Kept, docsDone.Failed)
 	fmt.Fprintf(stdout, "messages waiting to be sent under a previous secret: %d\n", waiting)
+	result := audit.OK
+	if staffDone.Failed+docsDone.Failed > 0 {
+		result = audit.Failed
+	}
+	// A key operation is on the record: who (the operator), under which
+	// secret, and what it changed.
+	if err := db.Tx(ctx, func(tx *sql.Tx) error {
+		return audit.New(clock.Real{}).Append(ctx, tx, audit.Event{Actor: audit.ActorOperator, Action: audit.SecretRekeyed, Result: result,
+			Detail: map[string]string{"secret": cfg.Secret.ID(), "previous": orNone(cfg.Secret.IDs()[1:]),
+				"staff_sealed": strconv.Itoa(staffDone.Changed), "staff_kept": strconv.Itoa(staffDone.Kept), "staff_failed": strconv.Itoa(staffDone.Failed),
+				"documents_wrapped": strconv.Itoa(docsDone.Changed), "documents_kept": strconv.Itoa(docsDone.Kept),
+				"documents_failed": strconv.Itoa(docsDone.Failed)}})
+	}); err != nil {
+		return fmt.Errorf("secret rekey: recording it in the audit trail: %w", err)
+	}
 	if staffDone.Failed+docsDone.Failed > 0 {
 		return fmt.Errorf("secret rekey: %d values open under no accepted secret: was a secret dropped too early? (see docs/operations.md)",
 			staffDone.Failed+docsDone.Failed)

@@ -136,5 +136,30 @@ func TestSecretRekey(t *testing.T) {
 		if err == nil || !strings.Contains(buf.String(), "1 open under no accepted secret") {
 			t.Fatalf("rekey under an unrelated secret: %v\n%s", err, buf.String())
 		}
+
+		// Each rekey is on the audit trail, by the operator, with its
+		// secret's id and what it changed (SEC-AUD-3: each step writes a
+		// structured security event).
+		rows, err := db.QueryContext(ctx, "SELECT actor, result, detail FROM audit_events WHERE action = 'secret_rekeyed' ORDER BY seq")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for rows.Next() {
+			var actor, result, detail string
+			if err := rows.Scan(&actor, &result, &detail); err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, actor+" "+result+" "+detail)
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
+		rows.Close()
+		if len(got) != 3 || !strings.HasPrefix(got[0], "operator ok ") || !strings.Contains(got[0], `"secret":"`+ring2.ID()+`"`) ||
+			!strings.Contains(got[0], `"staff_sealed":"1"`) || !strings.Contains(got[1], `"staff_kept":"1"`) ||
+			!strings.HasPrefix(got[2], "operator failed ") || !strings.Contains(got[2], `"staff_failed":"1"`) {
+			t.Fatalf("secret_rekeyed events:\n%s", strings.Join(got, "\n"))
+		}
 	})
 }

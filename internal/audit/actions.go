@@ -45,6 +45,7 @@ const (
 	PasswordResetStarted     Action = "password_reset_started"
 	PasswordResetUnknown     Action = "password_reset_unknown_email"
 	PasswordResetDone        Action = "password_reset_completed"
+	SecretRekeyed            Action = "secret_rekeyed"
 	SessionRevoked           Action = "session_revoked"
 	StaffAdded               Action = "staff_added"
 	StaffEnrolled            Action = "staff_enrolled"
@@ -92,6 +93,7 @@ var Actions = map[Action]string{
 	PasswordResetStarted:     "a password reset began for an account's email",
 	PasswordResetUnknown:     "a password reset was asked for an email with no account",
 	PasswordResetDone:        "a password was reset: sessions ended, withdrawals held",
+	SecretRekeyed:            "the operator sealed the stored secrets again under the current server secret (`rebind secret rekey`): the secret's id and the previous ones accepted, how many staff TOTP secrets and document keys were sealed again, kept, or open under no accepted secret (result failed)",
 	SessionRevoked:           "a user signed out",
 	StaffAdded:               "a staff member was added with a role and a one-time enrolment link (by whom: an admin in the console, or the operator's command)",
 	StaffEnrolled:            "a staff member set their password and TOTP through their enrolment link; the link is spent",

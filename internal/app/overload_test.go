@@ -50,7 +50,7 @@ func TestClientGoneIsNotAServerError(t *testing.T) {
 			}
 			done <- err
 		}()
-		apptest.Eventually(t, 10*time.Second, "the sign-in waiting for a worker", func() bool { return s.Hasher.Waiting() == 1 })
+		apptest.Eventually(t, 10*time.Second, "the sign-in blocked on a worker", func() bool { return s.Hasher.Queued() == 1 })
 		cancel()
 		if err := <-done; err == nil {
 			t.Fatal("the cancelled request got an answer")
@@ -193,7 +193,7 @@ func TestAbandonedSignInSpendsNoLimit(t *testing.T) {
 				resp.Body.Close()
 			}
 		}()
-		apptest.Eventually(t, 10*time.Second, "the sign-in waiting for a worker", func() bool { return s.Hasher.Waiting() == 1 })
+		apptest.Eventually(t, 10*time.Second, "the sign-in blocked on a worker", func() bool { return s.Hasher.Queued() == 1 })
 		if n := storetest.Count(t, s.DB, "SELECT coalesce(sum(count), 0) FROM rate_counters"); n != 2 {
 			t.Fatalf("counted while waiting: %d, want 2 (address and email)", n)
 		}

@@ -227,7 +227,12 @@ func (t *Ticket) Drop() {
 	}
 }
 
-// Waiting returns how many checks wait for a worker now.
+// Queued returns how many checks are blocked on a worker now: admitted,
+// past their caller's own statements, waiting only for a hash to end.
+func (h *Hasher) Queued() int64 { return h.queued.Load() }
+
+// Waiting returns how many admitted checks have no worker yet, those still
+// at their caller's statements included.
 func (h *Hasher) Waiting() int64 { return h.waiting.Load() }
 
 // Refused returns how many checks were refused at admission.

@@ -79,8 +79,10 @@ func (a *App) publicRoutes(ad httpjson.Adapter, fwd *middleware.ForwardWarner) e
 // security headers (no-store matters: admin answers hold personal data)
 // and the cross-origin refusal (a web page can make a browser on the
 // operator's network post to an internal address), in the JSON shape (the
-// console's error page under /staff). It has no HSTS:
-// REBIND_BASE_URL says nothing of how this address is reached.
+// console's error page under /staff). It sends HSTS when staff reach it
+// over https (REBIND_STAFF_URL), as the public listener does for
+// REBIND_BASE_URL: the console's session cookie must never travel in the
+// clear after a first visit.
 func (a *App) internalRoutes(ad httpjson.Adapter, fwd *middleware.ForwardWarner) error {
 	cfg := a.Config
 	mux := http.NewServeMux()
@@ -106,7 +108,7 @@ func (a *App) internalRoutes(ad httpjson.Adapter, fwd *middleware.ForwardWarner)
 		middleware.Client(cfg.TrustedProxies, fwd),
 		middleware.Log(a.Log, a.metrics.observe),
 		middleware.Recover(a.Log),
-		middleware.SecurityHeaders(false),
+		middleware.SecurityHeaders(cfg.StaffURL.Scheme == "https"),
 		crossOrigin,
 	)
 	return nil

@@ -69,7 +69,7 @@ func logStart(cfg *config.Config, log *slog.Logger, hashWorkers int) {
 // runtime half as many processors again (at least one), so that the
 // hashes' threads, which hold their processors while the kernel prefers
 // other threads, leave some to the rest of the server. Doubling them was
-// measured too: on 2 CPUs it cost 15 % of the sign-ins at saturation
+// measured too: on 2 CPUs it cost 17 % of the sign-ins at saturation
 // (docs/benchmarks.md). The CPUs are read once per process, so a second
 // serve in one process (the tests) does not add to them again.
 func hashProcessors(cfg *config.Config) int {

@@ -132,8 +132,8 @@ func TestSignInBeyondTheQueueIsRefusedAtOnce(t *testing.T) {
 		if n := s.Hasher.Checks() - before; n != 30 {
 			t.Fatalf("%d hashes ran, want the 30 admitted", n)
 		}
-		// The ten refused spent no sign-in limit: refused before the
-		// limits, or their counts given back, however the race fell.
+		// The ten refused spent no sign-in limit: a check is admitted or
+		// refused on arrival, before the limits.
 		for _, limit := range []string{"signin_ip", "signin_email"} {
 			if n := storetest.Count(t, s.DB, "SELECT coalesce(sum(count), 0) FROM rate_counters WHERE key LIKE $1", limit+":%"); n != 30 {
 				t.Errorf("%s counted %d sign-ins, want the 30 admitted", limit, n)

@@ -154,15 +154,7 @@ type Effect func(ctx context.Context, tx *sql.Tx, f Flow) error
 // flow id (Fire, with data) and runs effect with the moved flow; if
 // either fails, nothing of it happened.
 func (s *Store) Step(ctx context.Context, db *store.DB, m *Machine, id string, e Event, data map[string]string, effect Effect) (Flow, error) {
-	var f Flow
-	err := db.Tx(ctx, func(tx *sql.Tx) error {
-		var err error
-		if f, err = s.Fire(ctx, tx, m, id, e, data); err != nil || effect == nil {
-			return err
-		}
-		return effect(ctx, tx, f)
-	})
-	return f, err
+	return s.StepChecked(ctx, db, m, id, e, data, nil, nil, effect)
 }
 
 // StepChecked is Step with a check in the same transaction, before the
@@ -170,19 +162,21 @@ func (s *Store) Step(ctx context.Context, db *store.DB, m *Machine, id string, e
 // which errors are refusals) is committed and returned, and the step is
 // not taken: a wrong code stays counted. Otherwise what the check wrote (a
 // code used up), the step and its effect commit together or not at all: a
-// crash or a failed effect leaves the code as it was.
+// crash or a failed effect leaves the code as it was. A nil check is Step.
 func (s *Store) StepChecked(ctx context.Context, db *store.DB, m *Machine, id string, e Event, data map[string]string,
 	check func(ctx context.Context, tx *sql.Tx) error, refused func(error) bool, effect Effect) (Flow, error) {
 	var f Flow
 	var refusal error
 	err := db.Tx(ctx, func(tx *sql.Tx) error {
 		refusal = nil
-		if err := check(ctx, tx); err != nil {
-			if refused(err) {
-				refusal = err
-				return nil
+		if check != nil {
+			if err := check(ctx, tx); err != nil {
+				if refused(err) {
+					refusal = err
+					return nil
+				}
+				return err
 			}
-			return err
 		}
 		var err error
 		if f, err = s.Fire(ctx, tx, m, id, e, data); err != nil || effect == nil {
